@@ -1,0 +1,58 @@
+"""`make publish`: asv publish, then make the dashboard offline and add the Raptors overview.
+
+Steps: (1) `python -m asv publish` (unless --no-asv); (2) tools/dashboard/offline.py installs the
+pinned JS/CSS with npm and rewrites the CDN links (a failure there only warns: the page then needs
+internet access); (3) writes <html_dir>/raptors.html and links it from the top of index.html.
+Prints the path of index.html last.
+
+Usage: python tools/dashboard/publish.py [--config asv.conf.json] [--no-asv] [asv publish args...]
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import offline  # noqa: E402
+import overview  # noqa: E402
+from common import REPO_ROOT, asv_dirs  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", default=None)
+    ap.add_argument("--no-asv", action="store_true", help="skip `asv publish` (html dir exists)")
+    ap.add_argument("--no-offline", action="store_true", help="leave the CDN links as asv wrote them")
+    ap.add_argument("--npm-cache", default=offline.DEFAULT_CACHE)
+    a, asv_args = ap.parse_known_args(argv)
+    config, html_dir, results_dir = asv_dirs(a.config)
+
+    if not a.no_asv:
+        cmd = [sys.executable, "-m", "asv", "publish", "--config", config] + asv_args
+        print("[dashboard] " + " ".join(cmd), flush=True)
+        rc = subprocess.call(cmd, cwd=os.path.dirname(config) or REPO_ROOT)
+        if rc != 0:
+            print("[dashboard] asv publish failed (exit %d)" % rc, file=sys.stderr)
+            return rc
+    index = os.path.join(html_dir, "index.html")
+    if not os.path.isfile(index):
+        print("[dashboard] no %s: nothing was published" % index, file=sys.stderr)
+        return 1
+
+    ok = None
+    if not a.no_offline:
+        ok = offline.make_offline(html_dir, a.npm_cache)
+    page, machines = overview.write_overview(html_dir, results_dir, offline=ok)
+    overview.link_from_index(html_dir)
+    n = sum(len(m["rows"]) for m in machines.values())
+    print("[dashboard] overview: %s (%d commit(s) on %d machine(s))" % (page, n, len(machines)))
+    if ok:
+        print("[dashboard] dashboard is self-contained: no internet needed to view it")
+    elif ok is False:
+        print("[dashboard] dashboard NEEDS INTERNET ACCESS to load its JavaScript (see warning above)")
+    print(index)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
