@@ -4,14 +4,15 @@ Serves the html dir with `python -m http.server` on 127.0.0.1 (a free port), sta
 `chromium` headless with a fresh profile, drives it over the DevTools protocol (a tiny
 standard-library websocket client below, so nothing else needs installing) and checks:
 
-  graph-drawn       the headline graph (float32 @ 2048^2 scale) has a flot canvas with coloured
-                    pixels and flot holds >= 1 plotted point
+  graph-drawn       the headline graph (float32 @ 2048^2 scale: track_speedup, then time_raptors)
+                    has a flot canvas with coloured pixels and flot holds >= 1 plotted point
   name-on-page      the benchmark's name is shown on the page
   no-dep-failure    asv's "external (JavaScript) dependencies ... failed to load" page is absent
   all-local         every request the page made went to 127.0.0.1 (no CDN)
   overview          raptors.html (the Raptors overview) loads and names the headline benchmark
 
-Screenshots: .asv/e2e/headline.png and .asv/e2e/overview.png (paths printed).
+Screenshots: .asv/e2e/headline.png (speedup graph), .asv/e2e/time_raptors.png and
+.asv/e2e/overview.png (paths printed).
 Ends with a "N passed, N failed" line; exit status 0 only if all passed.
 
 Usage: python tools/dashboard/e2e.py [--html-dir DIR] [--bench NAME] [--out DIR] [--timeout S]
@@ -311,37 +312,46 @@ def run(args):
         cdp.call("Emulation.setDeviceMetricsOverride", width=1400, height=900,
                  deviceScaleFactor=1, mobile=False)
 
-        url = base + "index.html#" + args.bench
-        print("e2e: opening %s" % url, flush=True)
-        cdp.navigate(url, timeout=args.timeout)
-        deadline = time.time() + args.timeout
-        state = {}
-        while time.time() < deadline:
-            state = cdp.evaluate(GRAPH_STATE_JS) or {}
-            if state.get("colored", 0) > 0 and state.get("points", 0) > 0 \
-                    and args.bench in state.get("text", ""):
-                break
-            if "error.html" in state.get("href", ""):
-                break
-            time.sleep(0.5)
-        time.sleep(0.5)  # let flot finish the overview plot before the screenshot
-        shot = cdp.screenshot(os.path.join(out_dir, "headline.png"))
-        print("e2e: screenshot %s" % shot, flush=True)
+        def graph(bench, shot_name):
+            if not first[0]:
+                cdp.navigate("about:blank", timeout=10)  # a new hash alone is no page load
+            first[0] = False
+            url = base + "index.html#" + bench
+            print("e2e: opening %s" % url, flush=True)
+            cdp.navigate(url, timeout=args.timeout)
+            deadline = time.time() + args.timeout
+            state = {}
+            while time.time() < deadline:
+                state = cdp.evaluate(GRAPH_STATE_JS) or {}
+                if state.get("colored", 0) > 0 and state.get("points", 0) > 0 \
+                        and bench in state.get("text", ""):
+                    break
+                if "error.html" in state.get("href", ""):
+                    break
+                time.sleep(0.5)
+            time.sleep(0.5)  # let flot finish the overview plot before the screenshot
+            shot = cdp.screenshot(os.path.join(out_dir, shot_name))
+            print("e2e: screenshot %s" % shot, flush=True)
+            tag = "" if bench == args.bench[0] else "[%s] " % bench.rsplit(".", 1)[-1]
+            check(tag + "graph-drawn", state.get("canvas") and state.get("colored", 0) > 0
+                  and state.get("points", 0) > 0,
+                  "canvas=%s size=%s coloured_px=%s nonblank_px=%s series=%s points=%s" % (
+                      state.get("canvas"), state.get("size"), state.get("colored"),
+                      state.get("nonblank"), state.get("series"), state.get("points")))
+            check(tag + "name-on-page", bench in state.get("text", ""), bench)
+            failed_dep = ("error.html" in state.get("href", "")
+                          or DEP_FAILURE_TEXT in state.get("text", ""))
+            check(tag + "no-dep-failure", not failed_dep, "page: %s" % state.get("href"))
+            scripts.extend(state.get("scripts", []))
 
-        check("graph-drawn", state.get("canvas") and state.get("colored", 0) > 0
-              and state.get("points", 0) > 0,
-              "canvas=%s size=%s coloured_px=%s nonblank_px=%s series=%s points=%s" % (
-                  state.get("canvas"), state.get("size"), state.get("colored"),
-                  state.get("nonblank"), state.get("series"), state.get("points")))
-        check("name-on-page", args.bench in state.get("text", ""), args.bench)
-        failed_dep = ("error.html" in state.get("href", "")
-                      or DEP_FAILURE_TEXT in state.get("text", ""))
-        check("no-dep-failure", not failed_dep, "page: %s" % state.get("href"))
+        first, scripts = [True], []
+        for i, bench in enumerate(args.bench):
+            graph(bench, "headline.png" if i == 0 else bench.rsplit(".", 1)[-1] + ".png")
 
         # Every request must have stayed on 127.0.0.1 (the page is self-contained).
         requested = [e["params"]["request"]["url"] for e in cdp.events
                      if e["method"] == "Network.requestWillBeSent"]
-        requested += state.get("scripts", [])
+        requested += scripts
         external = sorted({u for u in requested
                            if not (u.startswith(base) or u.startswith("data:")
                                    or u.startswith("about:") or u.startswith("blob:"))})
@@ -356,7 +366,7 @@ def run(args):
             text = cdp.evaluate("document.body ? document.body.innerText : ''") or ""
             shot2 = cdp.screenshot(os.path.join(out_dir, "overview.png"))
             print("e2e: screenshot %s" % shot2, flush=True)
-            check("overview", args.bench in text and "Raptors" in text,
+            check("overview", args.bench[0] in text and "Raptors" in text,
                   "raptors.html, %d chars of text" % len(text))
         else:
             check("overview", False, "raptors.html missing from %s" % html_dir)
@@ -384,10 +394,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--config", default=None, help="asv.conf.json (default: repo root)")
     ap.add_argument("--html-dir", default=None, help="published dir (default: asv.conf.json html_dir)")
-    ap.add_argument("--bench", default=HEADLINE, help="benchmark whose graph is opened")
+    ap.add_argument("--bench", action="append", default=None,
+                    help="benchmark whose graph is opened (repeatable; the first is the headline "
+                         "screenshot; default: %s and its time_raptors)" % HEADLINE)
     ap.add_argument("--out", default=os.path.join(REPO_ROOT, ".asv", "e2e"), help="screenshot dir")
     ap.add_argument("--timeout", type=float, default=60.0)
-    return run(ap.parse_args(argv))
+    args = ap.parse_args(argv)
+    args.bench = args.bench or [HEADLINE, HEADLINE.rsplit(".", 1)[0] + ".time_raptors"]
+    return run(args)
 
 
 if __name__ == "__main__":

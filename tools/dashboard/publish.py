@@ -5,8 +5,12 @@ pinned JS/CSS with npm and rewrites the CDN links (a failure there only warns: t
 internet access); (3) writes <html_dir>/raptors.html and links it from the top of index.html.
 Prints the path of index.html last.
 
-Usage: python tools/dashboard/publish.py [--config asv.conf.json] [--no-asv] [asv publish args...]
+Usage: python tools/dashboard/publish.py [--config asv.conf.json] [--no-asv] [--if-needed]
+                                        [--has-results] [asv publish args...]
+  --if-needed    do nothing if the published dashboard is newer than every results file
+  --has-results  only report (exit 0/1) whether the results hold the headline benchmark
 """
+import glob
 import argparse
 import os
 import subprocess
@@ -18,14 +22,37 @@ import overview  # noqa: E402
 from common import REPO_ROOT, asv_dirs  # noqa: E402
 
 
+def up_to_date(html_dir, results_dir):
+    index = os.path.join(html_dir, "index.html")
+    if not (os.path.isfile(index) and os.path.isfile(os.path.join(html_dir, "raptors.html"))):
+        return False
+    if offline.external_refs(html_dir):
+        return False  # still loads from CDNs: try to make it offline again
+    newest = max([os.path.getmtime(p) for p in glob.glob(os.path.join(results_dir, "*", "*.json"))]
+                 + [0])
+    return newest <= os.path.getmtime(os.path.join(html_dir, "raptors.html"))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--config", default=None)
     ap.add_argument("--no-asv", action="store_true", help="skip `asv publish` (html dir exists)")
     ap.add_argument("--no-offline", action="store_true", help="leave the CDN links as asv wrote them")
     ap.add_argument("--npm-cache", default=offline.DEFAULT_CACHE)
+    ap.add_argument("--if-needed", action="store_true", help="skip if up to date with the results")
+    ap.add_argument("--has-results", action="store_true", help="exit 0 iff headline results exist")
     a, asv_args = ap.parse_known_args(argv)
     config, html_dir, results_dir = asv_dirs(a.config)
+
+    if a.has_results:
+        machines = overview.collect(results_dir)
+        n = sum(len(m["rows"]) for m in machines.values())
+        print("[dashboard] %d commit(s) with %s results in %s" % (n, overview.HEADLINE, results_dir))
+        return 0 if n else 1
+    if a.if_needed and up_to_date(html_dir, results_dir):
+        print("[dashboard] %s is up to date with %s" % (html_dir, results_dir))
+        print(os.path.join(html_dir, "index.html"))
+        return 0
 
     if not a.no_asv:
         cmd = [sys.executable, "-m", "asv", "publish", "--config", config] + asv_args

@@ -1,0 +1,39 @@
+# Dashboard work stream (issue 7): an asv dashboard that works offline, a Raptors overview page
+# beside it, and a headless-Chromium test of both. See docs/dashboard.md.
+#   make publish   asv publish + pinned JS/CSS from npm + rewrite CDN links + raptors.html
+#   make preview   serve the published dashboard on 127.0.0.1 and print the URL
+#   make e2e       install chromium if missing, bench (quick) / publish if needed, browser test
+
+DASH_DIR  := tools/dashboard
+CHROMIUM  ?= chromium
+DASH_SUDO := $(if $(filter 0,$(shell id -u 2>/dev/null)),,sudo)
+
+# asv must be importable by $(PYTHON). mk/bench.mk (included before this file) owns
+# requirements/bench.txt and the stamp that installs it: BENCH_VENV_STAMP. Without it, install
+# the requirements (or asv alone) here.
+DASH_VENV_DEP := $(if $(BENCH_VENV_STAMP),$(BENCH_VENV_STAMP),$(VENV)/.stamp-dashboard)
+
+$(VENV)/.stamp-dashboard: $(VENV)/.stamp-test $(wildcard requirements/bench.txt)
+	$(PYTHON) -m pip install -q $(if $(wildcard requirements/bench.txt),-r requirements/bench.txt,'asv>=0.6,<0.7' virtualenv)
+	touch $@
+
+.PHONY: publish preview e2e chromium
+
+publish: $(DASH_VENV_DEP) ## asv publish, made offline, + Raptors overview; prints index.html's path
+	$(PYTHON) $(DASH_DIR)/publish.py
+
+preview: ## serve the published dashboard on 127.0.0.1 (PORT=8080) and print its URL
+	$(HOST_PY) $(DASH_DIR)/preview.py
+
+chromium: ## install Debian's chromium for the browser test (if missing)
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	  echo "installing chromium (apt-get)"; \
+	  $(DASH_SUDO) apt-get update -q && \
+	  $(DASH_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+e2e: chromium $(DASH_VENV_DEP) ## check the published dashboard renders offline in headless Chromium
+	@$(PYTHON) $(DASH_DIR)/publish.py --has-results || $(MAKE) --no-print-directory bench QUICK=1
+	$(PYTHON) $(DASH_DIR)/publish.py --if-needed
+	$(PYTHON) $(DASH_DIR)/e2e.py
+
+CI_EXTRA += e2e
