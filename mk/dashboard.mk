@@ -2,7 +2,7 @@
 # beside it, and a headless-Chromium test of both. See docs/dashboard.md.
 #   make publish   asv publish + pinned JS/CSS from npm + rewrite CDN links + raptors.html
 #   make preview   serve the published dashboard on 127.0.0.1 and print the URL
-#   make e2e       install chromium if missing, bench (quick) / publish if needed, browser test
+#   make e2e       install chromium/npm if missing, bench (quick) / publish if needed, browser test
 
 DASH_DIR  := tools/dashboard
 CHROMIUM  ?= chromium
@@ -17,7 +17,7 @@ $(VENV)/.stamp-dashboard: $(VENV)/.stamp-test $(wildcard requirements/bench.txt)
 	$(PYTHON) -m pip install -q $(if $(wildcard requirements/bench.txt),-r requirements/bench.txt,'asv>=0.6,<0.7' virtualenv)
 	touch $@
 
-.PHONY: publish preview e2e chromium
+.PHONY: publish preview e2e e2e-deps
 
 publish: $(DASH_VENV_DEP) ## asv publish, made offline, + Raptors overview; prints index.html's path
 	$(PYTHON) $(DASH_DIR)/publish.py
@@ -25,13 +25,17 @@ publish: $(DASH_VENV_DEP) ## asv publish, made offline, + Raptors overview; prin
 preview: ## serve the published dashboard on 127.0.0.1 (PORT=8080) and print its URL
 	$(HOST_PY) $(DASH_DIR)/preview.py
 
-chromium: ## install Debian's chromium for the browser test (if missing)
-	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
-	  echo "installing chromium (apt-get)"; \
+e2e-deps: ## install Debian's chromium (browser test) and npm (offline assets) if missing
+	@need=""; \
+	command -v $(CHROMIUM) >/dev/null 2>&1 || need="chromium"; \
+	command -v npm >/dev/null 2>&1 || need="$$need npm"; \
+	if [ -n "$$need" ]; then \
+	  echo "installing$$need (apt-get)"; \
 	  $(DASH_SUDO) apt-get update -q && \
-	  $(DASH_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	  $(DASH_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need; \
+	fi
 
-e2e: chromium $(DASH_VENV_DEP) ## check the published dashboard renders offline in headless Chromium
+e2e: e2e-deps $(DASH_VENV_DEP) ## check the published dashboard renders offline in headless Chromium
 	@$(PYTHON) $(DASH_DIR)/publish.py --has-results || $(MAKE) --no-print-directory bench QUICK=1
 	$(PYTHON) $(DASH_DIR)/publish.py --if-needed
 	$(PYTHON) $(DASH_DIR)/e2e.py
