@@ -1,0 +1,206 @@
+/*
+ * Public scale entry points: check arguments, choose streaming stores and the
+ * thread count from the size and the caches, split the elements into chunks
+ * and hand them to the kernels of the active SIMD variant.
+ */
+#include "raptors.h"
+#include "dispatch.h"
+#include "kernels.h"
+#include "threads.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define CACHE_LINE 64
+/* Below this many bytes moved per thread, waking a worker costs more than it saves. */
+#define MIN_BYTES_PER_THREAD (256u * 1024u)
+/* Chunks per thread: small enough that a descheduled worker costs little. */
+#define CHUNKS_PER_THREAD 4
+
+typedef struct {
+    const rp_kernel_set *k;
+    int dtype;
+    size_t elsize;
+    union {
+        float f32;
+        double f64;
+    } factor;
+    const char *x;
+    char *y;
+    size_t n;           /* elements in all */
+    size_t chunk;       /* elements per chunk */
+    size_t head;        /* elements before the first cache-line boundary of y */
+    int stream;
+    /* Strided layout (ndim >= 1): the last dimension is the inner loop. */
+    int ndim;
+    const int64_t *shape, *xs, *ys;
+} scale_job;
+
+static size_t chunk_begin(const scale_job *j, size_t c)
+{
+    if (c == 0)
+        return 0;
+    size_t b = j->head + c * j->chunk;
+    return b < j->n ? b : j->n;
+}
+
+static void run_contig_chunk(void *ctx, size_t c)
+{
+    const scale_job *j = ctx;
+    size_t b = chunk_begin(j, c), e = chunk_begin(j, c + 1);
+    if (e > b)
+        j->k->scale_contig[j->dtype](j->x + b * j->elsize, j->y + b * j->elsize, e - b, &j->factor,
+                                     j->stream);
+}
+
+/* Elements [b, e) of the strided view, walked row by row along the last axis. */
+static void run_strided_chunk(void *ctx, size_t c)
+{
+    const scale_job *j = ctx;
+    size_t b = chunk_begin(j, c), e = chunk_begin(j, c + 1);
+    const int last = j->ndim - 1;
+    const size_t inner = (size_t)j->shape[last];
+    const int64_t sx = j->xs[last], sy = j->ys[last];
+    const size_t es = j->elsize;
+    const int contig_inner = sx == (int64_t)es && sy == (int64_t)es;
+
+    while (b < e) {
+        size_t row = b / inner, col = b % inner;
+        size_t len = inner - col < e - b ? inner - col : e - b;
+        const char *xp = j->x;
+        char *yp = j->y;
+        for (int d = last - 1; d >= 0; d--) {
+            size_t i = row % (size_t)j->shape[d];
+            row /= (size_t)j->shape[d];
+            xp += (int64_t)i * j->xs[d];
+            yp += (int64_t)i * j->ys[d];
+        }
+        xp += (int64_t)col * sx;
+        yp += (int64_t)col * sy;
+        if (contig_inner && (uintptr_t)xp % es == 0 && (uintptr_t)yp % es == 0)
+            j->k->scale_contig[j->dtype](xp, yp, len, &j->factor, 0);
+        else
+            j->k->scale_strided[j->dtype](xp, (ptrdiff_t)sx, yp, (ptrdiff_t)sy, len, &j->factor);
+        b += len;
+    }
+}
+
+/* Thread count for moving `bytes` (read + written). */
+static int threads_for(size_t bytes)
+{
+    int nt = rp_num_threads();
+    size_t useful = bytes / MIN_BYTES_PER_THREAD;
+    if (useful < (size_t)nt)
+        nt = useful < 1 ? 1 : (int)useful;
+    return nt;
+}
+
+/* Streaming stores pay off when the output would not stay in cache anyway
+ * (and never in place, where the lines are already there). */
+static int want_stream(const void *x, const void *y, size_t out_bytes)
+{
+    if (x == y)
+        return 0;
+    size_t llc = rp_cache()->l3_bytes ? rp_cache()->l3_bytes : rp_cache()->l2_bytes;
+    if (llc == 0)
+        return 0;
+    return out_bytes > llc;
+}
+
+static void plan_chunks(scale_job *j, size_t bytes)
+{
+    int nt = threads_for(bytes);
+    size_t line = CACHE_LINE / j->elsize;
+    size_t want = (size_t)nt * CHUNKS_PER_THREAD;
+    size_t chunk = (j->n + want - 1) / want;
+    chunk = (chunk + line - 1) / line * line;  /* whole cache lines */
+    j->chunk = chunk ? chunk : 1;
+    uintptr_t mis = (uintptr_t)j->y % CACHE_LINE;
+    j->head = j->chunk;
+    if (mis % j->elsize == 0 && mis != 0)
+        j->head = (CACHE_LINE - mis) / j->elsize + j->chunk;
+    size_t nchunks = 1;
+    if (j->n > j->head)
+        nchunks += (j->n - j->head + j->chunk - 1) / j->chunk;
+    rp_parallel_for(j->ndim ? run_strided_chunk : run_contig_chunk, j, nchunks, nt);
+}
+
+static int scale_strided(int dtype, int ndim, const int64_t *shape, const void *x,
+                         const int64_t *xs, void *y, const int64_t *ys, const void *factor);
+
+static int scale_contig(int dtype, const void *x, void *y, size_t n, const void *factor)
+{
+    if (n == 0)
+        return RAPTORS_OK;
+    const size_t es = dtype == RP_F32 ? sizeof(float) : sizeof(double);
+    if (x == NULL || y == NULL || n > SIZE_MAX / 2 / es)
+        return RAPTORS_EINVAL;
+    if ((uintptr_t)x % es != 0 || (uintptr_t)y % es != 0) {
+        /* Misaligned elements: the strided path reads them byte-wise. */
+        const int64_t shape = (int64_t)n, stride = (int64_t)es;
+        return scale_strided(dtype, 1, &shape, x, &stride, y, &stride, factor);
+    }
+    scale_job j = {.k = rp_active_kernels(), .dtype = dtype, .elsize = es, .x = x, .y = y, .n = n};
+    memcpy(&j.factor, factor, es);
+    j.stream = want_stream(x, y, n * es);
+    plan_chunks(&j, 2 * n * es);
+    return RAPTORS_OK;
+}
+
+static int scale_strided(int dtype, int ndim, const int64_t *shape, const void *x,
+                         const int64_t *xs, void *y, const int64_t *ys, const void *factor)
+{
+    static const int64_t one = 1, zero = 0;
+    if (ndim < 0 || ndim > RAPTORS_MAX_DIMS)
+        return RAPTORS_EINVAL;
+    if (ndim > 0 && (shape == NULL || xs == NULL || ys == NULL))
+        return RAPTORS_EINVAL;
+    const size_t es = dtype == RP_F32 ? sizeof(float) : sizeof(double);
+    size_t n = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0)
+            return RAPTORS_EINVAL;
+        if (shape[d] == 0)
+            return RAPTORS_OK;
+        if ((uint64_t)shape[d] > SIZE_MAX / 2 / es / n)
+            return RAPTORS_EINVAL;
+        n *= (size_t)shape[d];
+    }
+    if (x == NULL || y == NULL)
+        return RAPTORS_EINVAL;
+    scale_job j = {.k = rp_active_kernels(), .dtype = dtype, .elsize = es, .x = x, .y = y, .n = n,
+                   .ndim = ndim, .shape = shape, .xs = xs, .ys = ys};
+    if (ndim == 0) {  /* a 0-d array: one element */
+        j.ndim = 1;
+        j.shape = &one;
+        j.xs = j.ys = &zero;
+    }
+    memcpy(&j.factor, factor, es);
+    plan_chunks(&j, 2 * n * es);
+    return RAPTORS_OK;
+}
+
+int raptors_scale_f32(const float *x, float *y, size_t n, float a)
+{
+    return scale_contig(RP_F32, x, y, n, &a);
+}
+
+int raptors_scale_f64(const double *x, double *y, size_t n, double a)
+{
+    return scale_contig(RP_F64, x, y, n, &a);
+}
+
+int raptors_scale_strided_f32(int ndim, const int64_t *shape, const void *x,
+                              const int64_t *x_strides, void *y, const int64_t *y_strides, float a)
+{
+    return scale_strided(RP_F32, ndim, shape, x, x_strides, y, y_strides, &a);
+}
+
+int raptors_scale_strided_f64(int ndim, const int64_t *shape, const void *x,
+                              const int64_t *x_strides, void *y, const int64_t *y_strides, double a)
+{
+    return scale_strided(RP_F64, ndim, shape, x, x_strides, y, y_strides, &a);
+}
+
+int raptors_abi_version(void) { return RAPTORS_ABI_VERSION; }
+const char *raptors_version(void) { return RAPTORS_VERSION; }

@@ -1,0 +1,223 @@
+/*
+ * A small pthread pool. Workers spin briefly on a generation counter (a call
+ * arriving within microseconds finds them awake), then sleep on a condition
+ * variable. Work is handed out as chunk tickets: the high 32 bits of `ticket`
+ * name the job, the low 32 bits the next chunk, so a worker that wakes late
+ * can never run a chunk of a job that has finished or of the wrong job; the
+ * owner closes each job's ticket before it writes the next job.
+ */
+#define _GNU_SOURCE
+#include "threads.h"
+#include "raptors.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* Spins before a worker sleeps (roughly tens of microseconds). */
+#define WORKER_SPINS 20000
+/* Spins before a waiting caller starts yielding its core. */
+#define CALLER_SPINS 2000
+
+static struct {
+    pthread_mutex_t use;   /* held by the call that owns the workers */
+    pthread_mutex_t mu;    /* guards sleeping */
+    pthread_cond_t wake;
+    int nworkers;          /* started so far; never shrinks */
+    pthread_t tids[RAPTORS_MAX_THREADS];
+
+    /* The job, written by the owner before `generation` is published. */
+    rp_chunk_fn fn;
+    void *ctx;
+    atomic_uint nchunks;
+    atomic_int nthreads;
+    atomic_uint_fast64_t ticket;   /* (job << 32) | next chunk */
+    atomic_uint finished;          /* chunks completed */
+    atomic_uint generation;        /* job number */
+    atomic_int sleepers;
+} pool = {
+    .use = PTHREAD_MUTEX_INITIALIZER,
+    .mu = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+};
+
+static atomic_int num_threads;  /* 0 until first read */
+
+static int default_threads(void)
+{
+#ifdef CPU_COUNT
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set) < RAPTORS_MAX_THREADS ? CPU_COUNT(&set) : RAPTORS_MAX_THREADS;
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n < RAPTORS_MAX_THREADS ? (int)n : RAPTORS_MAX_THREADS;
+}
+
+int rp_num_threads(void)
+{
+    int n = atomic_load_explicit(&num_threads, memory_order_relaxed);
+    if (n == 0) {
+        n = default_threads();
+        const char *env = getenv("RAPTORS_NUM_THREADS");
+        if (env != NULL && env[0] != '\0') {
+            char *end;
+            long v = strtol(env, &end, 10);
+            if (*end == '\0' && v >= 1 && v <= RAPTORS_MAX_THREADS)
+                n = (int)v;
+            /* Otherwise keep the default; the Python layer warns about it. */
+        }
+        int expected = 0;
+        if (!atomic_compare_exchange_strong(&num_threads, &expected, n))
+            n = expected;
+    }
+    return n;
+}
+
+int raptors_get_num_threads(void) { return rp_num_threads(); }
+
+int raptors_set_num_threads(int n)
+{
+    if (n < 1 || n > RAPTORS_MAX_THREADS)
+        return RAPTORS_EINVAL;
+    int old = rp_num_threads();
+    atomic_store(&num_threads, n);
+    return old;
+}
+
+/* Claim and run chunks of job `job` until none are left. */
+static void run_chunks(uint32_t job)
+{
+    for (;;) {
+        uint_fast64_t t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
+        if ((uint32_t)(t >> 32) != job ||
+            (uint32_t)t >= atomic_load_explicit(&pool.nchunks, memory_order_acquire))
+            return;
+        if (!atomic_compare_exchange_weak_explicit(&pool.ticket, &t, t + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        /* Holding an unfinished chunk of `job` keeps its fn and ctx alive. */
+        pool.fn(pool.ctx, (size_t)(uint32_t)t);
+        atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    const int id = (int)(intptr_t)arg;
+    unsigned seen = atomic_load(&pool.generation);
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
+            if (++spins < WORKER_SPINS) {
+                cpu_relax();
+                continue;
+            }
+            pthread_mutex_lock(&pool.mu);
+            atomic_fetch_add(&pool.sleepers, 1);
+            while ((g = atomic_load(&pool.generation)) == seen)
+                pthread_cond_wait(&pool.wake, &pool.mu);
+            atomic_fetch_sub(&pool.sleepers, 1);
+            pthread_mutex_unlock(&pool.mu);
+            break;
+        }
+        seen = g;
+        if (id < atomic_load_explicit(&pool.nthreads, memory_order_relaxed))
+            run_chunks(g);
+    }
+    return NULL;
+}
+
+/* Called with pool.use held. Returns how many threads can take part. */
+static int ensure_workers(int want)
+{
+    while (pool.nworkers < want - 1) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        int id = pool.nworkers + 1;
+        int rc = pthread_create(&pool.tids[pool.nworkers], &attr, worker_main, (void *)(intptr_t)id);
+        pthread_attr_destroy(&attr);
+        if (rc != 0)
+            break;  /* run with what we have */
+        pthread_detach(pool.tids[pool.nworkers]);
+        pool.nworkers++;
+    }
+    return pool.nworkers + 1;
+}
+
+void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
+{
+    if (nthreads <= 1 || nchunks <= 1 || nchunks > UINT32_MAX ||
+        pthread_mutex_trylock(&pool.use) != 0) {
+        for (size_t c = 0; c < nchunks; c++)
+            fn(ctx, c);
+        return;
+    }
+    nthreads = ensure_workers(nthreads);
+
+    unsigned job = atomic_load(&pool.generation) + 1;
+    pool.fn = fn;
+    pool.ctx = ctx;
+    atomic_store_explicit(&pool.nchunks, (unsigned)nchunks, memory_order_release);
+    atomic_store_explicit(&pool.nthreads, nthreads, memory_order_relaxed);
+    atomic_store(&pool.finished, 0);
+    atomic_store_explicit(&pool.ticket, (uint_fast64_t)(uint32_t)job << 32, memory_order_release);
+    atomic_store(&pool.generation, job);
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.mu);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.mu);
+    }
+
+    run_chunks(job);
+    for (int spins = 0;
+         atomic_load_explicit(&pool.finished, memory_order_acquire) != (unsigned)nchunks;) {
+        if (++spins < CALLER_SPINS)
+            cpu_relax();
+        else
+            sched_yield();
+    }
+    /* Close the job before the next one rewrites fn/ctx/nchunks: a late
+     * worker's compare-and-swap on the old ticket now fails. */
+    atomic_store_explicit(&pool.ticket, ((uint_fast64_t)job << 32) | UINT32_MAX,
+                          memory_order_release);
+    pthread_mutex_unlock(&pool.use);
+}
+
+/* fork(): the child has no workers, whatever the parent had. Holding `use`
+ * across fork means no job is in flight in the child's copy of the pool. */
+static void before_fork(void) { pthread_mutex_lock(&pool.use); }
+static void after_fork_parent(void) { pthread_mutex_unlock(&pool.use); }
+static void after_fork_child(void)
+{
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
+    pool.use = fresh;
+    pool.mu = fresh;
+    pool.wake = fresh_cond;
+    pool.nworkers = 0;
+    atomic_store(&pool.sleepers, 0);
+}
+
+__attribute__((constructor)) static void install_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}

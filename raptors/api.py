@@ -1,0 +1,198 @@
+"""The public API of Raptors: scale, threads, SIMD variant, build information."""
+from __future__ import annotations
+
+import numbers
+import os
+import platform
+import warnings
+from typing import Any, Optional
+
+import numpy as np
+
+from . import _ffi
+
+__all__ = ["scale", "set_num_threads", "get_num_threads", "set_simd", "get_simd", "build_info"]
+
+_SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+_SUPPORTED_NAMES = "float32 and float64"
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    name = _SUPPORTED.get(dtype)
+    if name is None:
+        if dtype.kind == "f" and dtype.itemsize in (4, 8) and not dtype.isnative:
+            return _SUPPORTED[dtype.newbyteorder("=")]
+        raise TypeError(
+            f"raptors.scale supports {_SUPPORTED_NAMES} arrays only, got dtype {dtype}"
+        )
+    return name
+
+
+def _factor(factor: Any, dtype: np.dtype):
+    """The factor in x's dtype, converted exactly as np.multiply(x, x.dtype.type(a)) does."""
+    if isinstance(factor, np.ndarray) and factor.ndim == 0 and factor.dtype.kind in "biuf":
+        factor = factor[()]
+    if isinstance(factor, (numbers.Real, np.bool_)) and not isinstance(factor, np.timedelta64):
+        return float(dtype.type(factor))
+    raise TypeError(
+        f"raptors.scale: factor must be a real number (int or float), got {type(factor).__name__}"
+    )
+
+
+def _check_out(out: Any, x: np.ndarray) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"raptors.scale: out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != x.dtype:
+        raise TypeError(
+            f"raptors.scale: out has dtype {out.dtype}, expected {x.dtype} (the dtype of x)"
+        )
+    if out.shape != x.shape:
+        raise ValueError(f"raptors.scale: out has shape {out.shape}, expected {x.shape}")
+    if not out.flags.writeable:
+        raise ValueError("raptors.scale: out is read-only")
+    if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
+        raise ValueError("raptors.scale: out has overlapping elements (a zero stride)")
+    return out
+
+
+def _layout(shape, xs, ys, itemsize):
+    """Drop length-1 axes, put the smallest output stride innermost, merge axes
+    that are contiguous for both arrays. Elementwise work allows any order."""
+    dims = [(n, a, b) for n, a, b in zip(shape, xs, ys) if n != 1]
+    dims.sort(key=lambda d: (abs(d[2]), abs(d[1])), reverse=True)
+    merged = []
+    for n, a, b in dims:
+        if merged and merged[-1][1] == a * n and merged[-1][2] == b * n:
+            merged[-1] = (merged[-1][0] * n, a, b)
+        else:
+            merged.append((n, a, b))
+    if not merged:
+        merged = [(1, itemsize, itemsize)]
+    return merged
+
+
+def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Return ``factor * x`` elementwise, computed by libraptors.
+
+    The result equals ``np.multiply(x, x.dtype.type(factor))`` bit for bit,
+    special values (±0, ±inf, NaN, subnormals) included.
+
+    Parameters
+    ----------
+    x : array_like of float32 or float64
+        Any layout: C or Fortran order, sliced, transposed, negative strides,
+        0-d or empty. Other dtypes raise ``TypeError``.
+    factor : real number
+        Converted to ``x.dtype`` first, so a Python float does not promote a
+        float32 array (as in NumPy). Strings, None, complex raise ``TypeError``.
+    out : numpy.ndarray, optional
+        Where to write: ``x`` itself (in place) or any writable array of the
+        same shape and dtype, strided too; only its elements are written.
+        If it overlaps ``x`` partially, the result is as if ``x`` were copied
+        first. Wrong shape or read-only: ``ValueError``; wrong dtype or not an
+        ndarray: ``TypeError``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``out`` if given, else a new array with ``x``'s dtype, shape and
+        memory order (a 0-d array for 0-d input).
+    """
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    dtype_name = _dtype_name(x.dtype)
+    a = _factor(factor, x.dtype)
+    if not x.dtype.isnative:
+        x = x.astype(x.dtype.newbyteorder("="))
+    if out is None:
+        out = np.empty_like(x)
+    else:
+        _check_out(out, x)
+        if out is not x and np.may_share_memory(x, out):
+            same_view = (out.__array_interface__["data"][0] == x.__array_interface__["data"][0]
+                         and out.strides == x.strides)
+            if not same_view:
+                x = x.copy()  # partial overlap: read from a snapshot, as NumPy does
+    if x.size == 0:
+        return out
+
+    x_addr = x.__array_interface__["data"][0]
+    y_addr = out.__array_interface__["data"][0]
+    itemsize = x.itemsize
+    dims = _layout(x.shape, x.strides, out.strides, itemsize)
+    if len(dims) == 1 and dims[0][1] == itemsize and dims[0][2] == itemsize:
+        # Merged into one ascending run (so no negative strides): one flat call.
+        rc = _ffi.scale_contig[dtype_name](x_addr, y_addr, dims[0][0], a)
+    else:
+        shape = [d[0] for d in dims]
+        rc = _ffi.scale_strided(dtype_name, shape, x_addr, [d[1] for d in dims], y_addr,
+                                [d[2] for d in dims], a)
+    if rc != 0:  # unreachable for arrays NumPy built: checked above
+        raise RuntimeError(f"raptors: libraptors returned error {rc}")
+    return out
+
+
+def set_num_threads(n: int) -> None:
+    """Use up to ``n`` threads per call (1 <= n <= 256). Calls on small arrays use fewer."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"raptors.set_num_threads: n must be an int, got {type(n).__name__}")
+    if not 1 <= n <= _ffi.MAX_THREADS:
+        raise ValueError(f"raptors.set_num_threads: n must be in [1, {_ffi.MAX_THREADS}], got {n}")
+    _ffi.set_num_threads(int(n))
+
+
+def get_num_threads() -> int:
+    """Threads a call may use: set_num_threads, else $RAPTORS_NUM_THREADS, else the usable CPUs."""
+    return _ffi.get_num_threads()
+
+
+def get_simd() -> str:
+    """The SIMD variant the kernels use now: 'avx512', 'avx2', 'neon' or 'scalar'."""
+    return _ffi.get_simd()
+
+
+def set_simd(name: str) -> None:
+    """Force a SIMD variant by name, or 'auto' for the best this CPU supports.
+
+    Raises ``ValueError`` for a name this build or CPU cannot run. The
+    environment variable RAPTORS_SIMD does the same at load time.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"raptors.set_simd: name must be a str, got {type(name).__name__}")
+    if _ffi.set_simd(name) != 0:
+        available = build_info()["simd_available"]
+        raise ValueError(f"raptors.set_simd: {name!r} is not available here; choose from "
+                         f"auto, {', '.join(available)}")
+
+
+def build_info() -> dict:
+    """What the library was built with and how it runs now.
+
+    Keys: version, abi_version, compiler, cflags, target, git_commit, simd (the
+    variant in use), simd_available, num_threads, l1d_bytes, l2_bytes,
+    l3_bytes, library (its path), platform (machine architecture).
+    """
+    info = _ffi.build_info()
+    info["simd_available"] = [s for s in info["simd_available"].split(",") if s]
+    info["library"] = _ffi.LIBRARY_PATH
+    info["platform"] = platform.machine()
+    return info
+
+
+def _check_environment() -> None:
+    env = os.environ.get("RAPTORS_NUM_THREADS")
+    if env:
+        try:
+            ok = 1 <= int(env) <= _ffi.MAX_THREADS
+        except ValueError:
+            ok = False
+        if not ok:
+            warnings.warn(
+                f"RAPTORS_NUM_THREADS={env!r} is not an integer in [1, {_ffi.MAX_THREADS}]; "
+                f"using {get_num_threads()} threads",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+
+_check_environment()

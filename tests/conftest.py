@@ -1,0 +1,53 @@
+"""Shared helpers for the Raptors tests."""
+import numpy as np
+import pytest
+
+import raptors
+
+DTYPES = [np.float32, np.float64]
+
+
+def reference(x, factor):
+    """NumPy's answer, the contract: np.multiply(x, x.dtype.type(factor))."""
+    x = np.asarray(x)
+    with np.errstate(all="ignore"):
+        return np.multiply(x, x.dtype.type(factor))
+
+
+def assert_bitwise_equal(actual, expected):
+    """Equal bit for bit, except that any NaN matches any NaN."""
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    uint = np.uint32 if actual.dtype == np.float32 else np.uint64
+    a_bits = np.ascontiguousarray(actual).view(uint)
+    e_bits = np.ascontiguousarray(expected).view(uint)
+    both_nan = np.isnan(actual) & np.isnan(expected)
+    bad = (a_bits != e_bits) & ~both_nan
+    if bad.any():
+        idx = np.argwhere(bad)[:5]
+        details = [(tuple(i), actual[tuple(i)], expected[tuple(i)]) for i in idx]
+        raise AssertionError(f"{int(bad.sum())} elements differ, e.g. {details}")
+
+
+def special_values(dtype):
+    """±0, ±inf, NaNs, subnormals, the extremes of the dtype, and ordinary numbers."""
+    info = np.finfo(dtype)
+    vals = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1.0, -1.0, 0.5, 3.0,
+            info.max, -info.max, info.tiny, -info.tiny, info.smallest_subnormal,
+            -info.smallest_subnormal, info.tiny / 2, info.eps, 1 / 3, 1e-30, 1e30]
+    out = np.array(vals, dtype=dtype)
+    # A NaN with a payload, to see payloads survive as NumPy's do.
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    payload = np.array([0x7FC00001 if dtype == np.float32 else 0x7FF8000000000001], dtype=uint)
+    return np.concatenate([out, payload.view(dtype)])
+
+
+@pytest.fixture(autouse=True)
+def _restore_runtime_state():
+    """Each test starts and ends with the default threads and SIMD variant."""
+    threads = raptors.get_num_threads()
+    yield
+    raptors.set_num_threads(threads)
+    raptors.set_simd("auto")
