@@ -1,0 +1,38 @@
+# Arm64 work stream (issue 9): test Raptors on AArch64 from an x86-64 Debian machine.
+#   make test-arm64       install gcc-aarch64-linux-gnu + qemu-user if missing, build an AArch64
+#                         sysroot (Debian arm64 python3.11 + NumPy's manylinux aarch64 wheel +
+#                         test deps), cross-build libraptors, run the pytest suite emulated
+#   make test-arm64-sve   the same on `qemu-aarch64 -cpu max` (SVE/SVE2 present; NEON path used)
+#   make arm64-python ARGS="script.py args"   any script on the emulated Python, raptors importable
+# Everything downloaded lives in $(ARM64_CACHE) (git-ignored) and is reused. See docs/arm64.md.
+
+ARM64_CACHE     ?= $(CURDIR)/.cache/arm64
+ARM64_CC        ?= aarch64-linux-gnu-gcc
+ARM64_CPU       ?= neoverse-n1
+ARM64_BUILD_DIR ?= build-arm64
+ARM64_PY        := $(ARM64_CACHE)/bin/python3
+ARM64_LIB       := $(ARM64_BUILD_DIR)/libraptors.so
+ARM64_ENV       := ARM64_CACHE=$(ARM64_CACHE) ARM64_CC=$(ARM64_CC) ARM64_CPU=$(ARM64_CPU) \
+                   ARM64_BUILD_DIR=$(ARM64_BUILD_DIR)
+PYTEST_ARM64_ARGS ?= $(PYTEST_ARGS)
+
+.PHONY: arm64-setup arm64-lib test-arm64 test-arm64-sve arm64-python
+
+arm64-setup: ## cross toolchain, qemu-user and the emulated AArch64 Python (cached)
+	@$(ARM64_ENV) bash tools/arm64/setup.sh
+
+# Only the library file: `make lib` would also copy it into raptors/ (the host's package).
+arm64-lib: arm64-setup ## cross-build $(ARM64_BUILD_DIR)/libraptors.so for AArch64 (CPU=$(ARM64_CPU))
+	@$(MAKE) --no-print-directory CC=$(ARM64_CC) CPU=$(ARM64_CPU) BUILD_DIR=$(ARM64_BUILD_DIR) \
+	    $(ARM64_LIB)
+
+test-arm64: arm64-lib ## run the pytest suite on emulated AArch64 (qemu-user)
+	@$(ARM64_ENV) bash tools/arm64/test.sh $(PYTEST_ARM64_ARGS)
+
+test-arm64-sve: arm64-lib ## the same, on qemu's `max` CPU (SVE/SVE2 besides NEON)
+	@$(ARM64_ENV) QEMU_CPU=max bash tools/arm64/test.sh $(PYTEST_ARM64_ARGS)
+
+ARGS ?= tools/arm64/hello.py
+arm64-python: arm64-lib ## run ARGS="script.py args" on the emulated AArch64 Python
+	@PYTHONPATH=$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH)) \
+	    RAPTORS_LIBRARY=$(abspath $(ARM64_LIB)) $(ARM64_PY) $(ARGS)
