@@ -1,0 +1,42 @@
+# Reliability work stream (issue 5): sanitizers and fuzzing.
+#   make sanitize      build libraptors with gcc's AddressSanitizer + UndefinedBehaviorSanitizer
+#                      into $(SAN_BUILD_DIR), prove the sanitizer is live (a deliberate
+#                      out-of-bounds call must be caught), then run the whole pytest suite
+#                      against that build (RAPTORS_LIBRARY, ASan runtime LD_PRELOADed for Python).
+#   make fuzz          fuzz raptors.scale against NumPy in a subprocess:
+#                      SEED=<int> (default: random), N=<cases> or TIME=<seconds> (default 60 s),
+#                      SANITIZE=1 to fuzz the sanitizer build.
+# Linux only (LD_PRELOAD). The sanitizer build never replaces raptors/libraptors.so.
+
+SAN_CC        ?= gcc
+SAN_BUILD_DIR ?= build-asan
+SAN_LIB       := $(SAN_BUILD_DIR)/$(LIBNAME)
+# UBSan aborts at the first report; LTO stays on (the flags are repeated at link time,
+# where gcc's LTO needs them), so the sanitized code is the shipped code plus checks.
+SAN_FLAGS     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                 -fno-omit-frame-pointer -g
+# detect_leaks=0: CPython never frees some of its own allocations at exit.
+SAN_ENV        = RAPTORS_LIBRARY=$(abspath $(SAN_LIB)) \
+                 LD_PRELOAD="$$($(SAN_CC) -print-file-name=libasan.so)" \
+                 PYTHONMALLOC=malloc \
+                 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1 \
+                 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+.PHONY: sanitize sanitize-lib sanitize-canary fuzz
+
+sanitize-lib: ## build $(SAN_BUILD_DIR)/libraptors.so with ASan + UBSan
+	@$(MAKE) --no-print-directory CC=$(SAN_CC) BUILD_DIR=$(SAN_BUILD_DIR) \
+	    EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" $(SAN_LIB)
+
+sanitize-canary: venv $(VENV)/.stamp-install sanitize-lib
+	@$(SAN_ENV) $(PYTHON) tools/fuzz/canary.py
+
+sanitize: sanitize-canary ## the pytest suite against an ASan + UBSan build of libraptors
+	$(SAN_ENV) $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+SEED ?=
+N    ?=
+TIME ?= $(if $(N),,60)
+fuzz: venv lib $(VENV)/.stamp-install $(if $(SANITIZE),sanitize-lib) ## fuzz scale vs NumPy (SEED= N= TIME= SANITIZE=1)
+	$(if $(SANITIZE),$(SAN_ENV)) $(PYTHON) tests/fuzz_scale.py \
+	    $(if $(SEED),--seed $(SEED)) $(if $(N),--cases $(N)) $(if $(TIME),--time $(TIME))
