@@ -68,14 +68,15 @@ pip_quiet() {
 }
 
 mkdir -p "$CACHE"
-# The cache ignores itself, so it needs no line in the project's .gitignore.
-[ -f "$CACHE/../.gitignore" ] || echo '*' > "$CACHE/../.gitignore"
 
 # 1. Host tools -------------------------------------------------------------
 [ "$(uname -m)" = x86_64 ] || log "note: host is $(uname -m); this recipe is written for x86-64 Debian"
 missing=
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu"
 command -v qemu-aarch64 >/dev/null 2>&1 || missing="$missing qemu-user"
+if [ -n "${ARM64_NEED_CLANG:-}" ]; then
+    command -v clang >/dev/null 2>&1 || missing="$missing clang"
+fi
 if [ -n "$missing" ]; then
     command -v apt-get >/dev/null 2>&1 || die "install$missing (Debian/Ubuntu names) first"
     apt_update
@@ -159,6 +160,11 @@ EOF
 chmod +x "$CACHE/bin/python3.tmp"
 mv -f "$CACHE/bin/python3.tmp" "$CACHE/bin/python3"
 ln -sfn python3 "$CACHE/bin/python"
+# clang picks its target from a triple-prefixed name: with Debian's clang installed,
+# ARM64_CC=$CACHE/bin/aarch64-linux-gnu-clang cross-compiles (LTO too) for AArch64.
+if command -v clang >/dev/null 2>&1; then
+    ln -sfn "$(command -v clang)" "$CACHE/bin/aarch64-linux-gnu-clang"
+fi
 
 # 5. Bytecode for the stdlib and the wheels, compiled once by the guest itself into
 #    $CACHE/pycache (PYTHONPYCACHEPREFIX): emulated imports then skip the parser,

@@ -52,5 +52,11 @@ import raptors
 print("arm64: the tests see platform.machine() =", platform.machine(), "| python",
       platform.python_version(), "|", sys.executable)
 print("arm64: raptors.build_info() =", json.dumps(raptors.build_info(), indent=None))
+import ctypes
+libc = ctypes.CDLL(None)
+libc.getauxval.restype = ctypes.c_ulong
+hwcap, hwcap2 = libc.getauxval(16), libc.getauxval(26)  # AT_HWCAP, AT_HWCAP2
+feats = {"asimd": hwcap >> 1 & 1, "sve": hwcap >> 22 & 1, "sve2": hwcap2 >> 1 & 1}
+print("arm64: CPU features (AT_HWCAP):", ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in feats.items()))
 EOF
 exec "$PY" -m pytest "$@"
