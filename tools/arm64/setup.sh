@@ -94,12 +94,14 @@ if [ -n "$need" ]; then
     if ! dpkg --print-foreign-architectures | grep -qx arm64; then
         log "dpkg --add-architecture arm64"
         as_root dpkg --add-architecture arm64
+        APT_UPDATED=   # the lists fetched so far have no arm64 packages
         apt_update
     fi
     log "apt-get download$need"
     # apt's sandbox user may not write here; download as the caller instead.
     (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User="$(id -un)" $need >/dev/null) ||
-        { apt_update; (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User="$(id -un)" $need >/dev/null); }
+        { APT_UPDATED=; apt_update
+          (cd "$DEBS" && apt-get download -q -o APT::Sandbox::User="$(id -un)" $need >/dev/null); }
 fi
 # Exactly one file per package (the newest, if an update brought a second one).
 debs=()
