@@ -34,9 +34,12 @@ sanitize-canary: venv $(VENV)/.stamp-install sanitize-lib
 sanitize: sanitize-canary ## the pytest suite against an ASan + UBSan build of libraptors
 	$(SAN_ENV) $(PYTHON) -m pytest $(PYTEST_ARGS)
 
-SEED ?=
-N    ?=
-TIME ?= $(if $(N),,60)
+# SEED, N and TIME count only when given on the command line or in the environment
+# (another .mk file may use the same names for its own defaults).
+fuzz_arg = $(if $(filter command line environment,$(origin $(1))),$($(1)))
+FUZZ_SEED = $(call fuzz_arg,SEED)
+FUZZ_N    = $(call fuzz_arg,N)
+FUZZ_TIME = $(or $(call fuzz_arg,TIME),$(if $(FUZZ_N),,60))
 fuzz: venv lib $(VENV)/.stamp-install $(if $(SANITIZE),sanitize-lib) ## fuzz scale vs NumPy (SEED= N= TIME= SANITIZE=1)
-	$(if $(SANITIZE),$(SAN_ENV)) $(PYTHON) tests/fuzz_scale.py \
-	    $(if $(SEED),--seed $(SEED)) $(if $(N),--cases $(N)) $(if $(TIME),--time $(TIME))
+	$(if $(SANITIZE),$(SAN_ENV)) $(PYTHON) tests/fuzz_scale.py $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+	    $(if $(FUZZ_N),--cases $(FUZZ_N)) $(if $(FUZZ_TIME),--time $(FUZZ_TIME))
