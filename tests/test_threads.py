@@ -1,0 +1,156 @@
+"""Many Python threads calling raptors.scale at once (ctypes releases the GIL,
+so the calls really overlap in libraptors), with different sizes, dtypes,
+layouts, while other threads change set_num_threads and set_simd. Every
+result must be NumPy's, nothing may deadlock (every run has a deadline and
+faulthandler dumps the stacks if it is missed) or crash (each run is a
+subprocess)."""
+import os
+import subprocess
+import sys
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+PRELUDE = textwrap.dedent("""
+    import faulthandler, os, sys, threading, time
+    import numpy as np
+    import raptors
+    faulthandler.dump_traceback_later({deadline}, exit=True)  # a deadlock: stacks, exit 1
+    SIMDS = ["auto"] + raptors.build_info()["simd_available"]
+    errors = []
+
+    def same_bits(got, want):
+        got, want = np.asarray(got), np.asarray(want)
+        if got.shape != want.shape or got.dtype != want.dtype:
+            return False
+        u = np.uint32 if got.dtype == np.float32 else np.uint64
+        return np.array_equal(np.ascontiguousarray(got).view(u), np.ascontiguousarray(want).view(u))
+
+    def one_call(rng):
+        dtype = (np.float32, np.float64)[int(rng.integers(2))]
+        n = int(rng.choice([0, 1, 7, 1000, 70_000, 300_000, 1_100_000]))
+        x = (rng.standard_normal(n) * 100).astype(dtype)
+        a = float(rng.standard_normal())
+        layout = int(rng.integers(6))
+        if layout == 0:                       # new array
+            want = x * dtype(a); got = raptors.scale(x, a)
+        elif layout == 1:                     # negative stride
+            xv = x[::-3]; want = xv * dtype(a); got = raptors.scale(xv, a)
+        elif layout == 2:                     # in place
+            want = x * dtype(a); raptors.scale(x, a, out=x); got = x
+        elif layout == 3:                     # 2-d, transposed
+            m = x[: n - n % 10].reshape(-1, 10).T; want = m * dtype(a); got = raptors.scale(m, a)
+        elif layout == 4:                     # strided out
+            out = np.empty(2 * n, dtype)[::2]; want = x * dtype(a)
+            got = raptors.scale(x, a, out=out)
+            assert got is out
+        else:                                 # unaligned input
+            buf = np.zeros(n * x.itemsize + 1, np.uint8)
+            xu = np.ndarray(n, dtype, buffer=buf, offset=1); xu[...] = x
+            want = xu * dtype(a); got = raptors.scale(xu, a)
+        if not same_bits(got, want):
+            errors.append(f"layout {{layout}} dtype {{dtype.__name__}} n {{n}}: wrong result")
+""")
+
+
+def run(body, deadline=100):
+    code = PRELUDE.format(deadline=deadline) + textwrap.dedent(body)
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       timeout=deadline + 60)
+    assert r.returncode == 0, (f"exit {r.returncode} (deadlock dumps stacks, a crash is a "
+                               f"signal)\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}")
+    assert r.stdout.strip().endswith("OK"), r.stdout[-3000:] + r.stderr[-3000:]
+    return r.stdout
+
+
+def test_concurrent_calls_with_changing_threads_and_simd():
+    out = run("""
+        NWORKERS, ITERS = 8, 40
+        start = threading.Barrier(NWORKERS + 2)
+        stop = threading.Event()
+
+        def worker(k):
+            rng = np.random.default_rng(k)
+            start.wait()
+            try:
+                for _ in range(ITERS):
+                    one_call(rng)
+            except BaseException as exc:
+                errors.append(f"worker {k}: {exc!r}")
+
+        changes = [0]
+        def chaos(seed):
+            rng = np.random.default_rng(seed)
+            start.wait()
+            while not stop.is_set():
+                raptors.set_num_threads(int(rng.integers(1, 9)))
+                raptors.set_simd(SIMDS[int(rng.integers(len(SIMDS)))])
+                assert 1 <= raptors.get_num_threads() <= 8
+                assert raptors.get_simd() in SIMDS
+                changes[0] += 1
+                time.sleep(0.0002)
+
+        workers = [threading.Thread(target=worker, args=(k,)) for k in range(NWORKERS)]
+        changers = [threading.Thread(target=chaos, args=(100 + k,)) for k in range(2)]
+        for t in workers + changers:
+            t.start()
+        for t in workers:
+            t.join()
+        stop.set()
+        for t in changers:
+            t.join()
+        assert not errors, errors[:10]
+        assert changes[0] > 10, changes  # the settings really changed during the calls
+        print("changes", changes[0])
+        print("OK")
+    """)
+    assert "changes" in out
+
+
+def test_many_threads_one_big_array_each_thread_count():
+    """Every thread count from 1 to 16 while 6 Python threads hammer the pool with
+    arrays big enough to use it; the pool never shrinks, so it grows under load."""
+    run("""
+        def worker(k):
+            rng = np.random.default_rng(k)
+            x = rng.standard_normal(600_000)
+            want = x * 1.25
+            try:
+                for it in range(25):
+                    raptors.set_num_threads(1 + (k * 7 + it) % 16)
+                    if not same_bits(raptors.scale(x, 1.25), want):
+                        errors.append(f"thread {k} iteration {it}")
+            except BaseException as exc:
+                errors.append(repr(exc))
+
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        assert not errors, errors[:10]
+        print("OK")
+    """)
+
+
+def test_many_small_calls_do_not_starve():
+    """Thousands of tiny calls from many threads at once (the path that never
+    wakes the pool) interleaved with big ones (the path that does)."""
+    run("""
+        def worker(k):
+            rng = np.random.default_rng(k)
+            small = rng.standard_normal(33).astype(np.float32)
+            big = rng.standard_normal(400_000).astype(np.float32)
+            try:
+                for it in range(1500):
+                    x = big if it % 100 == 0 else small
+                    if not same_bits(raptors.scale(x, -3.0), x * np.float32(-3.0)):
+                        errors.append(f"thread {k} iteration {it}")
+            except BaseException as exc:
+                errors.append(repr(exc))
+
+        raptors.set_num_threads(4)
+        ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        assert not errors, errors[:10]
+        print("OK")
+    """)
