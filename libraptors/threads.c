@@ -28,6 +28,28 @@
 #define cpu_relax() ((void)0)
 #endif
 
+/* The caller's floating-point control state (rounding mode, FTZ/DAZ). Workers
+ * compute each chunk in the state of the call that owns it, as the caller's own
+ * thread (and NumPy) would; the caller's state is never changed. */
+#if defined(__x86_64__) || defined(__i386__)
+typedef unsigned rp_fpctl;
+static rp_fpctl fpctl_get(void) { return _mm_getcsr() & 0xFFC0u; } /* not the status flags */
+static void fpctl_set(rp_fpctl c) { _mm_setcsr((_mm_getcsr() & 0x3Fu) | c); }
+#elif defined(__aarch64__)
+typedef uint64_t rp_fpctl;
+static rp_fpctl fpctl_get(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(v));
+    return v;
+}
+static void fpctl_set(rp_fpctl c) { __asm__ __volatile__("msr fpcr, %0" : : "r"(c)); }
+#else
+typedef int rp_fpctl;
+static rp_fpctl fpctl_get(void) { return 0; }
+static void fpctl_set(rp_fpctl c) { (void)c; }
+#endif
+
 /* Spins before a worker sleeps (roughly tens of microseconds). */
 #define WORKER_SPINS 20000
 /* Spins before a waiting caller starts yielding its core. */
@@ -42,6 +64,7 @@ static struct {
 
     /* The job, written by the owner before `generation` is published. */
     rp_chunk_fn fn;
+    rp_fpctl fpctl;        /* the owner's FP control state */
     void *ctx;
     atomic_uint nchunks;
     atomic_int nthreads;
@@ -112,7 +135,9 @@ static void run_chunks(uint32_t job)
         if (!atomic_compare_exchange_weak_explicit(&pool.ticket, &t, t + 1, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
-        /* Holding an unfinished chunk of `job` keeps its fn and ctx alive. */
+        /* Holding an unfinished chunk of `job` keeps its fn, ctx and fpctl alive. */
+        if (fpctl_get() != pool.fpctl)
+            fpctl_set(pool.fpctl);
         pool.fn(pool.ctx, (size_t)(uint32_t)t);
         atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
     }
@@ -175,6 +200,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
 
     unsigned job = atomic_load(&pool.generation) + 1;
     pool.fn = fn;
+    pool.fpctl = fpctl_get();
     pool.ctx = ctx;
     atomic_store_explicit(&pool.nchunks, (unsigned)nchunks, memory_order_release);
     atomic_store_explicit(&pool.nthreads, nthreads, memory_order_relaxed);

@@ -29,3 +29,169 @@ def test_environment_unchanged_after_use():
             raptors.scale(x, 0.5, out=x)
             raptors.scale(x[::2], 0.5)
         numpy_still_handles_subnormals()
+
+
+# ---- The floating-point control state itself, read in a fresh process ---------
+# A tiny C helper reads (and, for the second test, sets) the control register:
+# MXCSR on x86-64 (rounding, FTZ, DAZ, exception masks; the sticky status flags,
+# which any arithmetic sets, are masked off), FPCR on AArch64. The rounding mode
+# is also read through libm's fegetround, via ctypes.
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import textwrap  # noqa: E402
+
+import pytest  # noqa: E402
+
+FP_HELPER = r"""
+unsigned fp_control(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned v;
+    __asm__ volatile("stmxcsr %0" : "=m"(v));
+    return v & 0xFFC0u;  /* control bits only: DAZ, masks, rounding, FTZ */
+#elif defined(__aarch64__)
+    unsigned long v;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(v));
+    return (unsigned)v;
+#else
+    return 0;
+#endif
+}
+
+void set_fp_control(unsigned c)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned v;
+    __asm__ volatile("stmxcsr %0" : "=m"(v));
+    v = (v & 0x3Fu) | (c & 0xFFC0u);
+    __asm__ volatile("ldmxcsr %0" : : "m"(v));
+#elif defined(__aarch64__)
+    unsigned long v = c;
+    __asm__ volatile("msr fpcr, %0" : : "r"(v));
+#else
+    (void)c;
+#endif
+}
+"""
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def fp_helper(tmp_path_factory):
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc) is None:
+        pytest.fail(f"a C compiler ({cc}) is needed to build the FP-control helper")
+    d = tmp_path_factory.mktemp("fphelper")
+    (d / "fp.c").write_text(FP_HELPER)
+    lib = d / "fp.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", str(lib), str(d / "fp.c")], check=True)
+    return str(lib)
+
+
+CHILD_PRELUDE = textwrap.dedent("""
+    import ctypes, ctypes.util, platform, sys, threading
+    import numpy as np
+    helper = ctypes.CDLL(sys.argv[1])
+    helper.fp_control.restype = ctypes.c_uint
+    helper.set_fp_control.argtypes = [ctypes.c_uint]
+    libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+
+    def numpy_panel():
+        '''Bits of NumPy results that depend on the FP environment.'''
+        out = []
+        for dt in (np.float32, np.float64):
+            fi = np.finfo(dt)
+            x = np.array([fi.tiny, fi.smallest_subnormal, 1.0, 1 / 3, -2.5, fi.max], dt)
+            with np.errstate(all="ignore"):
+                for r in (x * dt(0.5), x * dt(2), x / dt(3), x + dt(fi.eps / 2),
+                          x * dt(1 + fi.eps), np.sqrt(np.abs(x))):
+                    out.append(r.tobytes())
+        return b"".join(out)
+
+    def state():
+        return (helper.fp_control(), libm.fegetround(), tuple(sorted(np.geterr().items())),
+                numpy_panel())
+""")
+
+
+def run_child(fp_helper, body):
+    code = CHILD_PRELUDE + textwrap.dedent(body)
+    r = subprocess.run([sys.executable, "-c", code, fp_helper], cwd=ROOT, capture_output=True,
+                       text=True, timeout=200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-4000:]
+    assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]
+    return r.stdout
+
+
+def test_control_register_rounding_and_numpy_unchanged_by_import_and_use(fp_helper):
+    run_child(fp_helper, """
+        s0 = state()
+        import raptors
+        s1 = state()
+        assert s1 == s0, ("import changed the FP state", s0[:3], s1[:3])
+        for variant in raptors.build_info()["simd_available"]:
+            raptors.set_simd(variant)
+            for threads in (1, 2, 4):
+                raptors.set_num_threads(threads)
+                for n in (10, 100_000, 3_000_000):
+                    x = np.full(n, np.finfo(np.float32).tiny, np.float32)
+                    raptors.scale(x, 0.5)
+                    raptors.scale(x, 0.5, out=x)
+                    raptors.scale(x[::2], 0.5)
+                    raptors.scale(x.astype(np.float64), 1e-300)
+                s = state()
+                assert s == s0, ("use changed the FP state", variant, threads, s0[:3], s[:3])
+        # A thread started now (the pool's workers exist by now) sees the same.
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(state()))
+        t.start(); t.join()
+        assert seen[0] == s0, ("a new thread sees another FP state", s0[:3], seen[0][:3])
+        print("control", hex(s0[0]), "rounding", s0[1])
+        print("OK")
+    """)
+
+
+def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
+    """NumPy computes in the calling thread's FP environment; so must every thread
+    of a raptors call. A caller that set another rounding mode (or FTZ/DAZ, as a
+    library built with -ffast-math does) gets NumPy's answer on big arrays too,
+    whose chunks run on the pool's workers, started before the change."""
+    run_child(fp_helper, """
+        import raptors
+        FE = {"upward": 0x800, "downward": 0x400, "towardzero": 0xC00, "nearest": 0}
+        if helper.fp_control() == 0:                       # not x86-64 / AArch64
+            print("OK"); sys.exit(0)
+        rng = np.random.default_rng(0)
+        x32 = (rng.standard_normal(2_000_000) * 1e-36).astype(np.float32)  # subnormal products
+        x64 = rng.standard_normal(1_000_000) * 1e-306
+        raptors.set_num_threads(4)
+        for x in (x32, x64):
+            raptors.scale(x, 1.1)                          # the workers start now
+        default = helper.fp_control()
+        x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386")
+        modes = [("rounding " + name, lambda v=v: libm.fesetround(v)) for name, v in FE.items()]
+        if x86:
+            modes.append(("FTZ+DAZ", lambda: helper.set_fp_control(default | 0x8040)))
+        bad = []
+        for name, setter in modes:
+            for variant in raptors.build_info()["simd_available"]:
+                raptors.set_simd(variant)
+                setter()
+                for x in (x32, x64):
+                    want = x * x.dtype.type(1.1)
+                    for _ in range(4):
+                        got = raptors.scale(x, 1.1)
+                        u = np.uint32 if x.dtype == np.float32 else np.uint64
+                        diff = int((got.view(u) != want.view(u)).sum())
+                        if diff:
+                            bad.append((name, variant, str(x.dtype), diff))
+                            break
+                helper.set_fp_control(default)
+                libm.fesetround(0)
+        assert not bad, bad
+        print("OK")
+    """)
