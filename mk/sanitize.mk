@@ -16,10 +16,11 @@ SAN_LIB       := $(SAN_BUILD_DIR)/$(LIBNAME)
 SAN_FLAGS     := -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer -g
 # detect_leaks=0: CPython never frees some of its own allocations at exit.
+# allocator_may_return_null=1: an impossible allocation is NumPy's MemoryError, as without ASan.
 SAN_ENV        = RAPTORS_LIBRARY=$(abspath $(SAN_LIB)) \
                  LD_PRELOAD="$$($(SAN_CC) -print-file-name=libasan.so)" \
                  PYTHONMALLOC=malloc \
-                 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1 \
+                 ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1:allocator_may_return_null=1:detect_stack_use_after_return=1:check_initialization_order=1 \
                  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: sanitize sanitize-lib sanitize-canary fuzz
