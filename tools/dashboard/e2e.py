@@ -167,8 +167,15 @@ class CDP:
                 self.events.append(msg)
         return False
 
-    def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", timeout=60, format="png")["data"]
+    def screenshot(self, path, full_page=False):
+        params = {"format": "png"}
+        if full_page:
+            size = self.call("Page.getLayoutMetrics").get("cssContentSize") or {}
+            if size.get("height"):
+                params.update(captureBeyondViewport=True, clip={
+                    "x": 0, "y": 0, "width": max(size.get("width", 1400), 1),
+                    "height": min(size["height"], 8000), "scale": 1})
+        data = self.call("Page.captureScreenshot", timeout=60, **params)["data"]
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
@@ -364,7 +371,7 @@ def run(args):
         if os.path.isfile(os.path.join(html_dir, "raptors.html")):
             cdp.navigate(base + "raptors.html", timeout=args.timeout)
             text = cdp.evaluate("document.body ? document.body.innerText : ''") or ""
-            shot2 = cdp.screenshot(os.path.join(out_dir, "overview.png"))
+            shot2 = cdp.screenshot(os.path.join(out_dir, "overview.png"), full_page=True)
             print("e2e: screenshot %s" % shot2, flush=True)
             check("overview", args.bench[0] in text and "Raptors" in text,
                   "raptors.html, %d chars of text" % len(text))

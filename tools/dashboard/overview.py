@@ -18,6 +18,7 @@ import datetime
 import glob
 import html
 import json
+import ast
 import math
 import os
 import sys
@@ -33,8 +34,10 @@ COLUMNS = [  # (benchmark, label, formatter)
     (CLASS + ".track_gbps", "Raptors GB/s", lambda v: "%.1f" % v),
     (CLASS + ".track_roofline_fraction", "of roofline", lambda v: "%.0f%%" % (100 * v)),
 ]
-BUILD_KEYS = ["version", "simd", "simd_available", "compiler", "cflags", "num_threads",
-              "abi_version", "platform", "git_commit"]
+BUILD_KEYS = ["raptors", "simd", "simd_available", "threads", "compiler", "cflags", "numpy"]
+BUILD_LABELS = {"raptors": "Raptors (commit)", "simd": "SIMD in use", "simd_available": "SIMD available",
+                "threads": "threads", "compiler": "compiler", "cflags": "C flags",
+                "numpy": "NumPy (baseline)"}
 
 
 def fmt_time(s):
@@ -50,6 +53,17 @@ def fmt_bytes(n):
     except (TypeError, ValueError):
         return str(n)
     return "%.1f GiB" % (n / 2**30) if n >= 2**30 else "%d B" % n
+
+
+def fmt_size(n):
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        return str(n)
+    for unit, f in (("MiB", 2**20), ("KiB", 2**10)):
+        if n >= f and n % (f // 4 or 1) == 0 or n >= 16 * f:
+            return "%.3g %s" % (n / f, unit)
+    return "%d B" % n
 
 
 def _num(v):
@@ -71,28 +85,48 @@ def result_value(data, name):
     return _num(res)
 
 
-def load_build_info(machine_dir, data):
+PROVENANCE = "bench_provenance.BuildInfo.track_threads"
+PROVENANCE_KEYS = ["simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy"]
+
+
+def provenance_param_names(results_dir):
+    """param_names of the provenance benchmark, from asv's <results_dir>/benchmarks.json."""
+    try:
+        with open(os.path.join(results_dir, "benchmarks.json"), encoding="utf-8") as f:
+            names = json.load(f)[PROVENANCE]["param_names"]
+        if isinstance(names, list) and names:
+            return names
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return PROVENANCE_KEYS
+
+
+def _unrepr(v):
+    try:
+        return ast.literal_eval(v) if isinstance(v, str) else v
+    except (ValueError, SyntaxError):
+        return v
+
+
+def load_build_info(data, param_names=PROVENANCE_KEYS):
     """The build a results file was measured with.
 
-    Sources, first found wins per key: a build-info JSON the benchmark suite records next to the
-    results (<machine>/build_info/<hash>.json or <machine>/<hash8>-build_info.json, or
-    <results_dir>/build_info/<hash>.json), then the env vars asv recorded (RAPTORS_*).
+    benchmarks/bench_provenance.py records raptors.build_info() of the build asv installed as the
+    parameter values of bench_provenance.BuildInfo.track_threads (one value per parameter), so
+    they are stored in the results file itself, in its "params" column (as repr strings).
+    Also shown: the NumPy version of the asv environment (matrix) and RAPTORS_* env vars.
     """
     info = {}
-    h = data.get("commit_hash", "")
-    cands = [os.path.join(machine_dir, "build_info", h + ".json"),
-             os.path.join(machine_dir, "build_info", h[:8] + ".json"),
-             os.path.join(machine_dir, h[:8] + "-build_info.json"),
-             os.path.join(os.path.dirname(machine_dir), "build_info", h + ".json"),
-             os.path.join(os.path.dirname(machine_dir), "build_info", h[:8] + ".json")]
-    for c in cands:
-        try:
-            with open(c, encoding="utf-8") as f:
-                d = json.load(f)
-            if isinstance(d, dict):
-                info.update({k: v for k, v in d.items() if k not in info})
-        except (OSError, ValueError):
-            pass
+    row = (data.get("results") or {}).get(PROVENANCE)
+    cols = data.get("result_columns") or []
+    if row and "params" in cols and len(row) > cols.index("params"):
+        params = row[cols.index("params")] or []
+        for name, values in zip(param_names, params):
+            if isinstance(values, list) and values:
+                info[name] = _unrepr(values[0])
+    numpy = (data.get("params") or {}).get("numpy")
+    if numpy and "numpy" not in info:
+        info["numpy"] = numpy
     for k, v in (data.get("env_vars") or {}).items():
         if k.startswith("RAPTORS_"):
             info.setdefault(k, v)
@@ -110,6 +144,7 @@ def collect(results_dir, index_json=None):
         except (OSError, ValueError):
             pass
     machines = {}
+    pnames = provenance_param_names(results_dir)
     for mj in sorted(glob.glob(os.path.join(results_dir, "*", "machine.json"))):
         mdir = os.path.dirname(mj)
         try:
@@ -139,7 +174,7 @@ def collect(results_dir, index_json=None):
             row = {"hash": h, "date": data.get("date") or 0, "rev": rev_of.get(h),
                    "env": data.get("env_name", ""), "python": data.get("python", ""),
                    "params": data.get("params", {}), "values": vals, "started": started,
-                   "build": load_build_info(mdir, data), "file": os.path.relpath(path, results_dir)}
+                   "build": load_build_info(data, pnames), "file": os.path.relpath(path, results_dir)}
             # Several envs/runs for one commit: keep the most recently run one.
             if h not in by_commit or started >= by_commit[h]["started"]:
                 by_commit[h] = row
@@ -232,6 +267,7 @@ def render(machines, project="Raptors", offline=None, generated=None):
         b = last["build"]
         build_pairs = [(k, b[k]) for k in BUILD_KEYS if k in b and b[k] not in (None, "")]
         build_pairs += [(k, b[k]) for k in sorted(b) if k not in BUILD_KEYS]
+        build_pairs = [(BUILD_LABELS.get(k, k), v) for k, v in build_pairs]
         build_html = (_kv_table(build_pairs) if build_pairs else
                       '<p class="muted">The benchmarks recorded no build info for this commit.</p>')
         head_cells = "".join("<th>%s</th>" % lbl for name, lbl, _f in COLUMNS
@@ -251,7 +287,7 @@ def render(machines, project="Raptors", offline=None, generated=None):
 <section class="machine">
   <h2>float32 scale, 2048&times;2048 &mdash; on <em>%(mname)s</em></h2>
   <div class="headline">
-    <div class="big">%(v).2f&times;</div>
+    <div class="big%(slower)s">%(v).2f&times;</div>
     <div class="what">%(verdict)s<br>
       <span class="muted">%(bench)s at commit <code>%(hash)s</code> (%(date)s)</span><br>%(trend)s</div>
   </div>
@@ -263,7 +299,7 @@ def render(machines, project="Raptors", offline=None, generated=None):
   <h3>Per commit (newest first)</h3>
   <table class="grid"><tr><th>commit</th><th>commit date</th><th>SIMD</th>%(head)s</tr>
   %(body)s</table>
-</section>""" % dict(mname=e(mname), v=v, verdict=verdict, bench=e(HEADLINE), hash=e(last["hash"][:8]),
+</section>""" % dict(mname=e(mname), v=v, verdict=verdict, slower="" if v >= 1 else " slower", bench=e(HEADLINE), hash=e(last["hash"][:8]),
                      date=e(_date(last["date"])), trend=trend, chart=svg_chart(rows),
                      machine=_kv_table(machine_pairs), build=build_html, head=head_cells,
                      body="\n".join(body)))
@@ -283,9 +319,10 @@ def render(machines, project="Raptors", offline=None, generated=None):
  .headline{display:flex;align-items:center;gap:24px;margin:10px 0 6px}
  .big{font-size:64px;font-weight:700;color:#2c7fb8;line-height:1}
  .what{font-size:18px} .muted{color:#777;font-size:13px} .up{color:#1a9641} .down{color:#d7301f}
- .cols{display:flex;gap:40px;flex-wrap:wrap} .cols>div{min-width:300px}
+ .cols{display:flex;gap:40px;flex-wrap:wrap} .cols>div{flex:1 1 0;min-width:320px}
+ table.kv td{word-break:break-word} .big.slower{color:#d7301f}
  table{border-collapse:collapse;font-size:13px} th,td{padding:3px 10px;text-align:left}
- table.kv th{color:#555;font-weight:600} table.grid tr:nth-child(even){background:#f0f0f0}
+ table.kv th{color:#555;font-weight:600;white-space:nowrap;vertical-align:top} table.grid tr:nth-child(even){background:#f0f0f0}
  table.grid th{border-bottom:1px solid #aaa} section.machine{border-top:1px solid #ddd;margin-top:18px}
  .warn{background:#fff3cd;border:1px solid #e0c36a;padding:8px} code{font-size:12px}
 </style></head>
