@@ -108,6 +108,16 @@ def _unrepr(v):
         return v
 
 
+def is_quick(data):
+    """True if the run was `asv run --quick` (make bench QUICK=1): time_raptors timed once."""
+    row = (data.get("results") or {}).get(CLASS + ".time_raptors")
+    cols = data.get("result_columns") or []
+    if not row:
+        return False
+    st = dict(zip(cols, row))
+    return st.get("stats_repeat") == [1] and st.get("stats_number") == [1]
+
+
 def load_build_info(data, param_names=PROVENANCE_KEYS):
     """The build a results file was measured with.
 
@@ -174,7 +184,7 @@ def collect(results_dir, index_json=None):
             row = {"hash": h, "date": data.get("date") or 0, "rev": rev_of.get(h),
                    "env": data.get("env_name", ""), "python": data.get("python", ""),
                    "params": data.get("params", {}), "values": vals, "started": started,
-                   "build": load_build_info(data, pnames), "file": os.path.relpath(path, results_dir)}
+                   "build": load_build_info(data, pnames), "quick": is_quick(data), "file": os.path.relpath(path, results_dir)}
             # Several envs/runs for one commit: keep the most recently run one.
             if h not in by_commit or started >= by_commit[h]["started"]:
                 by_commit[h] = row
@@ -281,15 +291,16 @@ def render(machines, project="Raptors", offline=None, generated=None):
                 val = r["values"][name]
                 cells.append("<td>%s</td>" % (f(val) if val is not None else "&ndash;"))
             simd = r["build"].get("simd", "")
-            body.append('<tr><td><code>%s</code></td><td>%s</td><td>%s</td>%s</tr>' % (
-                e(r["hash"][:8]), e(_date(r["date"])), e(str(simd)), "".join(cells)))
+            body.append('<tr><td><code>%s</code></td><td>%s</td><td>%s</td>%s<td>%s</td></tr>' % (
+                e(r["hash"][:8]), e(_date(r["date"])), e(str(simd)), "".join(cells),
+                '<span class="quick">quick</span>' if r["quick"] else "full"))
         parts.append("""
 <section class="machine">
   <h2>float32 scale, 2048&times;2048 &mdash; on <em>%(mname)s</em></h2>
   <div class="headline">
     <div class="big%(slower)s">%(v).2f&times;</div>
     <div class="what">%(verdict)s<br>
-      <span class="muted">%(bench)s at commit <code>%(hash)s</code> (%(date)s)</span><br>%(trend)s</div>
+      <span class="muted">%(bench)s at commit <code>%(hash)s</code> (%(date)s)</span><br>%(trend)s%(quick)s</div>
   </div>
   %(chart)s
   <div class="cols">
@@ -297,9 +308,11 @@ def render(machines, project="Raptors", offline=None, generated=None):
     <div><h3>Build (commit <code>%(hash)s</code>)</h3>%(build)s</div>
   </div>
   <h3>Per commit (newest first)</h3>
-  <table class="grid"><tr><th>commit</th><th>commit date</th><th>SIMD</th>%(head)s</tr>
+  <table class="grid"><tr><th>commit</th><th>commit date</th><th>SIMD</th>%(head)s<th>run</th></tr>
   %(body)s</table>
-</section>""" % dict(mname=e(mname), v=v, verdict=verdict, slower="" if v >= 1 else " slower", bench=e(HEADLINE), hash=e(last["hash"][:8]),
+</section>""" % dict(quick='<br><span class="quick">quick (smoke) run: measured once, not a reliable number '
+                       '&mdash; run <code>make bench</code> for a full one</span>' if last["quick"] else "",
+                 mname=e(mname), v=v, verdict=verdict, slower="" if v >= 1 else " slower", bench=e(HEADLINE), hash=e(last["hash"][:8]),
                      date=e(_date(last["date"])), trend=trend, chart=svg_chart(rows),
                      machine=_kv_table(machine_pairs), build=build_html, head=head_cells,
                      body="\n".join(body)))
@@ -324,6 +337,7 @@ def render(machines, project="Raptors", offline=None, generated=None):
  table{border-collapse:collapse;font-size:13px} th,td{padding:3px 10px;text-align:left}
  table.kv th{color:#555;font-weight:600;white-space:nowrap;vertical-align:top} table.grid tr:nth-child(even){background:#f0f0f0}
  table.grid th{border-bottom:1px solid #aaa} section.machine{border-top:1px solid #ddd;margin-top:18px}
+ .quick{background:#fff3cd;color:#7a5b00;font-size:12px;padding:1px 5px;border-radius:3px}
  .warn{background:#fff3cd;border:1px solid #e0c36a;padding:8px} code{font-size:12px}
 </style></head>
 <body>
