@@ -1,0 +1,240 @@
+"""The regression gate: is HEAD slower than BASE? Exit 0 no, 1 yes, 2 could not tell.
+
+    python tools/regress/gate.py --base REV [--head REV] [--factor 1.05] [--alpha 0.01] ...
+
+1. Builds the libraptors of BASE and of HEAD from their own committed sources
+   (tools/regress/libs.py; cached per commit under .cache/regress/).
+2. Instructions (deterministic): callgrind counts what one scale call executes
+   on fixed inputs, per case, for both builds (tools/regress/icount.py). More
+   than INSN_TOL more instructions than BASE is a regression. Skipped, saying
+   so, where valgrind is absent.
+3. Time (statistical): both libraries loaded side by side in one process with
+   NumPy; rounds of interleaved, shuffled timings on the same buffers
+   (tools/regress/ab.py). Per case: median HEAD/BASE time ratio over the rounds,
+   a 95% bootstrap interval, a one-sided sign test. A regression is a ratio
+   above FACTOR with p below ALPHA / cases (tools/regress/stats.py).
+4. Optionally (--asv) `asv continuous` on the headline benchmark, printed; its
+   verdict counts only with --asv-strict (see docs/regress.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import icount  # noqa: E402
+import libs  # noqa: E402
+import stats  # noqa: E402
+import ab  # noqa: E402
+
+ICOUNT_CASES = ["f32", "f64", "f32-strided"]
+
+
+def fmt_t(s: float) -> str:
+    if not math.isfinite(s):
+        return "-"
+    for unit, k in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if s >= k:
+            return f"{s / k:.3g} {unit}"
+    return f"{s:.3g} s"
+
+
+def run_icount(base_lib, head_lib, tol, log):
+    if icount.valgrind() is None:
+        log("instructions: SKIPPED - valgrind is not installed (apt-get install valgrind); "
+            "the gate decides from timings alone")
+        return [], "skipped"
+    out = []
+    try:
+        for c in ICOUNT_CASES:
+            b = icount.count(base_lib, c)
+            h = icount.count(head_lib, c)
+            out.append(stats.judge_insn(c, b, h, tol))
+    except icount.IcountError as e:
+        log(f"instructions: SKIPPED - {e}")
+        return [], "skipped"
+    return out, "ok"
+
+
+def run_timing(base_lib, head_lib, cases, seconds, seed, factor, alpha, python, log):
+    tmp = tempfile.mkdtemp(prefix="raptors-regress-")
+    try:
+        # Distinct files, or the loader would hand back the first library twice.
+        b = os.path.join(tmp, "base" + os.path.splitext(base_lib)[1])
+        h = os.path.join(tmp, "head" + os.path.splitext(head_lib)[1])
+        shutil.copyfile(base_lib, b)
+        shutil.copyfile(head_lib, h)
+        cmd = [python, os.path.join(HERE, "ab.py"), b, h, "--cases", ",".join(cases),
+               "--seconds", str(seconds), "--seed", str(seed)]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"timing run failed (exit {r.returncode}):\n{r.stderr.strip()}")
+        data = json.loads(r.stdout)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    a = alpha / max(1, len(cases))
+    verdicts = [stats.judge_timing(c, v["base"], v["head"], v["numpy"], factor, a)
+                for c, v in data["cases"].items()]
+    return verdicts, data
+
+
+def print_timing(verdicts, factor, alpha, ncases, simd, log):
+    log(f"Time, in-process interleaved A/B (SIMD {simd}; 1 thread; median of rounds). "
+        f"Regression: HEAD/BASE > {factor:g} and sign-test p < {alpha:g}/{ncases} = {alpha / ncases:.2g}")
+    hdr = (f"  {'case':15s} {'rounds':>6s} {'numpy':>9s} {'base':>9s} {'head':>9s} "
+           f"{'x np base':>9s} {'x np head':>9s} {'head/base':>9s} {'95% CI':>15s} {'p(slower)':>9s}  verdict")
+    log(hdr)
+    for v in verdicts:
+        log(f"  {v.case:15s} {v.rounds:6d} {fmt_t(v.t_numpy):>9s} {fmt_t(v.t_base):>9s} "
+            f"{fmt_t(v.t_head):>9s} {v.speedup_base:9.3f} {v.speedup_head:9.3f} {v.ratio:9.4f} "
+            f"{'[' + f'{v.ci_lo:.3f}, {v.ci_hi:.3f}' + ']':>15s} {v.p_slower:9.2g}  {v.verdict.upper() if v.verdict == 'regression' else v.verdict}")
+    log("  (x np = speedup over NumPy, NumPy time / Raptors time in the same rounds; "
+        "head/base > 1 means HEAD is slower)")
+
+
+def print_insn(insn, tol, variant, log):
+    if not insn:
+        return
+    log(f"Instructions per scale call (callgrind, deterministic; {variant}, 1 thread, fixed inputs). "
+        f"Regression: HEAD > BASE x {1 + tol:g}")
+    log(f"  {'case':15s} {'base':>14s} {'head':>14s} {'head/base':>9s}  verdict")
+    for v in insn:
+        log(f"  {v.case:15s} {v.base:14,d} {v.head:14,d} {v.ratio:9.4f}  "
+            f"{v.verdict.upper() if v.verdict == 'regression' else v.verdict}")
+
+
+def run_asv(base_sha, head_sha, factor, bench, log) -> str:
+    """asv continuous on `bench`; returns 'ok', 'regression' or 'skipped'."""
+    repo = libs.REPO
+    conf = os.path.join(repo, "asv.conf.json")
+    if not os.path.isfile(conf) or not os.path.isdir(os.path.join(repo, "benchmarks")):
+        log("asv: SKIPPED - no asv.conf.json / benchmarks/ in this tree")
+        return "skipped"
+    cmd = [sys.executable, "-m", "asv", "continuous", "--config", conf, "--factor", str(factor),
+           "--split", "--show-stderr", "-b", bench, base_sha, head_sha]
+    log(f"asv: $ {' '.join(cmd[2:])}")
+    r = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+    text = (r.stdout + r.stderr).strip().splitlines()
+    keep = [ln for ln in text if ln.strip().startswith(("|", "+", "-", "Change", "before", "BENCH"))
+            or "SIGNIFICANTLY" in ln or "PERFORMANCE" in ln or "ratio" in ln]
+    for ln in (keep or text[-30:]):
+        log("  " + ln)
+    if r.returncode == 0:
+        return "ok"
+    if any("PERFORMANCE DECREASED" in ln or "SOME BENCHMARKS HAVE CHANGED" in ln for ln in text):
+        return "regression"
+    log(f"asv: could not compare (exit {r.returncode})")
+    return "skipped"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Raptors regression gate (HEAD vs BASE)")
+    ap.add_argument("--base", required=True, help="git revision to compare against")
+    ap.add_argument("--head", default="HEAD", help="git revision under test (default HEAD)")
+    ap.add_argument("--base-lib", help="use this built library for BASE (skips the build)")
+    ap.add_argument("--head-lib", help="use this built library for HEAD")
+    ap.add_argument("--base-icount-lib", help="valgrind-runnable BASE library")
+    ap.add_argument("--head-icount-lib", help="valgrind-runnable HEAD library")
+    ap.add_argument("--factor", type=float, default=stats.FACTOR)
+    ap.add_argument("--alpha", type=float, default=stats.ALPHA)
+    ap.add_argument("--insn-tol", type=float, default=stats.INSN_TOL)
+    ap.add_argument("--seconds", type=float, default=4.0, help="timing per case (seconds)")
+    ap.add_argument("--cases", default=",".join(ab.DEFAULT_CASES))
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--no-insn", action="store_true", help="skip the instruction counts")
+    ap.add_argument("--no-time", action="store_true", help="skip the timings")
+    ap.add_argument("--asv", action="store_true", help="also run asv continuous (slow)")
+    ap.add_argument("--asv-strict", action="store_true", help="asv's verdict counts too")
+    ap.add_argument("--asv-bench", default=r"bench_headline\.ScaleF32At2048\.time_")
+    ap.add_argument("--json", help="write the verdicts here")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, flush=True))
+    t_start = time.time()
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
+
+    try:
+        base_sha = head_sha = None
+        if args.base_lib and args.head_lib:
+            base_lib, head_lib = args.base_lib, args.head_lib
+            base_ic, head_ic = args.base_icount_lib, args.head_icount_lib
+            base_name, head_name = args.base, args.head
+        else:
+            base_sha, base_lib = libs.build_rev(args.base, "native")
+            head_sha, head_lib = libs.build_rev(args.head, "native")
+            base_ic = head_ic = None
+            if not args.no_insn and icount.valgrind():
+                base_ic = libs.build_rev(args.base, "icount")[1]
+                head_ic = libs.build_rev(args.head, "icount")[1]
+            base_name, head_name = f"{args.base} ({base_sha[:12]})", f"{args.head} ({head_sha[:12]})"
+    except libs.BuildError as e:
+        print(f"regress: {e}", file=sys.stderr)
+        return 2
+    log(f"Raptors regression gate: HEAD = {head_name} vs BASE = {base_name}")
+    log(f"  factor {args.factor:g} (a case regresses when HEAD is more than "
+        f"{(args.factor - 1) * 100:.0f}% slower), alpha {args.alpha:g}, instruction tolerance "
+        f"{args.insn_tol * 100:g}%, {args.seconds:g} s per timing case, seed {seed}")
+
+    insn, insn_status = [], "off"
+    if not args.no_insn:
+        if base_ic and head_ic:
+            insn, insn_status = run_icount(base_ic, head_ic, args.insn_tol, log)
+        elif icount.valgrind() is None:
+            log("instructions: SKIPPED - valgrind is not installed (apt-get install valgrind)")
+            insn_status = "skipped"
+        print_insn(insn, args.insn_tol, icount.DEFAULT_VARIANT, log)
+
+    timing, data = [], {}
+    cases = [c for c in args.cases.split(",") if c]
+    if not args.no_time:
+        try:
+            timing, data = run_timing(base_lib, head_lib, cases, args.seconds, seed, args.factor,
+                                      args.alpha, sys.executable, log)
+        except RuntimeError as e:
+            print(f"regress: {e}", file=sys.stderr)
+            return 2
+        simd = data["simd"]["head"]
+        if data["simd"]["base"] != simd:
+            simd = f"base {data['simd']['base']}, head {simd}"
+        print_timing(timing, args.factor, args.alpha, len(cases), simd, log)
+
+    asv_status = "off"
+    if args.asv:
+        if base_sha is None:
+            log("asv: SKIPPED - needs revisions, not prebuilt libraries")
+        else:
+            asv_status = run_asv(base_sha, head_sha, args.factor, args.asv_bench, log)
+            if asv_status == "regression" and not args.asv_strict:
+                log("asv: flagged a change; advisory only (pass ASV_STRICT=1 to let it decide)")
+
+    verdict = stats.overall(timing, insn)
+    if args.asv_strict and asv_status == "regression":
+        verdict = "regression"
+    reasons = [f"time {v.case} x{v.ratio:.3f}" for v in timing if v.verdict == "regression"]
+    reasons += [f"instructions {v.case} x{v.ratio:.3f}" for v in insn if v.verdict == "regression"]
+    if args.asv_strict and asv_status == "regression":
+        reasons.append("asv continuous")
+    elapsed = time.time() - t_start
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"verdict": verdict, "timing": [v.as_dict() for v in timing],
+                       "insn": [v.as_dict() for v in insn], "insn_status": insn_status,
+                       "asv": asv_status, "seconds": elapsed, "seed": seed}, f)
+    if verdict == "regression":
+        log(f"REGRESSION: {', '.join(reasons)}  ({elapsed:.0f} s)")
+        return 1
+    log(f"OK: no regression beyond factor {args.factor:g} (p < {args.alpha:g}) in time, none beyond "
+        f"{args.insn_tol * 100:g}% in instructions ({elapsed:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
