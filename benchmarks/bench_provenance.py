@@ -1,0 +1,35 @@
+"""The build a result was measured with, stored in the results themselves.
+
+asv records each benchmark's parameter values with its results and shows them on the dashboard
+(the benchmark's page lists every parameter and its values). This benchmark's parameters are
+read from raptors.build_info() of the build asv installed, when asv discovers the suite in its
+environment: the SIMD variant in use, the variants available, the compiler, the flags, the
+threads, the Raptors version and git commit, and NumPy's version. The tracked value is the
+number of threads a call may use.
+
+asv name: bench_provenance.BuildInfo.track_threads
+"""
+import raptors
+
+from .common import build_description
+
+try:
+    _INFO = build_description()
+except Exception as e:  # noqa: BLE001 - an unimportable build must not hide the suite
+    _INFO = {k: "unknown (%s)" % type(e).__name__ for k in
+             ("simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy")}
+
+_KEYS = ["simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy"]
+
+
+class BuildInfo:
+    params = [[_INFO[k]] for k in _KEYS]
+    param_names = _KEYS
+    rounds = 1
+    number = 1
+    repeat = 1
+
+    def track_threads(self, *params):
+        return raptors.get_num_threads()
+
+    track_threads.unit = "threads"

@@ -1,0 +1,406 @@
+"""Run the asv suite safely: `make bench` and `make bench-history` call this.
+
+    python tools/bench/run.py current [--quick]           the commit checked out (HEAD)
+    python tools/bench/run.py history [-n N] [--quick]    the last N commits of main, skipping
+                                                          commits that already have results
+    python tools/bench/run.py merge TMP_RESULTS           (internal; also usable by hand)
+
+What it adds to a plain `asv run`:
+
+* The results directory (asv.conf.json's results_dir) is checked first: a missing one is created,
+  one that cannot be created or written stops the run with a clear message before anything runs.
+* asv runs into a temporary copy of the results directory; only when it finished are the new
+  results merged back. A value that failed (a broken benchmark, a commit that does not build) never
+  replaces a value measured before for the same commit and benchmark, and an interrupted or
+  crashed run leaves the results exactly as they were.
+* A commit that does not build is recorded as failed (asv's way: every benchmark "failed"), is
+  named in a clear message, and does not stop a history run; `asv publish` shows it as missing.
+* `asv machine --yes` first, so a fresh clone needs no questions answered.
+
+Exit status: 0 all measured; 3 a commit did not build; 2 some benchmark failed; 1 asv itself
+failed (nothing merged); 4 the results directory is unusable (nothing run).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PREFIX = "[bench]"
+
+
+def say(msg, err=False):
+    print("%s %s" % (PREFIX, msg), file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def load_conf(path):
+    from asv import util  # asv's own reader: // comments, trailing commas
+    return util.load_json(path, js_comments=True)
+
+
+def conf_dirs(conf, base):
+    def ab(key, default):
+        return os.path.normpath(os.path.join(base, conf.get(key, default)))
+    return {"results_dir": ab("results_dir", "results"), "html_dir": ab("html_dir", "html"),
+            "env_dir": ab("env_dir", "env"), "benchmark_dir": ab("benchmark_dir", "benchmarks"),
+            "repo": ab("repo", ".")}
+
+
+# ---- the results directory ----------------------------------------------------------------
+def check_results_dir(results_dir):
+    """Create results_dir if missing; return an error message if it cannot be used, else None."""
+    if not os.path.isdir(results_dir):
+        if os.path.exists(results_dir):
+            return ("asv results directory %s exists but is not a directory; move it away "
+                    "(or set results_dir in asv.conf.json)" % results_dir)
+        try:
+            os.makedirs(results_dir)
+        except OSError as e:
+            return ("asv results directory %s is missing and cannot be created: %s. Create it "
+                    "(and make it writable) or set results_dir in asv.conf.json"
+                    % (results_dir, e.strerror or e))
+        say("asv results directory %s was missing: created it (no previous results)" % results_dir)
+        return None
+    bad = [p for p in [results_dir] + [os.path.join(results_dir, d)
+                                       for d in os.listdir(results_dir)]
+           if os.path.isdir(p) and not os.access(p, os.W_OK | os.X_OK)]
+    for root, _dirs, files in os.walk(results_dir):
+        bad += [os.path.join(root, f) for f in files
+                if f.endswith(".json") and not os.access(os.path.join(root, f), os.W_OK)]
+    if not os.access(results_dir, os.R_OK | os.X_OK):
+        bad.insert(0, results_dir)
+    if bad:
+        return ("asv results directory %s is not writable (%s%s). Nothing was run and no result "
+                "was touched; fix the permissions (e.g. `chmod -R u+w %s`) or set results_dir "
+                "in asv.conf.json" % (results_dir, ", ".join(bad[:3]),
+                                      ", ..." if len(bad) > 3 else "", results_dir))
+    # A real write, as the permission bits may lie (read-only mounts, ACLs, root squash).
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=results_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        return ("asv results directory %s is not writable: %s. Nothing was run and no result "
+                "was touched" % (results_dir, e.strerror or e))
+    return None
+
+
+# ---- merging a run's results back ---------------------------------------------------------
+def _failed(v):
+    return v is None or (isinstance(v, list) and all(x is None for x in v))
+
+
+def merge_file(old, new):
+    """Merge one asv results file (api_version 2): new values win, except that a failed value
+    never replaces a measured one. Returns (merged dict, number of values kept from old)."""
+    cols = new.get("result_columns")
+    if cols != old.get("result_columns") or "result" not in (cols or []):
+        # Different asv formats: keep the file that has more measured values.
+        def count(d):
+            c = d.get("result_columns") or []
+            i = c.index("result") if "result" in c else 0
+            return sum(not _failed(r[i] if len(r) > i else None)
+                       for r in d.get("results", {}).values())
+        return (new, 0) if count(new) >= count(old) else (old, count(old))
+    ir, ip = cols.index("result"), cols.index("params") if "params" in cols else None
+    merged = dict(new)
+    merged["results"] = dict(new.get("results", {}))
+    kept = 0
+    for name, orow in old.get("results", {}).items():
+        ores = orow[ir] if len(orow) > ir else None
+        if _failed(ores):
+            continue
+        nrow = merged["results"].get(name)
+        nres = nrow[ir] if nrow is not None and len(nrow) > ir else None
+        if nrow is None or _failed(nres):
+            merged["results"][name] = orow  # failed (or not run) now, measured before
+            kept += 1
+            continue
+        same_params = ip is not None and len(orow) > ip and len(nrow) > ip and orow[ip] == nrow[ip]
+        if (same_params and isinstance(ores, list) and isinstance(nres, list)
+                and len(ores) == len(nres)):
+            # Parameterized: keep the old value of each combination that failed now.
+            holes = [i for i, (o, n) in enumerate(zip(ores, nres)) if n is None and o is not None]
+            if holes:
+                row = list(nrow) + [None] * (len(cols) - len(nrow))
+                orow2 = list(orow) + [None] * (len(cols) - len(orow))
+                for c, key in enumerate(cols):
+                    if key in ("params", "version", "started_at", "duration", "profile"):
+                        continue
+                    oc, nc = orow2[c], row[c]
+                    if isinstance(oc, list) and len(oc) == len(ores):
+                        nc = list(nc) if isinstance(nc, list) else [None] * len(ores)
+                        for i in holes:
+                            nc[i] = oc[i]
+                        row[c] = nc
+                while row and row[-1] is None:
+                    row.pop()
+                merged["results"][name] = row
+                kept += len(holes)
+    return merged, kept
+
+
+def _umask_mode():
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _atomic_write_json(path, data):
+    d = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, separators=(",", ":"))
+            f.write("\n")
+        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; results files are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_copy(src, dst):
+    d = os.path.dirname(dst)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, _umask_mode())
+        os.replace(tmp, dst)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def merge_results(tmp_dir, results_dir, snapshot):
+    """Copy what the run wrote in tmp_dir into results_dir. `snapshot` maps relative path ->
+    (size, mtime) of tmp_dir's files before the run: unchanged files are not touched.
+    Returns the list of merged relative paths."""
+    merged = []
+    for root, _dirs, files in os.walk(tmp_dir):
+        for f in sorted(files):
+            if not f.endswith(".json"):
+                continue
+            src = os.path.join(root, f)
+            rel = os.path.relpath(src, tmp_dir)
+            st = os.stat(src)
+            if snapshot.get(rel) == (st.st_size, st.st_mtime_ns):
+                continue
+            dst = os.path.join(results_dir, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            if f in ("machine.json", "benchmarks.json") or not os.path.exists(dst):
+                _atomic_copy(src, dst)
+            else:
+                with open(src, encoding="utf-8") as fh:
+                    new = json.load(fh)
+                try:
+                    with open(dst, encoding="utf-8") as fh:
+                        old = json.load(fh)
+                except (OSError, ValueError):
+                    old = {}
+                data, kept = merge_file(old, new) if isinstance(old, dict) else (new, 0)
+                _atomic_write_json(dst, data)
+                if kept:
+                    say("%s: kept %d earlier value(s) where this run failed" % (rel, kept))
+            merged.append(rel)
+    return merged
+
+
+def _snapshot(d):
+    snap = {}
+    for root, _dirs, files in os.walk(d):
+        for f in files:
+            p = os.path.join(root, f)
+            st = os.stat(p)
+            snap[os.path.relpath(p, d)] = (st.st_size, st.st_mtime_ns)
+    return snap
+
+
+# ---- reading what a run produced ----------------------------------------------------------
+def summarize(tmp_dir, snapshot):
+    """(commits whose every benchmark failed, {commit: [failed benchmark names]}) of the files
+    the run wrote."""
+    unbuilt, partial = [], {}
+    for root, _dirs, files in os.walk(tmp_dir):
+        for f in files:
+            p = os.path.join(root, f)
+            rel = os.path.relpath(p, tmp_dir)
+            if f in ("machine.json", "benchmarks.json") or not f.endswith(".json"):
+                continue
+            st = os.stat(p)
+            if snapshot.get(rel) == (st.st_size, st.st_mtime_ns):
+                continue
+            try:
+                with open(p, encoding="utf-8") as fh:
+                    d = json.load(fh)
+            except (OSError, ValueError):
+                continue
+            cols = d.get("result_columns") or ["result"]
+            i = cols.index("result") if "result" in cols else 0
+            rows = d.get("results", {})
+            failed = [n for n, r in rows.items() if _failed(r[i] if len(r) > i else None)]
+            commit = d.get("commit_hash", "?")[:8]
+            if rows and len(failed) == len(rows):
+                unbuilt.append(commit)
+            elif failed:
+                partial[commit] = sorted(failed)
+    return unbuilt, partial
+
+
+def last_commits(n, branch):
+    out = subprocess.run(["git", "rev-list", "--first-parent", "-n", str(n), branch],
+                         cwd=REPO_ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit("%s cannot list the commits of %s: %s" % (PREFIX, branch,
+                                                                   out.stderr.strip()))
+    return out.stdout.split()
+
+
+def run_asv(args, env):
+    """Run asv, passing its output through; return (exit code, output text)."""
+    say(" ".join(args))
+    proc = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    lines = []
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        lines.append(line)
+    return proc.wait(), "".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("what", choices=["current", "history", "merge"])
+    ap.add_argument("tmp", nargs="?", help="merge: the temporary results dir to merge")
+    ap.add_argument("-n", type=int, default=20, help="history: how many commits (default 20)")
+    ap.add_argument("--branch", default=None, help="history: branch (default: asv.conf.json's)")
+    ap.add_argument("--quick", action="store_true", help="every benchmark once (smoke check)")
+    ap.add_argument("--config", default=os.path.join(REPO_ROOT, "asv.conf.json"))
+    ap.add_argument("--bench", default=None, help="only benchmarks matching this regex")
+    ap.add_argument("--keep-tmp", action="store_true", help="keep the temporary results dir")
+    a, extra = ap.parse_known_args(argv)
+
+    config = os.path.abspath(a.config)
+    conf = load_conf(config)
+    dirs = conf_dirs(conf, os.path.dirname(config))
+    results_dir = dirs["results_dir"]
+
+    err = check_results_dir(results_dir)
+    if err:
+        say(err, err=True)
+        return 4
+
+    if a.what == "merge":
+        merged = merge_results(a.tmp, results_dir, {})
+        say("merged %d file(s) into %s" % (len(merged), results_dir))
+        return 0
+
+    py = sys.executable
+    env = dict(os.environ)
+    if a.quick:
+        env["RAPTORS_BENCH_QUICK"] = "1"
+
+    rc = subprocess.call([py, "-m", "asv", "machine", "--yes", "--config", config], cwd=REPO_ROOT)
+    if rc != 0:
+        say("`asv machine --yes` failed (exit %d)" % rc, err=True)
+        return 1
+
+    # The run writes into a copy of the results dir; the real one is only touched by the merge.
+    parent = os.path.dirname(results_dir)
+    try:
+        work = tempfile.mkdtemp(prefix="run-", dir=parent)
+    except OSError:
+        work = tempfile.mkdtemp(prefix="raptors-asv-run-")
+    tmp_results = os.path.join(work, "results")
+    shutil.copytree(results_dir, tmp_results)
+    snapshot = _snapshot(tmp_results)
+    tmp_conf = dict(conf)
+    tmp_conf.update({k: v for k, v in dirs.items()})
+    tmp_conf["results_dir"] = tmp_results
+    tmp_conf["html_dir"] = os.path.join(work, "html")
+    tmp_config = os.path.join(work, "asv.conf.json")
+    with open(tmp_config, "w", encoding="utf-8") as f:
+        json.dump(tmp_conf, f, indent=1)
+
+    cmd = [py, "-m", "asv", "run", "--config", tmp_config, "--show-stderr"]
+    if a.quick:
+        cmd.append("--quick")
+    if a.bench:
+        cmd += ["--bench", a.bench]
+    if a.what == "current":
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+        if dirty:
+            say("note: the work tree has uncommitted changes; asv measures the committed HEAD "
+                "(%s) built from its own sources" % head[:8])
+        cmd += ["%s^!" % head]
+    else:
+        branch = a.branch or (conf.get("branches") or ["main"])[0]
+        hashes = last_commits(a.n, branch)
+        hashfile = os.path.join(work, "hashes.txt")
+        with open(hashfile, "w") as f:
+            f.write("\n".join(hashes) + "\n")
+        say("the last %d commit(s) of %s; those already measured are skipped" % (len(hashes),
+                                                                                 branch))
+        cmd += ["--skip-existing-commits", "HASHFILE:" + hashfile]
+    cmd += extra
+
+    try:
+        rc, out = run_asv(cmd, env)
+    except KeyboardInterrupt:
+        say("interrupted: nothing merged, %s is unchanged" % results_dir, err=True)
+        shutil.rmtree(work, ignore_errors=True)
+        return 130
+
+    if rc not in (0, 2):
+        say("asv run failed (exit %d): nothing merged, %s is unchanged; its files are in %s"
+            % (rc, results_dir, work), err=True)
+        return 1
+
+    unbuilt, partial = summarize(tmp_results, snapshot)
+    try:
+        merged = merge_results(tmp_results, results_dir, snapshot)
+    except OSError as e:
+        say("could not write the new results into %s: %s. Earlier results are intact; this run's "
+            "results are kept in %s (merge them later with `python tools/bench/run.py merge "
+            "%s`)" % (results_dir, e, tmp_results, tmp_results), err=True)
+        return 4
+    say("%d results file(s) merged into %s" % (len([m for m in merged
+                                                     if not m.endswith("machine.json")
+                                                     and not m.endswith("benchmarks.json")]),
+                                                results_dir))
+    if not a.keep_tmp:
+        shutil.rmtree(work, ignore_errors=True)
+
+    status = 0
+    if partial:
+        for c, names in sorted(partial.items()):
+            say("commit %s: %d benchmark(s) failed: %s%s" % (c, len(names), ", ".join(names[:5]),
+                                                             ", ..." if len(names) > 5 else ""),
+                err=True)
+        status = 2
+    if unbuilt:
+        say("commit(s) %s did not build (or every benchmark failed): recorded as failed; "
+            "earlier results of these commits, if any, are kept. Build one by hand with "
+            "`git worktree add /tmp/x <commit> && make -C /tmp/x lib` to see why."
+            % ", ".join(unbuilt), err=True)
+        status = 3
+    if re.search(r"^\s*(·+\s*)?(No commits|No benchmarks)", out, re.M):
+        say("asv found nothing to run", err=True)
+    elif a.what == "history" and not merged:
+        say("every commit in range was measured before: nothing new")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
