@@ -125,12 +125,12 @@ def ensure_npm_cache(cache_dir=DEFAULT_CACHE, npm=None):
         p = subprocess.run(cmd, cwd=cache_dir, env=env, timeout=NPM_TIMEOUT,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     except subprocess.TimeoutExpired:
-        raise RuntimeError("`npm ci` timed out after %ds" % NPM_TIMEOUT)
+        raise RuntimeError("`npm ci` timed out after %ds" % NPM_TIMEOUT) from None
     except OSError as e:
-        raise RuntimeError("could not run npm: %s" % e)
+        raise RuntimeError("could not run npm: %s" % e) from e
     if p.returncode != 0:
-        tail = "\n".join(l for l in p.stdout.strip().splitlines()
-                         if "Unknown user config" not in l)[-1500:]
+        tail = "\n".join(line for line in p.stdout.strip().splitlines()
+                         if "Unknown user config" not in line)[-1500:]
         raise RuntimeError("`npm ci` failed (exit %d):\n%s" % (p.returncode, tail))
     if not cache_ok(cache_dir):
         raise RuntimeError("`npm ci` finished but %s lacks the pinned files" % cache_dir)

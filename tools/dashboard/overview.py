@@ -312,10 +312,11 @@ def render(machines, project="Raptors", offline=None, generated=None):
   %(body)s</table>
 </section>""" % dict(quick='<br><span class="quick">quick (smoke) run: measured once, not a reliable number '
                        '&mdash; run <code>make bench</code> for a full one</span>' if last["quick"] else "",
-                 mname=e(mname), v=v, verdict=verdict, slower="" if v >= 1 else " slower", bench=e(HEADLINE), hash=e(last["hash"][:8]),
-                     date=e(_date(last["date"])), trend=trend, chart=svg_chart(rows),
-                     machine=_kv_table(machine_pairs), build=build_html, head=head_cells,
-                     body="\n".join(body)))
+                 mname=e(mname), v=v, verdict=verdict, slower="" if v >= 1 else " slower",
+                 bench=e(HEADLINE), hash=e(last["hash"][:8]),
+                 date=e(_date(last["date"])), trend=trend, chart=svg_chart(rows),
+                 machine=_kv_table(machine_pairs), build=build_html, head=head_cells,
+                 body="\n".join(body)))
     note = ""
     if offline is False:
         note = ('<p class="warn">The interactive dashboard could not be made self-contained at publish '

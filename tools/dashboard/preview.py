@@ -6,7 +6,6 @@ import argparse
 import functools
 import http.server
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
