@@ -263,6 +263,46 @@ def last_commits(n, branch):
     return out.stdout.split()
 
 
+DISCOVERY_FAILED = "Failed to build the project and import the benchmark suite"
+
+
+def record_unbuilt(config_path, commits, regex=None):
+    """asv stops before running anything when the commit it discovers the suite with does not
+    build (a `make bench` of a broken HEAD). Record such commits as asv records a commit that
+    does not build in a longer run: every benchmark failed, using the benchmark list of an
+    earlier run (results_dir/benchmarks.json). Returns the number of files written."""
+    from asv import environment
+    from asv.benchmarks import Benchmarks
+    from asv.config import Config
+    from asv.machine import Machine
+    from asv.repo import get_repo
+    from asv.results import Results
+    from asv.runner import skip_benchmarks
+    from asv import util
+
+    conf = Config.load(config_path)
+    try:
+        benchmarks = Benchmarks.load(conf, regex=regex)
+    except util.UserError:
+        return 0
+    machine = Machine.load(interactive=False)
+    machine.save(conf.results_dir)
+    repo = get_repo(conf)
+    n = 0
+    for env in environment.get_environments(conf, None):
+        for h in commits:
+            params = dict(machine.__dict__)
+            params["python"] = env.python
+            params.update(env.requirements)
+            result = Results(params, env.requirements, h, repo.get_date(h), env.python, env.name,
+                             env.env_vars)
+            result.load_data(conf.results_dir)
+            skip_benchmarks(benchmarks, env, results=result)
+            result.save(conf.results_dir)
+            n += 1
+    return n
+
+
 def run_asv(args, env):
     """Run asv, passing its output through; return (exit code, output text)."""
     say(" ".join(args))
@@ -362,6 +402,22 @@ def main(argv=None):
         shutil.rmtree(work, ignore_errors=True)
         return 130
 
+    if rc == 1 and DISCOVERY_FAILED in out and a.what == "current":
+        say("commit %s does not build, so asv could not even list the benchmarks with it"
+            % head[:8], err=True)
+        try:
+            if record_unbuilt(tmp_config, [head], a.bench):
+                rc = 2
+            else:
+                say("no earlier benchmark list (%s/benchmarks.json): nothing recorded"
+                    % results_dir, err=True)
+        except Exception as e:  # noqa: BLE001 - recording is best effort; the message is not
+            say("could not record the failed build: %s: %s" % (type(e).__name__, e), err=True)
+        if rc == 1:
+            shutil.rmtree(work, ignore_errors=True)
+            say("commit %s did not build: nothing recorded, %s is unchanged. Build it by hand "
+                "(`make lib`) to see why." % (head[:8], results_dir), err=True)
+            return 3
     if rc not in (0, 2):
         say("asv run failed (exit %d): nothing merged, %s is unchanged; its files are in %s"
             % (rc, results_dir, work), err=True)
