@@ -1,0 +1,210 @@
+"""The regression gate (tools/regress): its statistics and decision on synthetic samples, the
+planted-slowdown patch, and the callgrind instruction metric (deterministic; planted work counts
+more). No timing is asserted anywhere here."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tools", "regress"))
+
+import icount  # noqa: E402
+import libs  # noqa: E402
+import plant  # noqa: E402
+import stats  # noqa: E402
+
+
+def _noisy(rng, n, scale=1e-3, noise=0.03):
+    """n per-round times: a shared machine mood per round (slows both sides alike) x own noise."""
+    mood = np.exp(rng.normal(0, 0.3, n))          # up to ~2x swings between rounds
+    return mood, scale * mood * np.exp(rng.normal(0, noise, n))
+
+
+# ---- statistics ------------------------------------------------------------------------------
+def test_sign_test_exact_values():
+    assert stats.sign_test_greater([1.1] * 10) == pytest.approx(1 / 1024)
+    assert stats.sign_test_greater([0.9] * 10) == pytest.approx(1.0)
+    assert stats.sign_test_greater([1.0] * 7) == 1.0          # ties carry no evidence
+    # 6 of 10 above: P(X >= 6), X ~ Binomial(10, 1/2) = 386/1024
+    assert stats.sign_test_greater([1.1] * 6 + [0.9] * 4) == pytest.approx(386 / 1024)
+    assert stats.sign_test_less([0.9] * 10) == pytest.approx(1 / 1024)
+
+
+def test_bootstrap_ci_brackets_the_median_and_is_reproducible():
+    r = np.random.default_rng(1).normal(1.0, 0.01, 400)
+    lo, hi = stats.bootstrap_median_ci(r)
+    assert lo <= np.median(r) <= hi
+    assert hi - lo < 0.01
+    assert (lo, hi) == stats.bootstrap_median_ci(r)
+
+
+def test_identical_sides_under_heavy_shared_noise_are_the_same():
+    rng = np.random.default_rng(2)
+    false_alarms = 0
+    for _ in range(60):
+        mood, base = _noisy(rng, 300)
+        head = 1e-3 * mood * np.exp(rng.normal(0, 0.03, 300))
+        numpy_t = 1.2e-3 * mood * np.exp(rng.normal(0, 0.03, 300))
+        v = stats.judge_timing("c", base, head, numpy_t)
+        false_alarms += v.verdict == "regression"
+        assert v.speedup_base == pytest.approx(1.2, rel=0.05)
+    assert false_alarms == 0
+
+
+def test_a_ten_percent_slowdown_is_a_regression_despite_the_noise():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        mood, base = _noisy(rng, 300)
+        head = 1.10e-3 * mood * np.exp(rng.normal(0, 0.03, 300))
+        v = stats.judge_timing("c", base, head)
+        assert v.verdict == "regression", v
+        assert v.ci_lo < v.ratio < v.ci_hi
+        assert 1.08 < v.ratio < 1.12
+        assert v.p_slower < 1e-10
+
+
+def test_significant_but_small_is_not_a_regression():
+    # A 1% systematic difference is significant with many rounds but below the factor.
+    rng = np.random.default_rng(4)
+    mood, base = _noisy(rng, 3000, noise=0.005)
+    head = 1.01e-3 * mood * np.exp(rng.normal(0, 0.005, 3000))
+    v = stats.judge_timing("c", base, head)
+    assert v.p_slower < 1e-6
+    assert v.verdict == "same"
+
+
+def test_large_but_not_significant_is_not_a_regression():
+    # Few rounds of wild noise: the median may exceed the factor by chance; not significant.
+    base = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.0]) * 1e-3
+    head = np.array([1.5, 0.9, 1.4, 0.95, 1.3, 0.97]) * 1e-3
+    v = stats.judge_timing("c", base, head)
+    assert v.ratio > stats.FACTOR
+    assert v.verdict == "same"
+
+
+def test_faster_is_an_improvement_and_passes_the_gate():
+    rng = np.random.default_rng(5)
+    mood, base = _noisy(rng, 300)
+    head = 0.8e-3 * mood * np.exp(rng.normal(0, 0.03, 300))
+    v = stats.judge_timing("c", base, head)
+    assert v.verdict == "improvement"
+    assert stats.overall([v], []) == "ok"
+
+
+def test_factor_and_alpha_are_honoured():
+    rng = np.random.default_rng(6)
+    mood, base = _noisy(rng, 300, noise=0.01)
+    head = 1.10e-3 * mood * np.exp(rng.normal(0, 0.01, 300))
+    assert stats.judge_timing("c", base, head, factor=1.05).verdict == "regression"
+    assert stats.judge_timing("c", base, head, factor=1.20).verdict == "same"
+    assert stats.judge_timing("c", base, head, alpha=0.0).verdict == "same"
+
+
+def test_unpaired_or_too_few_rounds_are_refused():
+    with pytest.raises(ValueError):
+        stats.judge_timing("c", [1.0] * 10, [1.0] * 9)
+    with pytest.raises(ValueError):
+        stats.judge_timing("c", [1.0] * 3, [1.0] * 3)
+
+
+def test_instruction_verdicts():
+    assert stats.judge_insn("f32", 1000, 1000).verdict == "same"
+    assert stats.judge_insn("f32", 1000, 1010).verdict == "same"       # within 1%
+    assert stats.judge_insn("f32", 1000, 1011).verdict == "regression"
+    assert stats.judge_insn("f32", 1000, 900).verdict == "improvement"
+    assert stats.judge_insn("f32", 1000, 1050, tol=0.1).verdict == "same"
+
+
+def test_overall_verdict():
+    same = stats.TimingVerdict("a", 10, 1.0, 0.99, 1.01, 0.5, 0.5, "same")
+    slow = stats.TimingVerdict("b", 10, 1.2, 1.1, 1.3, 1e-9, 1.0, "regression")
+    assert stats.overall([same], []) == "ok"
+    assert stats.overall([same, slow], []) == "regression"
+    assert stats.overall([same], [stats.judge_insn("f32", 100, 200)]) == "regression"
+    assert stats.overall([], []) == "ok"
+
+
+# ---- the planted slowdown ----------------------------------------------------------------------
+def _body():
+    with open(os.path.join(REPO, "libraptors", "scale_body.h")) as f:
+        return f.read()
+
+
+def test_plant_wraps_every_kernel_of_scale_body():
+    text = _body()
+    new, names = plant.patch_text(text, 10)
+    assert "scale_contig" in names
+    for n in names:
+        assert f"RP_FN({n}_planted_inner)" in new
+        assert new.count(f"RP_FN({n})(") == 1       # the wrapper keeps the old name
+    assert "#define RP_PLANTED_PERCENT 10u" in new
+    with pytest.raises(ValueError, match="already planted"):
+        plant.patch_text(new, 10)
+
+
+def test_plant_parses_signatures_and_refuses_what_it_cannot_find():
+    text = ("#include <stddef.h>\nRP_TARGET static int RP_FN(k)(const float *x, size_t n,\n"
+            "    double a[4])\n{\n    /* { */ return (int)n;\n}\n")
+    new, names = plant.patch_text(text, 25)
+    assert names == ["k"]
+    assert "int rp_r = RP_FN(k_planted_inner)(x, n, a);" in new
+    with pytest.raises(ValueError, match="no `static"):
+        plant.patch_text("int f(void) { return 0; }\n", 10)
+
+
+# ---- the callgrind metric ----------------------------------------------------------------------
+needs_valgrind = pytest.mark.skipif(icount.valgrind() is None,
+                                    reason="valgrind is not installed: instruction counts skipped")
+
+
+@pytest.fixture(scope="module")
+def icount_libs(tmp_path_factory):
+    """A valgrind-runnable build of this tree's sources and one with 25% planted work."""
+    tmp = tmp_path_factory.mktemp("icount")
+    src = tmp / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".cache", ".asv", "build*", "node_modules", "*.so", ".hypothesis",
+        "__pycache__", ".pytest_cache", "reports"))
+    plain = libs.build_dir(str(src), str(tmp / "plain.so"), "icount")
+    plant.plant(str(src), 25)
+    planted = libs.build_dir(str(src), str(tmp / "planted.so"), "icount")
+    return plain, planted
+
+
+@needs_valgrind
+def test_instruction_count_is_deterministic(icount_libs):
+    plain, _ = icount_libs
+    a = icount.count(plain, "f32")
+    assert a > 1000
+    assert icount.count(plain, "f32") == a
+    assert icount.count(plain, "f64") == icount.count(plain, "f64")
+
+
+@needs_valgrind
+def test_planted_work_counts_more(icount_libs):
+    plain, planted = icount_libs
+    for case in ("f32", "f32-strided"):
+        base, head = icount.count(plain, case), icount.count(planted, case)
+        assert stats.judge_insn(case, base, head).verdict == "regression", (case, base, head)
+
+
+@needs_valgrind
+def test_gate_instruction_layer_passes_identical_and_flags_planted(icount_libs, tmp_path):
+    plain, planted = icount_libs
+    copy = tmp_path / "copy.so"
+    shutil.copyfile(plain, copy)
+    gate = os.path.join(REPO, "tools", "regress", "gate.py")
+    common = ["--base", "b", "--head", "h", "--no-time", "--base-lib", plain,
+              "--base-icount-lib", plain]
+    r = subprocess.run([sys.executable, gate, *common, "--head-lib", str(copy),
+                        "--head-icount-lib", str(copy)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "OK: no regression" in r.stdout and "1.0000" in r.stdout
+    r = subprocess.run([sys.executable, gate, *common, "--head-lib", planted,
+                        "--head-icount-lib", planted], capture_output=True, text=True)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "REGRESSION: instructions" in r.stdout
