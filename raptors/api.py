@@ -103,6 +103,11 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
     dtype_name = _dtype_name(x.dtype)
     a = _factor(factor, x.dtype)
     if not x.dtype.isnative:
+        if isinstance(out, np.ndarray) and out.dtype == x.dtype:
+            # out has x's own non-native dtype: compute natively, store byte-swapped.
+            _check_out(out, x)
+            out[...] = scale(x, a)
+            return out
         x = x.astype(x.dtype.newbyteorder("="))
     if out is None:
         out = np.empty_like(x)

@@ -49,3 +49,21 @@ def test_fuzz_catches_a_planted_bug(tmp_path):
                     code=code)
     assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
     assert "FAIL" in r.stdout and "wrong result" in r.stdout, r.stdout[-3000:]
+
+
+# ---- Regressions the fuzzer found ---------------------------------------------
+
+def test_out_of_xs_own_non_native_dtype_is_accepted():
+    """x of a non-native float dtype with out of that same dtype (x itself, in
+    place, included): the documented 'same shape and dtype' case, once a TypeError."""
+    import numpy as np
+
+    import raptors
+    for dt in (">f4", ">f8") if sys.byteorder == "little" else ("<f4", "<f8"):
+        x = np.linspace(-3, 3, 11).astype(dt)
+        want = np.multiply(x, x.dtype.type(1.5))
+        out = np.empty(11, dt)
+        assert raptors.scale(x, 1.5, out=out) is out
+        assert out.dtype == np.dtype(dt) and (out == want).all()
+        assert raptors.scale(x[::-1], 1.5, out=out) is out and (out == want[::-1]).all()
+        assert raptors.scale(x, 1.5, out=x) is x and x.dtype == np.dtype(dt) and (x == want).all()
