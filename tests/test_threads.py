@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PRELUDE = textwrap.dedent("""
@@ -152,5 +154,54 @@ def test_many_small_calls_do_not_starve():
         for t in ts: t.start()
         for t in ts: t.join()
         assert not errors, errors[:10]
+        print("OK")
+    """)
+
+
+def _under_asan():
+    try:
+        with open("/proc/self/maps") as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+@pytest.mark.skipif(_under_asan(), reason="ASan's own mappings die under an address-space limit")
+def test_thread_and_memory_exhaustion():
+    """When the address space runs out (RLIMIT_AS just above what the process
+    uses), pthread_create fails after a few workers: the call runs with the
+    threads it got and is still right; a new result that cannot be allocated
+    is a MemoryError, not a crash."""
+    run("""
+        import resource
+        def status(key):
+            with open("/proc/self/status") as f:
+                return int(next(l for l in f if l.startswith(key + ":")).split()[1])
+        x = np.arange(4_000_000, dtype=np.float32)
+        out = np.empty_like(x)
+        want = x * np.float32(1.5)
+        raptors.set_num_threads(1)
+        raptors.scale(x, 1.5, out=out)          # everything loaded, no workers yet
+        out[...] = 0
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (status("VmSize") * 1024 + (2 << 20), hard))
+        try:
+            raptors.set_num_threads(64)
+            raptors.scale(x, 1.5, out=out)      # wants 63 workers; gets a few
+            threads = status("Threads")
+            try:
+                raptors.scale(x, 2.0)           # 16 MB more: cannot be had
+                allocated = True
+            except MemoryError as exc:
+                allocated = False
+                message = str(exc)
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        assert threads < 64, threads
+        assert same_bits(out, want)
+        assert not allocated
+        assert same_bits(raptors.scale(x, 1.5), want)   # fine again with memory back
+        print("threads", threads, "|", message)
         print("OK")
     """)
