@@ -208,3 +208,22 @@ def test_gate_instruction_layer_passes_identical_and_flags_planted(icount_libs, 
                         "--head-icount-lib", planted], capture_output=True, text=True)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "REGRESSION: instructions" in r.stdout
+
+
+def test_without_valgrind_the_metric_is_skipped_with_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAPTORS_VALGRIND", str(tmp_path / "no-valgrind"))
+    assert icount.valgrind() is None
+    with pytest.raises(icount.IcountError, match="valgrind is not installed"):
+        icount.count("/nonexistent/libraptors.so", "f32")
+    gate = os.path.join(REPO, "tools", "regress", "gate.py")
+    lib = tmp_path / "a.so"
+    lib.write_bytes(b"")
+    r = subprocess.run([sys.executable, gate, "--base", "b", "--head", "h", "--no-time",
+                        "--base-lib", str(lib), "--head-lib", str(lib)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "instructions: SKIPPED - valgrind is not installed" in r.stdout
+    sys.path.insert(0, REPO)
+    from benchmarks import bench_instructions
+    with pytest.raises(NotImplementedError, match="valgrind is not installed"):
+        bench_instructions.ScaleInstructions().setup("f32", bench_instructions._VARIANTS[0])

@@ -140,6 +140,10 @@ class IcountError(RuntimeError):
 
 
 def valgrind() -> str | None:
+    """valgrind's path, or None. RAPTORS_VALGRIND=/path overrides (a missing path: absent)."""
+    override = os.environ.get("RAPTORS_VALGRIND")
+    if override is not None:
+        return override if os.path.isfile(override) else None
     return shutil.which("valgrind")
 
 
