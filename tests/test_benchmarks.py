@@ -340,3 +340,28 @@ def test_end_to_end_on_a_clone(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert pub.returncode == 0, pub.stdout + pub.stderr
     assert not [p for p in (clone / ".asv").iterdir() if p.name.startswith("run-")]
+
+
+def test_merge_results_from_another_machine(tmp_path):
+    """`run.py merge OTHER_RESULTS`: another machine's results join ours; our benchmark list and
+    our own results stay."""
+    ours = tmp_path / "ours"
+    theirs = tmp_path / "theirs"
+    (ours / "here").mkdir(parents=True)
+    (theirs / "there").mkdir(parents=True)
+    (ours / "benchmarks.json").write_text('{"version": 2, "ours": 1}')
+    (theirs / "benchmarks.json").write_text('{"version": 2, "theirs": 1}')
+    mine = json.dumps(_result_file({"a.A.time_x": 1.0}))
+    (ours / "here" / "c-e.json").write_text(mine)
+    (ours / "here" / "machine.json").write_text('{"machine": "here", "version": 1}')
+    (theirs / "there" / "c-e.json").write_text(json.dumps(_result_file({"a.A.time_x": 3.0})))
+    (theirs / "there" / "machine.json").write_text('{"machine": "there", "version": 1}')
+    conf = dict(bench_run.load_conf(os.path.join(REPO, "asv.conf.json")), results_dir=str(ours))
+    cfg = tmp_path / "asv.conf.json"
+    cfg.write_text(json.dumps(conf))
+    assert bench_run.main(["merge", str(theirs), "--config", str(cfg)]) == 0
+    assert json.loads((ours / "benchmarks.json").read_text()) == {"version": 2, "ours": 1}
+    assert (ours / "here" / "c-e.json").read_text() == mine
+    d = json.loads((ours / "there" / "c-e.json").read_text())
+    assert d["results"]["a.A.time_x"][0] == 3.0
+    assert (ours / "there" / "machine.json").is_file()

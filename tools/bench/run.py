@@ -179,7 +179,7 @@ def _atomic_copy(src, dst):
         raise
 
 
-def merge_results(tmp_dir, results_dir, snapshot):
+def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False):
     """Copy what the run wrote in tmp_dir into results_dir. `snapshot` maps relative path ->
     (size, mtime) of tmp_dir's files before the run: unchanged files are not touched.
     Returns the list of merged relative paths."""
@@ -195,6 +195,8 @@ def merge_results(tmp_dir, results_dir, snapshot):
                 continue
             dst = os.path.join(results_dir, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
+            if f == "benchmarks.json" and keep_benchmark_list and os.path.exists(dst):
+                continue  # merging another machine's results: keep this suite's list
             if f in ("machine.json", "benchmarks.json") or not os.path.exists(dst):
                 _atomic_copy(src, dst)
             else:
@@ -339,7 +341,11 @@ def main(argv=None):
         return 4
 
     if a.what == "merge":
-        merged = merge_results(a.tmp, results_dir, {})
+        if not a.tmp or not os.path.isdir(a.tmp):
+            say("merge: give the results directory to merge (e.g. another machine's "
+                ".asv/results)", err=True)
+            return 1
+        merged = merge_results(a.tmp, results_dir, {}, keep_benchmark_list=True)
         say("merged %d file(s) into %s" % (len(merged), results_dir))
         return 0
 
@@ -347,6 +353,12 @@ def main(argv=None):
     env = dict(os.environ)
     if a.quick:
         env["RAPTORS_BENCH_QUICK"] = "1"
+    if env.pop("RAPTORS_LIBRARY", None):
+        say("note: RAPTORS_LIBRARY is ignored here: asv measures the library each commit builds")
+    for k in ("RAPTORS_NUM_THREADS", "RAPTORS_SIMD"):
+        if env.get(k):
+            say("note: %s=%s applies to the benchmarks (bench_provenance records what ran)"
+                % (k, env[k]))
 
     rc = subprocess.call([py, "-m", "asv", "machine", "--yes", "--config", config], cwd=REPO_ROOT)
     if rc != 0:
