@@ -84,6 +84,44 @@ if [ -n "$missing" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
+# 1b. qemu-user 7.2 (Debian 12's) aborts a forked child of a multi-threaded process as
+#     soon as the child starts a thread ("cpu_exec: assertion failed: (cpu == current_cpu)"),
+#     which tests/test_fork.py does on purpose. 10.0 (Debian 13's, in bookworm-backports)
+#     does not. With an older system qemu, take qemu-user from <codename>-backports of the
+#     machine's own Debian archive into the cache (a private apt state: the machine's
+#     sources and lists stay as they are); its qemu-aarch64 is static, nothing else needed.
+QEMU=$(command -v qemu-aarch64)
+qemu_major() { "$1" --version | sed -n '1s/.*version \([0-9][0-9]*\)\..*/\1/p'; }
+if [ "$(qemu_major "$QEMU")" -lt 8 ] 2>/dev/null && [ "${ARM64_SYSTEM_QEMU:-0}" != 1 ]; then
+    BQEMU=$CACHE/qemu/usr/bin/qemu-aarch64
+    if [ ! -x "$BQEMU" ]; then
+        codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+        uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+              awk -v r="$codename" '$2 == r {print $1; exit}')
+        APTQ=$CACHE/apt
+        mkdir -p "$APTQ/lists/partial" "$APTQ/cache/archives/partial"
+        echo "deb $uri $codename-backports main" > "$APTQ/sources.list"
+        aptq=(-o Dir::Etc::SourceList="$APTQ/sources.list" -o Dir::Etc::SourceParts=/dev/null
+              -o Dir::State::Lists="$APTQ/lists" -o Dir::Cache="$APTQ/cache"
+              -o APT::Architectures="$(dpkg --print-architecture)"
+              -o APT::Sandbox::User="$(id -un)")
+        log "qemu $(qemu_major "$QEMU").x is too old for fork tests: fetching qemu-user from $codename-backports"
+        if [ -n "$codename" ] && [ -n "$uri" ] && apt-get "${aptq[@]}" update -qq >/dev/null 2>&1 &&
+           (cd "$APTQ" && rm -f qemu-user_*.deb &&
+            apt-get "${aptq[@]}" download -q "qemu-user/$codename-backports" >/dev/null 2>&1); then
+            mkdir -p "$CACHE/qemu"
+            dpkg --fsys-tarfile "$APTQ"/qemu-user_*.deb |
+                tar -x -C "$CACHE/qemu" ./usr/bin/qemu-aarch64
+            rm -f "$APTQ"/qemu-user_*.deb
+        fi
+    fi
+    if [ -x "$BQEMU" ] && [ "$(qemu_major "$BQEMU")" -ge 8 ] 2>/dev/null; then
+        QEMU=$BQEMU
+    else
+        log "warning: no newer qemu-user found; using $($QEMU --version | head -n1) (fork tests may fail)"
+    fi
+fi
+
 # 2. Sysroot from Debian arm64 packages ------------------------------------
 mkdir -p "$DEBS"
 need=
@@ -149,7 +187,8 @@ fi
 mkdir -p "$CACHE/bin"
 cat > "$CACHE/bin/python3.tmp" <<EOF
 #!/bin/sh
-# AArch64 CPython 3.11 (Debian arm64) under qemu-user; written by tools/arm64/setup.sh.
+# AArch64 CPython 3.11 (Debian arm64) under qemu-user ($("$QEMU" --version | head -n1));
+# written by tools/arm64/setup.sh.
 # -0 "\$0" makes this wrapper the guest's sys.executable, so subprocesses stay emulated.
 # QEMU_CPU (e.g. max, for SVE) is read by qemu-aarch64 itself and inherited by children.
 export QEMU_LD_PREFIX='$SYSROOT'
@@ -157,7 +196,7 @@ export PYTHONNOUSERSITE=1
 # Bytecode goes to the cache: qemu only maps guest paths that exist in the sysroot,
 # so a new __pycache__ file under /usr would otherwise land on the host's /usr.
 export PYTHONPYCACHEPREFIX='$CACHE/pycache'
-exec qemu-aarch64 -0 "\$0" "\$QEMU_LD_PREFIX/usr/bin/python3.11" "\$@"
+exec '$QEMU' -0 "\$0" "\$QEMU_LD_PREFIX/usr/bin/python3.11" "\$@"
 EOF
 chmod +x "$CACHE/bin/python3.tmp"
 mv -f "$CACHE/bin/python3.tmp" "$CACHE/bin/python3"
