@@ -15,15 +15,18 @@ for identical commits. The time layer and the whole gate (time + instructions)
 are reported separately: instruction counts are deterministic, so they are
 taken once per condition.
 
-Set REGRESS_LOCK=/path/to/lockfile to hold that lock (flock) around each trial,
-so that other benchmark runs on a shared machine do not overlap it.
+Set REGRESS_LOCK=/path/to/lockfile to hold that lock (flock) around each round
+(one trial of every condition, well under a minute), so that other benchmark runs
+on a shared machine do not overlap it; results are rewritten after every round.
 """
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -117,30 +120,44 @@ def main(argv=None) -> int:
     print(f"  builds done in {time.time() - t0:.0f} s", flush=True)
 
     out_json = os.path.join(POWER_DIR, "trial.json")
+    order = list(percents)
+    rng = random.Random(12345)
     for t in range(args.trials):
-        for p in percents:
-            c = conds[p]
-            cmd = [sys.executable, os.path.join(HERE, "gate.py"), "--base", "HEAD",
-                   "--head", c["name"], "--base-lib", base_lib, "--head-lib", c["lib"], "--no-insn",
-                   "--seconds", str(args.seconds), "--factor", str(args.factor),
-                   "--alpha", str(args.alpha), "--json", out_json, "--quiet"]
-            if lock:
-                cmd = ["flock", lock] + cmd
-            r = subprocess.run(cmd, capture_output=True, text=True)
-            if r.returncode not in (0, 1):
-                print(f"  trial failed (exit {r.returncode}): {r.stderr.strip()}", file=sys.stderr)
-                return 2
-            with open(out_json) as f:
-                res = json.load(f)
-            c["flags"].append(res["verdict"] == "regression")
-            c["secs"].append(res["seconds"])
-            for v in res["timing"]:
-                c["ratios"].setdefault(v["case"], []).append(v["ratio"])
+        rng.shuffle(order)
+        lock_fd = None
+        if lock:
+            lock_fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        try:
+            for p in order:
+                c = conds[p]
+                cmd = [sys.executable, os.path.join(HERE, "gate.py"), "--base", "HEAD",
+                       "--head", c["name"], "--base-lib", base_lib, "--head-lib", c["lib"],
+                       "--no-insn", "--seconds", str(args.seconds), "--factor", str(args.factor),
+                       "--alpha", str(args.alpha), "--json", out_json, "--quiet"]
+                r = subprocess.run(cmd, capture_output=True, text=True)
+                if r.returncode not in (0, 1):
+                    print(f"  trial failed (exit {r.returncode}): {r.stderr.strip()}", file=sys.stderr)
+                    return 2
+                with open(out_json) as f:
+                    res = json.load(f)
+                c["flags"].append(res["verdict"] == "regression")
+                c["secs"].append(res["seconds"])
+                for v in res["timing"]:
+                    c["ratios"].setdefault(v["case"], []).append(v["ratio"])
+        finally:
+            if lock_fd is not None:
+                fcntl.flock(lock_fd, fcntl.LOCK_UN)
+                os.close(lock_fd)
         done = ", ".join(f"{conds[p]['name']} {sum(conds[p]['flags'])}/{len(conds[p]['flags'])}"
                          for p in percents)
-        print(f"  trial {t + 1}/{args.trials}: flagged {done}  ({time.time() - t0:.0f} s)", flush=True)
+        print(f"  round {t + 1}/{args.trials}: flagged {done}  ({time.time() - t0:.0f} s)", flush=True)
+        report(args, head_sha, percents, conds, have_vg, time.time() - t0, final=False)
+    return report(args, head_sha, percents, conds, have_vg, time.time() - t0, final=True)
 
-    total = time.time() - t0
+
+def report(args, head_sha, percents, conds, have_vg, total, final):
+    out = print if final else (lambda *a, **k: None)
     cpu = platform.processor() or platform.machine()
     try:
         for ln in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
@@ -148,11 +165,11 @@ def main(argv=None) -> int:
                 cpu = ln.split(":", 1)[1].strip()
     except OSError:
         pass
-    print()
-    print(f"Gate power on {cpu} ({os.cpu_count()} CPUs), HEAD {head_sha[:12]}: "
+    out()
+    out(f"Gate power on {cpu} ({os.cpu_count()} CPUs), HEAD {head_sha[:12]}: "
           f"factor {args.factor:g}, alpha {args.alpha:g}, {args.seconds:g} s per timing case")
     cases = sorted({k for p in percents for k in conds[p]["ratios"]})
-    print(f"  {'condition':11s} {'trials':>6s} {'time layer flagged':>19s} {'whole gate':>11s} "
+    out(f"  {'condition':11s} {'trials':>6s} {'time layer flagged':>19s} {'whole gate':>11s} "
           f"{'gate s/trial':>12s}  median HEAD/BASE per case ({', '.join(cases)})")
     summary = []
     for p in percents:
@@ -161,13 +178,14 @@ def main(argv=None) -> int:
         gate_k = n if c["insn_flag"] else k
         meds = [statistics.median(c["ratios"][cs]) for cs in cases if cs in c["ratios"]]
         what = "false alarms" if p == 0 else "detected"
-        print(f"  {c['name']:11s} {n:6d} {k:4d} = {100 * k / n:5.1f}% {gate_k:4d} = {100 * gate_k / n:3.0f}% "
+        out(f"  {c['name']:11s} {n:6d} {k:4d} = {100 * k / n:5.1f}% {gate_k:4d} = {100 * gate_k / n:3.0f}% "
               f"{statistics.mean(c['secs']):12.1f}  {' '.join(f'{m:.3f}' for m in meds)}   ({what})")
         summary.append({"condition": c["name"], "percent": p, "trials": n, "time_flagged": k,
                         "gate_flagged": gate_k, "insn_flag": c["insn_flag"],
-                        "median_ratio": dict(zip(cases, meds)),
+                        "median_ratio": dict(zip(cases, meds)), "flags": c["flags"],
+                        "ratios": c["ratios"],
                         "mean_trial_seconds": statistics.mean(c["secs"])})
-    print(f"  instruction counts (deterministic, once per condition): "
+    out(f"  instruction counts (deterministic, once per condition): "
           + ", ".join(f"{conds[p]['name']} {'flagged' if conds[p]['insn_flag'] else 'not flagged'}"
                       for p in percents if conds[p]["insn_flag"] is not None)
           if have_vg else "  instruction counts: valgrind absent")
@@ -180,14 +198,14 @@ def main(argv=None) -> int:
             ok.append(rate == 1.0)
         else:
             ok.append(rate >= 0.95)
-    print(f"  targets (identical <= 5%, 10% >= 95%, 25% = 100%, time layer alone): "
+    out(f"  targets (identical <= 5%, 10% >= 95%, 25% = 100%, time layer alone): "
           f"{'MET' if all(ok) else 'NOT MET'}; total {total / 60:.1f} min")
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump({"cpu": cpu, "head": head_sha, "factor": args.factor, "alpha": args.alpha,
-                   "seconds_per_case": args.seconds, "total_seconds": total, "conditions": summary}, f,
+                   "seconds_per_case": args.seconds, "total_seconds": total, "final": final, "conditions": summary}, f,
                   indent=1)
-    print(f"  results: {args.json}")
+    out(f"  results: {args.json}")
     return 0 if all(ok) else 1
 
 
