@@ -22,7 +22,7 @@ extern "C" {
 
 /* Bumped whenever a signature or a struct in this header changes; the Python
  * binding refuses a library whose number differs from the one it was written for. */
-#define RAPTORS_ABI_VERSION 1
+#define RAPTORS_ABI_VERSION 2
 #define RAPTORS_VERSION "0.1.0"
 
 /* Largest number of dimensions the strided entry points accept (NumPy's NPY_MAXDIMS). */
@@ -33,6 +33,7 @@ enum {
     RAPTORS_OK = 0,
     RAPTORS_EINVAL = -1,   /* bad argument: NULL pointer with n > 0, ndim out of range, ... */
     RAPTORS_ENOMEM = -2,
+    RAPTORS_EOVERLAP = -3, /* x and y overlap without being the same array (the _ref entry points) */
 };
 
 RAPTORS_API int raptors_abi_version(void);
@@ -46,6 +47,16 @@ RAPTORS_API const char *raptors_build_info(void);
  * place); any other overlap is the caller's business. No alignment needed. */
 RAPTORS_API int raptors_scale_f32(const float *x, float *y, size_t n, float a);
 RAPTORS_API int raptors_scale_f64(const double *x, double *y, size_t n, double a);
+
+/* The same, with the data pointers read at call time from *x_ref and *y_ref.
+ * For bindings whose cheapest handle on an array is the address of the field
+ * that holds its data pointer (ctypes and a NumPy array: id(arr) + offset),
+ * which saves fetching the pointer in the interpreter. Also checks overlap:
+ * x and y must be equal or disjoint, else RAPTORS_EOVERLAP and nothing is written. */
+RAPTORS_API int raptors_scale_f32_ref(const void *const *x_ref, void *const *y_ref, size_t n,
+                                      float a);
+RAPTORS_API int raptors_scale_f64_ref(const void *const *x_ref, void *const *y_ref, size_t n,
+                                      double a);
 
 /* The same over an N-d strided view: shape[ndim]; x_strides/y_strides in BYTES,
  * any sign, any alignment. Elements are visited exactly once each. */
@@ -67,6 +78,16 @@ RAPTORS_API int raptors_get_num_threads(void);
  * unsupported here. */
 RAPTORS_API const char *raptors_get_simd(void);
 RAPTORS_API int raptors_set_simd(const char *name);
+
+/* Buffers for new arrays: at least nbytes, aligned to 2 MiB, NOT zeroed; NULL
+ * when out of memory. Freed blocks (raptors_free with the same nbytes) are kept
+ * for reuse up to RAPTORS_POOL_BYTES (default 256 MiB) so a later allocation of
+ * the same size class pays no page faults. trim unmaps every cached block and
+ * returns the bytes released; cached returns the bytes held for reuse. */
+RAPTORS_API void *raptors_alloc(size_t nbytes);
+RAPTORS_API void raptors_free(void *p, size_t nbytes);
+RAPTORS_API size_t raptors_pool_trim(void);
+RAPTORS_API size_t raptors_pool_cached(void);
 
 #ifdef __cplusplus
 }

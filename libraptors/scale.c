@@ -8,12 +8,12 @@
 #include "kernels.h"
 #include "threads.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CACHE_LINE 64
-/* Below this many bytes moved per thread, waking a worker costs more than it saves. */
-#define MIN_BYTES_PER_THREAD (256u * 1024u)
 /* Chunks per thread: small enough that a descheduled worker costs little. */
 #define CHUNKS_PER_THREAD 4
 
@@ -85,26 +85,72 @@ static void run_strided_chunk(void *ctx, size_t c)
     }
 }
 
+/* Below this many bytes moved (read + written) per extra thread, handing work
+ * to a worker costs more than it saves: a worker needs ~1 us to see a job even
+ * when spinning, in which one core moves a good part of its L2. Derived from
+ * the L2 size read at run time, clamped for machines that report none or an
+ * odd one; RAPTORS_MIN_BYTES_PER_THREAD overrides (a tuning knob). */
+static size_t min_bytes_per_thread(void)
+{
+    static _Atomic size_t cached;
+    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v == 0) {
+        size_t l2 = rp_cache()->l2_bytes;
+        size_t t = l2 ? l2 / 4 : 256u * 1024u;
+        if (t < 128u * 1024u)
+            t = 128u * 1024u;
+        if (t > 1024u * 1024u)
+            t = 1024u * 1024u;
+        const char *env = getenv("RAPTORS_MIN_BYTES_PER_THREAD");
+        if (env != NULL && env[0] != '\0')
+            t = (size_t)strtoull(env, NULL, 10);
+        v = t ? t : 1;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+
 /* Thread count for moving `bytes` (read + written). */
 static int threads_for(size_t bytes)
 {
     int nt = rp_num_threads();
-    size_t useful = bytes / MIN_BYTES_PER_THREAD;
+    size_t useful = bytes / min_bytes_per_thread();
     if (useful < (size_t)nt)
         nt = useful < 1 ? 1 : (int)useful;
     return nt;
 }
 
-/* Streaming stores pay off when the output would not stay in cache anyway
- * (and never in place, where the lines are already there). */
+/* Output bytes above which non-temporal stores are used. Plain stores first
+ * read each output line into the cache (the RFO) and write it back later: 3
+ * bytes of traffic per 2 counted. Streaming stores skip the read, but leave
+ * nothing in the cache, so they pay only when x and y together would not stay
+ * in the last-level cache anyway: x + y > LLC / 2 (half, because the LLC is
+ * shared with everything else and not perfectly LRU). Never in place, where
+ * the lines are in the cache already. RAPTORS_STREAM_MIN_BYTES overrides (a
+ * tuning knob; 0 = never stream). */
+static size_t stream_min_bytes(void)
+{
+    static _Atomic size_t cached;
+    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v == 0) {
+        const rp_cache_info *c = rp_cache();
+        size_t llc = c->l3_bytes ? c->l3_bytes : c->l2_bytes;
+        size_t t = llc ? llc / 4 : SIZE_MAX; /* out > llc/4 <=> x + y > llc/2 */
+        const char *env = getenv("RAPTORS_STREAM_MIN_BYTES");
+        if (env != NULL && env[0] != '\0') {
+            t = (size_t)strtoull(env, NULL, 10);
+            if (t == 0)
+                t = SIZE_MAX;
+        }
+        v = t;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+
 static int want_stream(const void *x, const void *y, size_t out_bytes)
 {
-    if (x == y)
-        return 0;
-    size_t llc = rp_cache()->l3_bytes ? rp_cache()->l3_bytes : rp_cache()->l2_bytes;
-    if (llc == 0)
-        return 0;
-    return out_bytes > llc;
+    return x != y && out_bytes > stream_min_bytes();
 }
 
 static void plan_chunks(scale_job *j, size_t bytes)
@@ -188,6 +234,31 @@ int raptors_scale_f32(const float *x, float *y, size_t n, float a)
 int raptors_scale_f64(const double *x, double *y, size_t n, double a)
 {
     return scale_contig(RP_F64, x, y, n, &a);
+}
+
+/* Equal or disjoint; a partial overlap would need a snapshot of x first. */
+static int overlaps(const void *x, const void *y, size_t nbytes)
+{
+    uintptr_t a = (uintptr_t)x, b = (uintptr_t)y;
+    return a != b && (a < b ? b - a : a - b) < nbytes;
+}
+
+int raptors_scale_f32_ref(const void *const *x_ref, void *const *y_ref, size_t n, float a)
+{
+    if (x_ref == NULL || y_ref == NULL)
+        return RAPTORS_EINVAL;
+    if (n <= SIZE_MAX / sizeof(float) && overlaps(*x_ref, *y_ref, n * sizeof(float)))
+        return RAPTORS_EOVERLAP;
+    return scale_contig(RP_F32, *x_ref, *y_ref, n, &a);
+}
+
+int raptors_scale_f64_ref(const void *const *x_ref, void *const *y_ref, size_t n, double a)
+{
+    if (x_ref == NULL || y_ref == NULL)
+        return RAPTORS_EINVAL;
+    if (n <= SIZE_MAX / sizeof(double) && overlaps(*x_ref, *y_ref, n * sizeof(double)))
+        return RAPTORS_EOVERLAP;
+    return scale_contig(RP_F64, *x_ref, *y_ref, n, &a);
 }
 
 int raptors_scale_strided_f32(int ndim, const int64_t *shape, const void *x,

@@ -12,7 +12,7 @@ import os
 import sys
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 1
+ABI_VERSION = 2
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256
@@ -74,6 +74,12 @@ def _declare(lib: ctypes.CDLL) -> None:
             [c_int, i64p, c_void_p, i64p, c_void_p, i64p, ctypes.c_float], c_int),
         "raptors_scale_strided_f64": (
             [c_int, i64p, c_void_p, i64p, c_void_p, i64p, ctypes.c_double], c_int),
+        "raptors_scale_f32_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
+        "raptors_scale_f64_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
+        "raptors_alloc": ([c_size_t], c_void_p),
+        "raptors_free": ([c_void_p, c_size_t], None),
+        "raptors_pool_trim": ([], c_size_t),
+        "raptors_pool_cached": ([], c_size_t),
         "raptors_set_num_threads": ([c_int], c_int),
         "raptors_get_num_threads": ([], c_int),
         "raptors_get_simd": ([], c_char_p),
@@ -100,6 +106,79 @@ def scale_strided(dtype: str, shape, x_addr: int, x_strides, y_addr: int, y_stri
     arr = ctypes.c_int64 * nd
     return _scale_strided[dtype](nd, arr(*shape), x_addr, arr(*x_strides), y_addr,
                                  arr(*y_strides), factor)
+
+
+# The contiguous fast path. ctypes has no cheap way to get an ndarray's data
+# pointer: __array_interface__ and .ctypes build objects (~0.5-1 us each, more
+# than the 16-element kernel). But NumPy's C ABI fixes where the pointer lives,
+# right after the object header (PyArrayObject_fields.data, read by every C
+# extension through PyArray_DATA), so on CPython the field's address is
+# id(arr) + sizeof(PyObject) and the library reads the pointer itself
+# (raptors_scale_*_ref). Checked below on probe arrays at import; if anything
+# disagrees (another interpreter, another layout) the fast path stays off and
+# every call takes the general one.
+scale_ref = {"float32": _lib.raptors_scale_f32_ref, "float64": _lib.raptors_scale_f64_ref}
+EOVERLAP = -3
+
+
+def _find_data_offset():
+    if sys.implementation.name != "cpython":
+        return None
+    import numpy as np
+
+    off = object.__basicsize__
+    base = np.arange(64, dtype=np.float64)
+    probes = [base, base[3:], base[::2], np.empty((3, 5), np.float32), base.reshape(8, 8).T,
+              np.frombuffer(bytearray(64), dtype=np.float32)]
+    for p in probes:
+        if ctypes.c_void_p.from_address(id(p) + off).value != p.__array_interface__["data"][0]:
+            return None
+    return off
+
+
+#: Offset of an ndarray's data pointer from id(arr); None disables the fast path.
+DATA_OFFSET = _find_data_offset()
+
+
+# New arrays on pooled memory (libraptors/alloc.c). The array's base is a
+# _Block; when the array and every view of it are gone, the block's refcount
+# drops to zero and __del__ hands the memory back to the pool.
+_alloc = _lib.raptors_alloc
+_free = _lib.raptors_free
+
+
+class _Block:
+    __slots__ = ("__array_interface__", "_addr", "_nbytes")
+
+    def __init__(self, shape, typestr, strides, nbytes):
+        self._addr = None  # __del__ runs even when __init__ raises
+        addr = _alloc(nbytes)
+        if not addr:
+            raise MemoryError(f"raptors: cannot allocate {nbytes} bytes")
+        self._addr = addr
+        self._nbytes = nbytes
+        self.__array_interface__ = {"data": (addr, False), "shape": shape, "typestr": typestr,
+                                    "strides": strides, "version": 3}
+
+    def __del__(self, _free=_free):
+        # Default argument: still bound at interpreter shutdown, when globals may be gone.
+        if self._addr:
+            _free(self._addr, self._nbytes)
+
+
+def block(shape, typestr: str, strides, nbytes: int):
+    """An object whose __array_interface__ describes a fresh pooled buffer."""
+    return _Block(shape, typestr, strides, nbytes)
+
+
+def pool_trim() -> int:
+    """Unmap every buffer the pool keeps for reuse; returns the bytes released."""
+    return _lib.raptors_pool_trim()
+
+
+def pool_cached() -> int:
+    """Bytes of freed buffers the pool holds for reuse."""
+    return _lib.raptors_pool_cached()
 
 
 def version() -> str:

@@ -14,6 +14,14 @@ from . import _ffi
 __all__ = ["scale", "set_num_threads", "get_num_threads", "set_simd", "get_simd", "build_info"]
 
 _SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
+_DATA_OFFSET = _ffi.DATA_OFFSET
+_REF32, _REF64 = _ffi.scale_ref["float32"], _ffi.scale_ref["float64"]
+# New arrays of at least this many bytes come from libraptors' buffer pool
+# (no page faults on reuse); below it malloc is as fast and the pool's Python
+# wrapper (~1 us) would dominate the call.
+POOL_MIN_BYTES = 1 << 20
 _SUPPORTED_NAMES = "float32 and float64"
 
 
@@ -53,6 +61,14 @@ def _check_out(out: Any, x: np.ndarray) -> np.ndarray:
     if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
         raise ValueError("raptors.scale: out has overlapping elements (a zero stride)")
     return out
+
+
+def _new_like(x: np.ndarray) -> np.ndarray:
+    """An uninitialised array like x (its memory order), pooled when large."""
+    if x.nbytes >= POOL_MIN_BYTES and (x.flags.c_contiguous or x.flags.f_contiguous):
+        strides = None if x.flags.c_contiguous else x.strides
+        return _asarray(_ffi.block(x.shape, x.dtype.str, strides, x.nbytes))
+    return np.empty_like(x)
 
 
 def _layout(shape, xs, ys, itemsize):
@@ -98,6 +114,28 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
         ``out`` if given, else a new array with ``x``'s dtype, shape and
         memory order (a 0-d array for 0-d input).
     """
+    # Fast path, checks cheapest first: an exact, C-contiguous, native float32 or
+    # float64 ndarray and a Python float factor (which ctypes rounds to the dtype
+    # exactly as x.dtype.type(factor) does). Anything else, or an out= that is
+    # not the same simple case, takes the general path below.
+    if type(x) is _ndarray and type(factor) is float and _DATA_OFFSET is not None:
+        dt = x.dtype
+        fn = _REF32 if dt is _F32 else _REF64 if dt is _F64 else None
+        if fn is not None and x.flags.c_contiguous:
+            if out is None:
+                nbytes = x.nbytes
+                if nbytes >= POOL_MIN_BYTES:
+                    y = _asarray(_ffi.block(x.shape, dt.str, None, nbytes))
+                else:
+                    y = _empty(x.shape, dt)
+                fn(_id(x) + _DATA_OFFSET, _id(y) + _DATA_OFFSET, x.size, factor)
+                return y
+            if (type(out) is _ndarray and out.dtype is dt and out.shape == x.shape
+                    and out.flags.c_contiguous and out.flags.writeable):
+                if fn(_id(x) + _DATA_OFFSET, _id(out) + _DATA_OFFSET, x.size, factor) == 0:
+                    return out
+                # RAPTORS_EOVERLAP (partial overlap; nothing written): general path.
+
     if type(x) is not np.ndarray:
         x = np.asarray(x)
     dtype_name = _dtype_name(x.dtype)
@@ -110,7 +148,7 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
             return out
         x = x.astype(x.dtype.newbyteorder("="))
     if out is None:
-        out = np.empty_like(x)
+        out = _new_like(x)
     else:
         _check_out(out, x)
         if out is not x and np.may_share_memory(x, out):
