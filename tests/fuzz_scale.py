@@ -14,6 +14,10 @@ strings, None, complex, sequences, ...). The call must either
   * raise an exception the docstring documents for one of the defects the case
     has (TypeError, ValueError, OverflowError), leaving x and out untouched.
 
+One case in ten calls the C entry points directly instead (raptors._ffi), with
+layouts the Python layer never passes them (length-1, unsorted and unmerged
+dimensions up to 64, unaligned elements, zero and overlapping input strides).
+
 Case i of seed S is drawn from its own generator, so any case replays alone:
     python tests/fuzz_scale.py --seed S --start i --cases 1 -v
 Every few cases the thread count and SIMD variant change too.
@@ -488,14 +492,70 @@ def expected_factor(x_arr, factor, kind):
         return {OverflowError}, None
 
 
+def run_c_case(rng, notes, verbose):
+    """The C entry points directly (raptors._ffi), with layouts the Python layer
+    never passes: length-1 and unsorted dimensions, unmerged contiguous ones, any
+    signs, unaligned elements, up to 64 dimensions; and the contiguous entry
+    point on unaligned pointers. rc must be 0 and the result NumPy's, written
+    only to y's elements."""
+    from raptors import _ffi
+    dtype = _sample(rng, SUPPORTED)
+    shape = random_shape(rng)
+    if rng.random() < 0.1 and len(shape) < 64:  # up to RAPTORS_MAX_DIMS, padded with 1s
+        padded = [1] * 64
+        for d, k in zip(sorted(rng.choice(64, size=len(shape), replace=False)), shape):
+            padded[d] = k
+        shape = tuple(padded)
+    contiguous = rng.random() < 0.2
+    if contiguous:  # n elements in a row, maybe unaligned
+        shape = (int(np.prod(shape, dtype=np.int64)),)
+        x, x_base = guarded_view(rng, shape, dtype, [dtype.itemsize])
+        y, y_base = guarded_view(rng, shape, dtype, [dtype.itemsize])
+    else:
+        x, x_base = guarded_view(rng, shape, dtype, free_strides(rng, shape, dtype.itemsize)
+                                 if rng.random() < 0.5
+                                 else dense_strides(rng, shape, dtype.itemsize))
+        y, y_base = guarded_view(rng, shape, dtype, dense_strides(rng, shape, dtype.itemsize))
+    factor = random_values(rng, dtype, 1)[0]
+    notes.append(f"C API {'contiguous' if contiguous else 'strided'}: dtype={dtype} "
+                 f"shape={shape} x.strides={x.strides} y.strides={y.strides} "
+                 f"x aligned={x.flags.aligned} y aligned={y.flags.aligned} factor={factor!r}")
+    desc = "; ".join(notes)
+    if verbose:
+        print(desc, flush=True)
+    x_before, y_base_before = x_base.copy(), y_base.copy()
+    with np.errstate(all="ignore"):
+        want = np.multiply(x, factor)
+    xa, ya = x.__array_interface__["data"][0], y.__array_interface__["data"][0]
+    if contiguous:
+        rc = _ffi.scale_contig[dtype.name](xa, ya, shape[0], float(factor))
+    else:
+        rc = _ffi.scale_strided(dtype.name, list(shape), xa, list(x.strides), ya,
+                                list(y.strides), float(factor))
+    if rc != 0:
+        return f"{desc}\n  returned {rc}"
+    if (msg := bits_equal(y, want)):
+        return f"{desc}\n  wrong result: {msg}"
+    if not np.array_equal(x_base, x_before):
+        return f"{desc}\n  x's buffer changed"
+    mask = footprint_mask(y_base, y)
+    changed = (y_base != y_base_before) & ~mask
+    if changed.any():
+        return f"{desc}\n  {int(changed.sum())} bytes outside y's elements were written"
+    return None
+
+
 def run_case(seed, i, verbose=False):
     """Returns None if the case passed, else a description of the failure."""
     rng = np.random.default_rng([seed, i])
-    notes = []
+    notes = [f"case {i}:"]
     if i % 37 == 0:  # runtime settings change now and then
         raptors.set_num_threads(int(rng.integers(1, 5)))
         raptors.set_simd(_sample(rng, ["auto"] + raptors.build_info()["simd_available"]))
     notes.append(f"threads={raptors.get_num_threads()} simd={raptors.get_simd()}")
+    if rng.random() < 0.1:
+        return run_c_case(rng, notes, verbose)
+    notes.pop(0)
     shape = random_shape(rng)
     r = rng.random()
     x_base = None
