@@ -246,6 +246,8 @@ def build_description():
         "compiler": str(info.get("compiler")),
         "cflags": str(info.get("cflags")),
         "threads": str(info.get("num_threads")),
-        "raptors": "%s (%s)" % (info.get("version"), info.get("git_commit")),
+        # Not the git commit: asv records that already, and a value that changes with every
+        # commit would split the provenance graph into one series per commit.
+        "raptors": str(info.get("version")),
         "numpy": np.__version__,
     }

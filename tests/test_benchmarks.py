@@ -320,6 +320,12 @@ def test_end_to_end_on_a_clone(tmp_path):
     assert any(g.endswith("bench_headline.ScaleF32At2048.track_speedup.json") for g in graphs)
     assert any(g.endswith("bench_headline.ScaleF32At2048.time_raptors.json") for g in graphs)
 
+    # An asv run that fails (here: no benchmark matches) merges nothing.
+    out = subprocess.run(run[:-1] + ["^no_such_benchmark$"], cwd=clone, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert open(path).read() == good_before
+
     # A commit that does not build.
     with open(clone / "libraptors" / "scale.c", "a") as f:
         f.write("\n#error this commit does not build (test_end_to_end_on_a_clone)\n")

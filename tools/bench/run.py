@@ -365,92 +365,46 @@ def main(argv=None):
         say("`asv machine --yes` failed (exit %d)" % rc, err=True)
         return 1
 
-    # The run writes into a copy of the results dir; the real one is only touched by the merge.
-    parent = os.path.dirname(results_dir)
-    try:
-        work = tempfile.mkdtemp(prefix="run-", dir=parent)
-    except OSError:
-        work = tempfile.mkdtemp(prefix="raptors-asv-run-")
-    tmp_results = os.path.join(work, "results")
-    shutil.copytree(results_dir, tmp_results)
-    snapshot = _snapshot(tmp_results)
-    tmp_conf = dict(conf)
-    tmp_conf.update({k: v for k, v in dirs.items()})
-    tmp_conf["results_dir"] = tmp_results
-    tmp_conf["html_dir"] = os.path.join(work, "html")
-    tmp_config = os.path.join(work, "asv.conf.json")
-    with open(tmp_config, "w", encoding="utf-8") as f:
-        json.dump(tmp_conf, f, indent=1)
-
-    cmd = [py, "-m", "asv", "run", "--config", tmp_config, "--show-stderr"]
-    if a.quick:
-        cmd.append("--quick")
-    if a.bench:
-        cmd += ["--bench", a.bench]
+    # Which commits.
     if a.what == "current":
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                              text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
-        if dirty:
+        head = _git("rev-parse", "HEAD")
+        if _git("status", "--porcelain", "--untracked-files=no"):
             say("note: the work tree has uncommitted changes; asv measures the committed HEAD "
                 "(%s) built from its own sources" % head[:8])
-        cmd += ["%s^!" % head]
+        commits = [head]
     else:
         branch = a.branch or (conf.get("branches") or ["main"])[0]
         hashes = last_commits(a.n, branch)
-        hashfile = os.path.join(work, "hashes.txt")
-        with open(hashfile, "w") as f:
-            f.write("\n".join(hashes) + "\n")
-        say("the last %d commit(s) of %s; those already measured are skipped" % (len(hashes),
-                                                                                 branch))
-        cmd += ["--skip-existing-commits", "HASHFILE:" + hashfile]
-    cmd += extra
+        machine = machine_name()
+        commits = [h for h in hashes if not measured(results_dir, machine, h)]
+        say("the last %d commit(s) of %s: %d already measured (skipped), %d to measure"
+            % (len(hashes), branch, len(hashes) - len(commits), len(commits)))
+        if not commits:
+            say("nothing new to measure")
+            return 0
 
-    try:
-        rc, out = run_asv(cmd, env)
-    except KeyboardInterrupt:
-        say("interrupted: nothing merged, %s is unchanged" % results_dir, err=True)
-        shutil.rmtree(work, ignore_errors=True)
-        return 130
-
-    if rc == 1 and DISCOVERY_FAILED in out and a.what == "current":
-        say("commit %s does not build, so asv could not even list the benchmarks with it"
-            % head[:8], err=True)
+    unbuilt, partial, nothing = [], {}, []
+    for i, commit in enumerate(commits):
+        if len(commits) > 1:
+            say("commit %d/%d: %s" % (i + 1, len(commits), commit[:8]))
         try:
-            if record_unbuilt(tmp_config, [head], a.bench):
-                rc = 2
-            else:
-                say("no earlier benchmark list (%s/benchmarks.json): nothing recorded"
-                    % results_dir, err=True)
-        except Exception as e:  # noqa: BLE001 - recording is best effort; the message is not
-            say("could not record the failed build: %s: %s" % (type(e).__name__, e), err=True)
-        if rc == 1:
-            shutil.rmtree(work, ignore_errors=True)
-            say("commit %s did not build: nothing recorded, %s is unchanged. Build it by hand "
-                "(`make lib`) to see why." % (head[:8], results_dir), err=True)
-            return 3
-    if rc not in (0, 2):
-        say("asv run failed (exit %d): nothing merged, %s is unchanged; its files are in %s"
-            % (rc, results_dir, work), err=True)
-        return 1
-
-    unbuilt, partial = summarize(tmp_results, snapshot)
-    try:
-        merged = merge_results(tmp_results, results_dir, snapshot)
-    except OSError as e:
-        say("could not write the new results into %s: %s. Earlier results are intact; this run's "
-            "results are kept in %s (merge them later with `python tools/bench/run.py merge "
-            "%s`)" % (results_dir, e, tmp_results, tmp_results), err=True)
-        return 4
-    say("%d results file(s) merged into %s" % (len([m for m in merged
-                                                     if not m.endswith("machine.json")
-                                                     and not m.endswith("benchmarks.json")]),
-                                                results_dir))
-    if not a.keep_tmp:
-        shutil.rmtree(work, ignore_errors=True)
+            rc, u, p = run_one(a, conf, dirs, commit, env, extra)
+        except KeyboardInterrupt:
+            say("interrupted: the results of the commit being measured were not merged; %s "
+                "holds everything measured before" % results_dir, err=True)
+            return 130
+        if rc is not None:
+            if rc == "nothing":
+                nothing.append(commit[:8])
+                continue
+            return rc
+        unbuilt += u
+        partial.update(p)
 
     status = 0
+    if nothing:
+        say("asv ran nothing for %s (no benchmark matched?)" % ", ".join(nothing), err=True)
+        status = 1
     if partial:
         for c, names in sorted(partial.items()):
             say("commit %s: %d benchmark(s) failed: %s%s" % (c, len(names), ", ".join(names[:5]),
@@ -458,16 +412,98 @@ def main(argv=None):
                 err=True)
         status = 2
     if unbuilt:
-        say("commit(s) %s did not build (or every benchmark failed): recorded as failed; "
-            "earlier results of these commits, if any, are kept. Build one by hand with "
-            "`git worktree add /tmp/x <commit> && make -C /tmp/x lib` to see why."
-            % ", ".join(unbuilt), err=True)
+        say("commit(s) %s did not build: recorded as failed (every benchmark failed; earlier "
+            "results of these commits, if any, are kept). To see why: `git worktree add /tmp/x <commit> && "
+            "make -C /tmp/x lib`" % ", ".join(unbuilt), err=True)
         status = 3
-    if re.search(r"^\s*(·+\s*)?(No commits|No benchmarks)", out, re.M):
-        say("asv found nothing to run", err=True)
-    elif a.what == "history" and not merged:
-        say("every commit in range was measured before: nothing new")
     return status
+
+
+def _git(*args):
+    return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def machine_name():
+    from asv.machine import Machine
+    return Machine.load(interactive=False).machine
+
+
+def measured(results_dir, machine, commit):
+    d = os.path.join(results_dir, machine)
+    return os.path.isdir(d) and any(f.startswith(commit[:8] + "-") and f.endswith(".json")
+                                    for f in os.listdir(d))
+
+
+def run_one(a, conf, dirs, commit, env, extra):
+    """asv run of one commit into a temporary copy of the results, then the merge.
+    One asv run per commit: asv reads the suite (and bench_provenance's build parameters) with
+    the commit it measures. Returns (exit status or None to go on, unbuilt, partial)."""
+    results_dir = dirs["results_dir"]
+    parent = os.path.dirname(results_dir)
+    try:
+        work = tempfile.mkdtemp(prefix="run-", dir=parent)
+    except OSError:
+        work = tempfile.mkdtemp(prefix="raptors-asv-run-")
+    try:
+        tmp_results = os.path.join(work, "results")
+        shutil.copytree(results_dir, tmp_results)
+        snapshot = _snapshot(tmp_results)
+        tmp_conf = dict(conf)
+        tmp_conf.update(dirs)
+        tmp_conf["results_dir"] = tmp_results
+        tmp_conf["html_dir"] = os.path.join(work, "html")
+        tmp_config = os.path.join(work, "asv.conf.json")
+        with open(tmp_config, "w", encoding="utf-8") as f:
+            json.dump(tmp_conf, f, indent=1)
+
+        cmd = [sys.executable, "-m", "asv", "run", "--config", tmp_config, "--show-stderr"]
+        if a.quick:
+            cmd.append("--quick")
+        if a.bench:
+            cmd += ["--bench", a.bench]
+        cmd += extra + ["%s^!" % commit]
+        rc, out = run_asv(cmd, env)
+
+        if rc == 1 and DISCOVERY_FAILED in out:
+            say("commit %s does not build, so asv could not even list the benchmarks with it"
+                % commit[:8], err=True)
+            try:
+                if record_unbuilt(tmp_config, [commit], a.bench):
+                    rc = 2
+                else:
+                    say("no earlier benchmark list (%s/benchmarks.json): nothing recorded"
+                        % results_dir, err=True)
+            except Exception as e:  # noqa: BLE001 - recording is best effort; the message not
+                say("could not record the failed build: %s: %s" % (type(e).__name__, e),
+                    err=True)
+            if rc == 1:
+                return None, [commit[:8]], {}
+        if rc == 1 and re.search(r"No benchmarks selected", out):
+            return "nothing", [], {}
+        if rc not in (0, 2):
+            say("asv run failed (exit %d): nothing merged, %s is unchanged" % (rc, results_dir),
+                err=True)
+            a.keep_tmp = True
+            say("the run's files are kept in %s" % work, err=True)
+            return 1, [], {}
+
+        unbuilt, partial = summarize(tmp_results, snapshot)
+        try:
+            merged = merge_results(tmp_results, results_dir, snapshot)
+        except OSError as e:
+            a.keep_tmp = True
+            say("could not write the new results into %s: %s. Earlier results are intact; this "
+                "run's results are kept in %s (merge them later with `python tools/bench/run.py "
+                "merge %s`)" % (results_dir, e, tmp_results, tmp_results), err=True)
+            return 4, [], {}
+        n = len([m for m in merged if os.path.basename(m) not in ("machine.json",
+                                                                   "benchmarks.json")])
+        say("%d results file(s) merged into %s" % (n, results_dir))
+        return None, unbuilt, partial
+    finally:
+        if not a.keep_tmp:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
