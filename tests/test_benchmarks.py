@@ -162,6 +162,15 @@ def test_merge_never_replaces_a_value_with_a_failure():
     assert kept == 3
 
 
+def test_a_quick_run_only_fills_holes():
+    old = _result_file({"a.A.time_x": 1.0, "a.A.time_y": None})
+    new = _result_file({"a.A.time_x": 9.0, "a.A.time_y": 8.0, "a.A.time_z": 7.0})
+    merged, kept = bench_run.merge_file(old, new, prefer_old=True)
+    assert {k: v[0] for k, v in merged["results"].items()} == {
+        "a.A.time_x": 1.0, "a.A.time_y": 8.0, "a.A.time_z": 7.0}
+    assert kept == 1
+
+
 def test_merge_new_values_win(tmp_path):
     res = tmp_path / "results"
     tmp = tmp_path / "tmp"

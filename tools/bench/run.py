@@ -94,9 +94,10 @@ def _failed(v):
     return v is None or (isinstance(v, list) and all(x is None for x in v))
 
 
-def merge_file(old, new):
+def merge_file(old, new, prefer_old=False):
     """Merge one asv results file (api_version 2): new values win, except that a failed value
-    never replaces a measured one. Returns (merged dict, number of values kept from old)."""
+    never replaces a measured one -- and with prefer_old (a QUICK run), no new value replaces a
+    measured one: the quick run only fills holes. Returns (merged dict, values kept from old)."""
     cols = new.get("result_columns")
     if cols != old.get("result_columns") or "result" not in (cols or []):
         # Different asv formats: keep the file that has more measured values.
@@ -116,7 +117,7 @@ def merge_file(old, new):
             continue
         nrow = merged["results"].get(name)
         nres = nrow[ir] if nrow is not None and len(nrow) > ir else None
-        if nrow is None or _failed(nres):
+        if nrow is None or _failed(nres) or prefer_old:
             merged["results"][name] = orow  # failed (or not run) now, measured before
             kept += 1
             continue
@@ -179,7 +180,7 @@ def _atomic_copy(src, dst):
         raise
 
 
-def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False):
+def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False, prefer_old=False):
     """Copy what the run wrote in tmp_dir into results_dir. `snapshot` maps relative path ->
     (size, mtime) of tmp_dir's files before the run: unchanged files are not touched.
     Returns the list of merged relative paths."""
@@ -207,10 +208,12 @@ def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False):
                         old = json.load(fh)
                 except (OSError, ValueError):
                     old = {}
-                data, kept = merge_file(old, new) if isinstance(old, dict) else (new, 0)
+                data, kept = (merge_file(old, new, prefer_old) if isinstance(old, dict)
+                              else (new, 0))
                 _atomic_write_json(dst, data)
                 if kept:
-                    say("%s: kept %d earlier value(s) where this run failed" % (rel, kept))
+                    say("%s: kept %d earlier value(s) where this run %s" % (
+                        rel, kept, "was quick" if prefer_old else "failed"))
             merged.append(rel)
     return merged
 
@@ -490,7 +493,7 @@ def run_one(a, conf, dirs, commit, env, extra):
 
         unbuilt, partial = summarize(tmp_results, snapshot)
         try:
-            merged = merge_results(tmp_results, results_dir, snapshot)
+            merged = merge_results(tmp_results, results_dir, snapshot, prefer_old=a.quick)
         except OSError as e:
             a.keep_tmp = True
             say("could not write the new results into %s: %s. Earlier results are intact; this "
