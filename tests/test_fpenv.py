@@ -162,9 +162,15 @@ def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
     whose chunks run on the pool's workers, started before the change."""
     run_child(fp_helper, """
         import raptors
-        FE = {"upward": 0x800, "downward": 0x400, "towardzero": 0xC00, "nearest": 0}
-        if helper.fp_control() == 0:                       # not x86-64 / AArch64
+        machine = platform.machine().lower()
+        x86 = machine in ("x86_64", "amd64", "i686", "i386")
+        arm64 = machine in ("aarch64", "arm64")
+        if not (x86 or arm64):                             # no helper for this machine
             print("OK"); sys.exit(0)
+        # <fenv.h> values: x86 MXCSR-style / AArch64 FPCR.RMode.
+        FE = ({"upward": 0x800, "downward": 0x400, "towardzero": 0xC00, "nearest": 0} if x86
+              else {"upward": 0x400000, "downward": 0x800000, "towardzero": 0xC00000,
+                    "nearest": 0})
         rng = np.random.default_rng(0)
         x32 = (rng.standard_normal(2_000_000) * 1e-36).astype(np.float32)  # subnormal products
         x64 = rng.standard_normal(1_000_000) * 1e-306
@@ -172,10 +178,14 @@ def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
         for x in (x32, x64):
             raptors.scale(x, 1.1)                          # the workers start now
         default = helper.fp_control()
-        x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "i386")
-        modes = [("rounding " + name, lambda v=v: libm.fesetround(v)) for name, v in FE.items()]
+        def set_rounding(name, v):
+            assert libm.fesetround(v) == 0 and libm.fegetround() == v, name
+        modes = [("rounding " + name, lambda n=name, v=v: set_rounding(n, v))
+                 for name, v in FE.items()]
         if x86:
             modes.append(("FTZ+DAZ", lambda: helper.set_fp_control(default | 0x8040)))
+        else:
+            modes.append(("FZ", lambda: helper.set_fp_control(default | (1 << 24))))
         bad = []
         for name, setter in modes:
             for variant in raptors.build_info()["simd_available"]:
