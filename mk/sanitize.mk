@@ -1,9 +1,11 @@
 # Reliability work stream (issue 5): sanitizers and fuzzing.
 #   make sanitize      build libraptors with gcc's AddressSanitizer + UndefinedBehaviorSanitizer
 #                      into $(SAN_BUILD_DIR), prove the sanitizer is live (a deliberate
-#                      out-of-bounds call must be caught), then run the whole pytest suite
-#                      against that build (RAPTORS_LIBRARY, ASan runtime LD_PRELOADed for Python).
-#   make fuzz          fuzz raptors.scale against NumPy in a subprocess:
+#                      out-of-bounds call must be caught), then run the pytest suite against
+#                      that build (RAPTORS_LIBRARY, ASan runtime LD_PRELOADed for Python; every
+#                      subprocess a test starts inherits both). SAN_PYTEST_ARGS: see below.
+#   make fuzz          fuzz raptors.scale against NumPy (tests/fuzz_scale.py; replay a case
+#                      with the line it prints):
 #                      SEED=<int> (default: random), N=<cases> or TIME=<seconds> (default 60 s),
 #                      SANITIZE=1 to fuzz the sanitizer build.
 # Linux only (LD_PRELOAD). The sanitizer build never replaces raptors/libraptors.so.
