@@ -14,8 +14,11 @@
 #include <string.h>
 
 #define CACHE_LINE 64
-/* Chunks per thread: small enough that a descheduled worker costs little. */
-#define CHUNKS_PER_THREAD 4
+/* Chunks per thread, claimed dynamically: many enough that the threads finish
+ * within a chunk of each other (the pool reads a longer wait as contention and
+ * backs off to one thread), few enough that claiming stays negligible. */
+#define CHUNKS_PER_THREAD 16
+#define MIN_CHUNK_BYTES (32u * 1024u)
 
 typedef struct {
     const rp_kernel_set *k;
@@ -159,6 +162,8 @@ static void plan_chunks(scale_job *j, size_t bytes)
     size_t line = CACHE_LINE / j->elsize;
     size_t want = (size_t)nt * CHUNKS_PER_THREAD;
     size_t chunk = (j->n + want - 1) / want;
+    if (chunk < MIN_CHUNK_BYTES / j->elsize)
+        chunk = MIN_CHUNK_BYTES / j->elsize;
     chunk = (chunk + line - 1) / line * line;  /* whole cache lines */
     j->chunk = chunk ? chunk : 1;
     uintptr_t mis = (uintptr_t)j->y % CACHE_LINE;

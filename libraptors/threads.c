@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -50,10 +51,32 @@ static rp_fpctl fpctl_get(void) { return 0; }
 static void fpctl_set(rp_fpctl c) { (void)c; }
 #endif
 
-/* Spins before a worker sleeps (roughly tens of microseconds). */
-#define WORKER_SPINS 20000
+/* An idle worker spins (pause) this long, so a call arriving within the gap
+ * of a benchmark loop or a NumPy call finds it awake (~1 us instead of a futex
+ * wake-up, tens of us on a busy machine); then spins yielding its core to
+ * anyone who wants it; then sleeps. */
+#define WORKER_SPIN_NS 200000
+#define WORKER_YIELD_NS 2000000
 /* Spins before a waiting caller starts yielding its core. */
 #define CALLER_SPINS 2000
+
+/* Graceful degradation. When the other cores are taken (another pool such as
+ * OpenBLAS's spinning after a BLAS call, other processes), a worker arrives
+ * late or is preempted holding a chunk, and the caller ends up waiting for it:
+ * slower than running alone. Each parallel call measures how long the caller
+ * waited for the others after running out of chunks; when that exceeds
+ * 1/STRAGGLER_FRACTION of the call, the next `backoff` calls run on the caller
+ * alone (doubling, up to BACKOFF_MAX calls, while contention lasts; reset by a
+ * call that goes well). */
+#define STRAGGLER_FRACTION 4
+#define BACKOFF_MAX 256
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static struct {
     pthread_mutex_t use;   /* held by the call that owns the workers */
@@ -72,6 +95,10 @@ static struct {
     atomic_uint finished;          /* chunks completed */
     atomic_uint generation;        /* job number */
     atomic_int sleepers;
+
+    /* Degradation state, touched only by the owner of `use`. */
+    unsigned backoff;      /* length of the next single-threaded stretch */
+    unsigned solo_left;    /* calls left in the current one */
 } pool = {
     .use = PTHREAD_MUTEX_INITIALIZER,
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -149,10 +176,20 @@ static void *worker_main(void *arg)
     unsigned seen = atomic_load(&pool.generation);
     for (;;) {
         unsigned g;
-        int spins = 0;
+        unsigned spins = 0;
+        uint64_t t0 = now_ns(), t = t0;
         while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
-            if (++spins < WORKER_SPINS) {
+            if ((++spins & 63) != 0) {
                 cpu_relax();
+                continue;
+            }
+            t = now_ns();
+            if (t - t0 < WORKER_SPIN_NS) {
+                cpu_relax();
+                continue;
+            }
+            if (t - t0 < WORKER_YIELD_NS) {
+                sched_yield();
                 continue;
             }
             pthread_mutex_lock(&pool.mu);
@@ -196,7 +233,15 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
             fn(ctx, c);
         return;
     }
+    if (pool.solo_left > 0) {  /* backing off: the other cores are busy */
+        pool.solo_left--;
+        pthread_mutex_unlock(&pool.use);
+        for (size_t c = 0; c < nchunks; c++)
+            fn(ctx, c);
+        return;
+    }
     nthreads = ensure_workers(nthreads);
+    const uint64_t t_start = now_ns();
 
     unsigned job = atomic_load(&pool.generation) + 1;
     pool.fn = fn;
@@ -214,6 +259,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     }
 
     run_chunks(job);
+    const uint64_t t_mine = now_ns();
     for (int spins = 0;
          atomic_load_explicit(&pool.finished, memory_order_acquire) != (unsigned)nchunks;) {
         if (++spins < CALLER_SPINS)
@@ -225,6 +271,15 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
      * worker's compare-and-swap on the old ticket now fails. */
     atomic_store_explicit(&pool.ticket, ((uint_fast64_t)job << 32) | UINT32_MAX,
                           memory_order_release);
+    const uint64_t t_end = now_ns();
+    if ((t_end - t_mine) * STRAGGLER_FRACTION > t_end - t_start) {
+        pool.backoff = pool.backoff ? (pool.backoff * 2 < BACKOFF_MAX ? pool.backoff * 2
+                                                                      : BACKOFF_MAX)
+                                    : 2;
+        pool.solo_left = pool.backoff;
+    } else {
+        pool.backoff = 0;
+    }
     pthread_mutex_unlock(&pool.use);
 }
 

@@ -1,0 +1,493 @@
+"""Measure raptors.scale against NumPy (and peers) and write reports/scale-<date>.md + a PNG.
+
+Every case times NumPy, Raptors and any peer interleaved in one process, in
+rotating order, one sample each per round; the speedup is the median of the
+per-round ratios NumPy time / Raptors time, so a slow moment of the shared
+machine hits both sides of a pair alike. GB/s counts bytes read + bytes
+written (STREAM's convention: 2 x nbytes for y = a*x, allocation or not).
+The copy roofline is the fastest plain copy of the same bytes measured here
+(np.copyto and libc memcpy through ctypes.memmove, the better of the two).
+
+Each case holds the shared benchmark lock (/tmp/raptors-bench.lock, or
+$RAPTORS_BENCH_LOCK) only while it runs, so other users of the machine get turns.
+
+Usage: python tools/report/scale_report.py [--quick] [--out reports] [--budget SECONDS]
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import datetime as dt
+import fcntl
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import raptors
+
+LOCK_PATH = os.environ.get("RAPTORS_BENCH_LOCK", "/tmp/raptors-bench.lock")
+now = time.perf_counter_ns
+
+try:
+    from scipy.linalg import blas as _blas
+except Exception:  # optional peer
+    _blas = None
+try:
+    import numexpr as _ne
+except Exception:  # optional peer
+    _ne = None
+
+
+class Lock:
+    """The shared benchmark lock, held for one case."""
+
+    def __enter__(self):
+        self.f = open(LOCK_PATH, "a")
+        fcntl.flock(self.f, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
+
+
+def inner_count(fn, target_ns=300_000):
+    """Calls per sample so one sample lasts ~target_ns (timer resolution, loop cost)."""
+    fn()
+    t0 = now()
+    fn()
+    t = max(now() - t0, 1)
+    return max(1, min(20000, target_ns // t))
+
+
+def interleaved(fns: dict, seconds: float, min_rounds=15, max_rounds=400):
+    """Per-call times (ns) of each fn, sampled round-robin in rotating order."""
+    names = list(fns)
+    k = min(inner_count(f) for f in fns.values())
+    for f in fns.values():  # warm caches, pool, thread pool
+        for _ in range(min(k, 3) + 1):
+            f()
+    samples = {n: [] for n in names}
+    t_end = time.monotonic() + seconds
+    r = 0
+    while r < min_rounds or (time.monotonic() < t_end and r < max_rounds):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for n in order:
+            f = fns[n]
+            t0 = now()
+            for _ in range(k):
+                f()
+            samples[n].append((now() - t0) / k)
+        r += 1
+    return samples, k
+
+
+def stats(ts):
+    m = statistics.fmean(ts)
+    s = statistics.pstdev(ts)
+    return {"mean": m, "std": s, "cv": s / m if m else 0.0, "best": min(ts),
+            "median": statistics.median(ts)}
+
+
+def ratio_median(a, b):
+    return statistics.median(x / y for x, y in zip(a, b))
+
+
+SIZES = [("16", (16,)), ("1K", (1024,)), ("64K", (65536,)), ("512²", (512, 512)),
+         ("1024²", (1024, 1024)), ("2048²", (2048, 2048)), ("4096²", (4096, 4096))]
+QUICK_SIZES = [SIZES[0], SIZES[2], SIZES[5], SIZES[6]]
+MODES = ["out", "alloc", "inplace"]
+
+
+def make_case(dtype, shape, mode, rng):
+    x = rng.standard_normal(shape).astype(dtype)
+    y = np.empty_like(x)
+    a = 1.0001  # in place stays finite for the whole run (no inf/NaN slow paths)
+    s = x.dtype.type(a)
+    nbytes = x.nbytes
+    fns, peers = {}, {}
+    if mode == "out":
+        fns["numpy"] = lambda: np.multiply(x, s, out=y)
+        fns["raptors"] = lambda: raptors.scale(x, a, out=y)
+        if _ne is not None:
+            peers["numexpr"] = lambda: _ne.evaluate("x * s", out=y, local_dict={"x": x, "s": s})
+    elif mode == "alloc":
+        fns["numpy"] = lambda: x * a
+        fns["raptors"] = lambda: raptors.scale(x, a)
+        if _ne is not None:
+            peers["numexpr"] = lambda: _ne.evaluate("x * s", local_dict={"x": x, "s": s})
+    else:
+        z = x.copy()
+        fns["numpy"] = lambda: np.multiply(z, s, out=z)
+        fns["raptors"] = lambda: raptors.scale(z, a, out=z)
+        if _blas is not None:
+            flat = z.reshape(-1)
+            scal = _blas.sscal if x.dtype == np.float32 else _blas.dscal
+            peers["openblas-scal"] = lambda: scal(a, flat)
+        if _ne is not None:
+            peers["numexpr"] = lambda: _ne.evaluate("z * s", out=z, local_dict={"z": z, "s": s})
+    return fns, peers, nbytes, (x, y)
+
+
+def copy_roofline(x, y, seconds):
+    """Fastest plain copy of x's bytes into y: np.copyto vs libc memcpy."""
+    xa, ya, n = x.ctypes.data, y.ctypes.data, x.nbytes
+    samples, _ = interleaved({"copyto": lambda: np.copyto(y, x),
+                              "memcpy": lambda: ctypes.memmove(ya, xa, n)}, seconds, min_rounds=9)
+    best = {k: statistics.median(v) for k, v in samples.items()}
+    which = min(best, key=best.get)
+    return best[which], which
+
+
+def run_cases(quick: bool, budget: float):
+    rng = np.random.default_rng(0)
+    sizes = QUICK_SIZES if quick else SIZES
+    plan = []
+    for dtype in (np.float32, np.float64):
+        for label, shape in sizes:
+            for mode in MODES:
+                plan.append((dtype, label, shape, mode, None))
+    # One thread: parity where the caches limit, and what the pool adds beyond them.
+    for label, shape in sizes:
+        if label in ("64K", "2048²", "4096²"):
+            plan.append((np.float32, label, shape, "out", 1))
+    per_case = max(0.6, budget / (len(plan) + len(sizes) * 2))
+    rows, roof = [], {}
+    default_threads = raptors.get_num_threads()
+    for i, (dtype, label, shape, mode, threads) in enumerate(plan):
+        dname = np.dtype(dtype).name
+        fns, peers, nbytes, (x, y) = make_case(dtype, shape, mode, rng)
+        raptors.set_num_threads(threads or default_threads)
+        with Lock():
+            if (dname, label) not in roof:
+                roof[(dname, label)] = copy_roofline(x, y, per_case / 2)
+            samples, k = interleaved({**fns, **peers}, per_case)
+        raptors.set_num_threads(default_threads)
+        n_t, r_t = samples["numpy"], samples["raptors"]
+        row = {"dtype": dname, "size": label, "n": int(np.prod(shape)), "mode": mode,
+               "threads": threads or default_threads, "nbytes": nbytes, "pairs": len(n_t),
+               "calls_per_sample": k, "numpy": stats(n_t), "raptors": stats(r_t),
+               "speedup": ratio_median(n_t, r_t), "copy_ns": roof[(dname, label)][0],
+               "copy_kind": roof[(dname, label)][1], "peers": {}}
+        for p in peers:
+            row["peers"][p] = {"median": statistics.median(samples[p]),
+                               "speedup": ratio_median(n_t, samples[p])}
+        moved = 2 * nbytes
+        row["gbps_numpy"] = moved / row["numpy"]["median"]
+        row["gbps_raptors"] = moved / row["raptors"]["median"]
+        row["gbps_copy"] = moved / row["copy_ns"]
+        row["roofline"] = row["copy_ns"] / row["raptors"]["median"]
+        rows.append(row)
+        print(f"[{i + 1}/{len(plan)}] {dname} {label} {mode} t={row['threads']}: "
+              f"speedup {row['speedup']:.2f}, {row['gbps_raptors']:.1f} GB/s, "
+              f"roofline {row['roofline']:.2f}", flush=True)
+    return rows
+
+
+def small_call(seconds):
+    """A 16-element call: Raptors' time as a multiple of NumPy's x * a."""
+    x = np.ones(16, np.float32)
+    with Lock():
+        s, _ = interleaved({"numpy": lambda: x * 2.5, "raptors": lambda: raptors.scale(x, 2.5)},
+                           seconds, min_rounds=30)
+    return ratio_median(s["raptors"], s["numpy"])
+
+
+def blas_contention(seconds):
+    """2048² f32 out= right after an OpenBLAS call (its threads spin ~0.1 s
+    afterwards, holding a core): default threads vs one thread, interleaved."""
+    if _blas is None:
+        return None
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2048, 2048)).astype(np.float32)
+    y = np.empty_like(x)
+    m = rng.standard_normal((256, 256)).astype(np.float32)
+    default = raptors.get_num_threads()
+
+    def after_blas(threads):
+        def f():
+            _blas.sgemm(1.0, m, m)  # wakes OpenBLAS's pool, which then spins
+            raptors.set_num_threads(threads)
+            t0 = now()
+            raptors.scale(x, 1.5, out=y)
+            t = now() - t0
+            raptors.set_num_threads(default)
+            return t
+        return f
+
+    fa, f1 = after_blas(default), after_blas(1)
+    ta, t1 = [], []
+    with Lock():
+        t_end = time.monotonic() + seconds
+        while len(ta) < 15 or (time.monotonic() < t_end and len(ta) < 200):
+            ta.append(fa())
+            t1.append(f1())
+    return {"threads": default, "median_ns": statistics.median(ta),
+            "one_thread_median_ns": statistics.median(t1), "ratio": ratio_median(t1, ta)}
+
+
+def machine():
+    info = {"platform": platform.platform(), "python": platform.python_version(),
+            "numpy": np.__version__}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            k, _, v = line.partition(":")
+            if k.strip() in ("Model name", "CPU(s)", "L1d cache", "L2 cache", "L3 cache",
+                             "Thread(s) per core", "Hypervisor vendor", "Flags"):
+                v = v.strip()
+                if k.strip() == "Flags":
+                    v = " ".join(f for f in v.split() if f.startswith(("avx512f", "avx2")))
+                info[k.strip()] = v
+    except OSError:
+        pass
+    try:
+        info["loadavg"] = open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        pass
+    try:
+        import scipy
+        info["scipy"] = scipy.__version__
+    except Exception:
+        pass
+    if _ne is not None:
+        info["numexpr"] = _ne.__version__
+    return info
+
+
+def find(rows, dtype, size, mode, threads=None):
+    for r in rows:
+        if r["dtype"] == dtype and r["size"] == size and r["mode"] == mode and \
+                (threads is None and r["threads"] != 1 or r["threads"] == threads):
+            return r
+    return None
+
+
+def targets(rows, small, contention):
+    """(name, wanted, measured, met) for each target of issue 4."""
+    t = []
+
+    def add(name, want, value, ok):
+        t.append((name, want, value, ok))
+
+    for d in ("float32", "float64"):
+        r = find(rows, d, "2048²", "out")
+        if r:
+            add(f"{d} 2048² out=, default threads", "≥ 1.9", r["speedup"], r["speedup"] >= 1.9)
+    r = find(rows, "float32", "2048²", "alloc")
+    if r:
+        add("float32 2048² allocating", "≥ 1.9", r["speedup"], r["speedup"] >= 1.9)
+    r = find(rows, "float32", "4096²", "alloc")
+    if r:
+        add("float32 4096² allocating", "≥ 3.0", r["speedup"], r["speedup"] >= 3.0)
+    r = find(rows, "float32", "2048²", "inplace")
+    if r:
+        add("float32 2048² in place", "≥ 1.9", r["speedup"], r["speedup"] >= 1.9)
+        b = r["peers"].get("openblas-scal")
+        if b:
+            rel = b["median"] / r["raptors"]["median"]
+            add("float32 2048² in place vs OpenBLAS sscal (sscal time / Raptors time)", "≥ 1.0",
+                rel, rel >= 1.0)
+    r = find(rows, "float32", "2048²", "out", 1)
+    if r:
+        add("float32 2048² out=, 1 thread", "≥ 0.98", r["speedup"], r["speedup"] >= 0.98)
+    r = find(rows, "float32", "4096²", "out", 1)
+    if r:
+        add("float32 4096² out=, 1 thread", "≥ 1.6", r["speedup"], r["speedup"] >= 1.6)
+    r = find(rows, "float32", "64K", "out", 1)
+    if r:
+        add("float32 65,536 elements out=, 1 thread", "≥ 0.9", r["speedup"], r["speedup"] >= 0.9)
+    if small is not None:
+        add("16-element call, Raptors time / NumPy x*a time", "≤ 3.0", small, small <= 3.0)
+    r = find(rows, "float32", "2048²", "out")
+    if r:
+        add("float32 2048² out=, fraction of copy roofline", "≥ 0.9", r["roofline"],
+            r["roofline"] >= 0.9)
+    if contention:
+        add("2048² right after an OpenBLAS call: 1-thread time / default-threads time",
+            "≥ ~0.9 (never far slower than one thread)", contention["ratio"],
+            contention["ratio"] >= 0.9)
+    return t
+
+
+def us(ns):
+    return f"{ns / 1e3:.1f}" if ns < 1e7 else f"{ns / 1e3:.0f}"
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception as exc:
+        return f"(no plot: {exc})"
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    for col, d in enumerate(("float32", "float64")):
+        ax_s, ax_g = axes[0][col], axes[1][col]
+        for mode in MODES:
+            rs = [r for r in rows if r["dtype"] == d and r["mode"] == mode and r["threads"] != 1]
+            if not rs:
+                continue
+            ns = [r["nbytes"] for r in rs]
+            ax_s.plot(ns, [r["speedup"] for r in rs], "o-", label=f"Raptors {mode}")
+            ax_g.plot(ns, [r["gbps_raptors"] for r in rs], "o-", label=f"Raptors {mode}")
+            if mode == "out":
+                ax_g.plot(ns, [r["gbps_numpy"] for r in rs], "s--", label="NumPy out=")
+                ax_g.plot(ns, [r["gbps_copy"] for r in rs], "k:", label="copy roofline")
+        rs1 = [r for r in rows if r["dtype"] == d and r["threads"] == 1]
+        if rs1:
+            ax_s.plot([r["nbytes"] for r in rs1], [r["speedup"] for r in rs1], "x",
+                      markersize=10, label="Raptors out=, 1 thread")
+        ax_s.axhline(1.0, color="grey", lw=0.8)
+        for ax in (ax_s, ax_g):
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("array bytes")
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=8)
+        ax_s.set_ylabel("speedup (NumPy time / Raptors time)")
+        ax_g.set_ylabel("GB/s (read + written)")
+        ax_s.set_title(f"{d}: speedup vs NumPy")
+        ax_g.set_title(f"{d}: bandwidth")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    return None
+
+
+def limits_text(rows, info):
+    l2 = info.get("l2_bytes", 0)
+    l3 = info.get("l3_bytes", 0)
+    return [
+        f"- **16 – 1K elements**: the call itself. NumPy's ufunc machinery costs well under a "
+        f"microsecond; Raptors pays a Python function, ctypes' argument conversion and the "
+        f"foreign call (~0.4 us of it is ctypes alone), then a few nanoseconds of kernel.",
+        f"- **64K elements (256–512 KiB)**: the L2 ({l2 // 1024} KiB per core) holds x and y; "
+        f"one core's load/store ports limit both libraries alike, and a second thread only pays "
+        f"when a call moves more than ~{2 * (l2 // 4) // 1024} KiB (the run-time threshold, L2/4 per thread).",
+        f"- **512² – 2048²**: x + y from 2 MiB to 32 MiB sit in the L3 ({l3 >> 20} MiB, shared): "
+        f"the L3 bandwidth per core bounds one thread, so two threads on two cores roughly "
+        f"double it, when the second core is free. This machine is shared with other jobs, "
+        f"which is the main source of spread at these sizes.",
+        f"- **4096²** (64 MiB per f32 array): DRAM. Streaming stores (above x + y > L3/2) skip "
+        f"the read-for-ownership of y, and the pool skips the page faults and zeroing that "
+        f"NumPy's fresh 64 MiB allocation pays on every call.",
+    ]
+
+
+def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, args):
+    date = dt.date.today().isoformat()
+    lines = [f"# Raptors scale vs NumPy — {date}", "",
+             f"Made by `make report` ({'--quick' if args.quick else 'full'}; "
+             f"`python tools/report/scale_report.py`) at "
+             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.", "",
+             "Method: NumPy, Raptors and the peers run interleaved in one process, one sample "
+             "each per round in rotating order; a sample is the mean of k back-to-back calls "
+             "(k sized to ~0.3 ms). Speedup = median over rounds of NumPy time / Raptors time. "
+             "GB/s counts bytes read + bytes written (2 × array bytes). Roofline = the fastest "
+             "plain copy of the same bytes measured in this process (np.copyto or libc memcpy) "
+             "divided by Raptors' time. Times in µs.", "",
+             "## Machine", ""]
+    for k, v in info.items():
+        lines.append(f"- {k}: {v}")
+    lines += ["", "`raptors.build_info()`:", "", "```json", json.dumps(bi, indent=1), "```", ""]
+
+    tt = targets(rows, small, contention)
+    lines += ["## Targets (issue 4)", "", "| target | wanted | measured | met |",
+              "| --- | --- | --- | --- |"]
+    for name, want, val, ok in tt:
+        lines.append(f"| {name} | {want} | {val:.2f} | {'yes' if ok else '**no**'} |")
+    lines.append("")
+
+    peer_names = sorted({p for r in rows for p in r["peers"]})
+    head = ("| dtype | size | mode | thr | NumPy mean ± std | CV | best | Raptors mean ± std | CV "
+            "| best | speedup | GB/s NumPy | GB/s Raptors | copy GB/s | roofline |")
+    sep = "| --- " * 15 + "|"
+    for p in peer_names:
+        head += f" {p} speedup |"
+        sep += " --- |"
+    lines += ["## All cases", "", head, sep]
+    for r in rows:
+        n, ra = r["numpy"], r["raptors"]
+        line = (f"| {r['dtype']} | {r['size']} | {r['mode']} | {r['threads']} "
+                f"| {us(n['mean'])} ± {us(n['std'])} | {n['cv']:.0%} | {us(n['best'])} "
+                f"| {us(ra['mean'])} ± {us(ra['std'])} | {ra['cv']:.0%} | {us(ra['best'])} "
+                f"| **{r['speedup']:.2f}** | {r['gbps_numpy']:.1f} | {r['gbps_raptors']:.1f} "
+                f"| {r['gbps_copy']:.1f} | {r['roofline']:.2f} |")
+        for p in peer_names:
+            pv = r["peers"].get(p)
+            line += f" {pv['speedup']:.2f} |" if pv else " |"
+        lines.append(line)
+    lines.append("")
+    lines.append(f"Peer columns: NumPy time / peer time (>1: the peer is faster than NumPy; "
+                 f"compare with the speedup column).")
+    lines.append("")
+    if plot_err:
+        lines += [plot_err, ""]
+    else:
+        lines += [f"![speedup and GB/s vs size]({png_name})", ""]
+    if small is not None:
+        lines += [f"A 16-element call: Raptors takes {small:.2f}× NumPy's `x * a` time.", ""]
+    if contention:
+        lines += ["Co-running OpenBLAS (2048² f32 `out=` timed right after an `sgemm`, whose "
+                  f"threads then spin): {contention['threads']} threads "
+                  f"{us(contention['median_ns'])} µs vs 1 thread "
+                  f"{us(contention['one_thread_median_ns'])} µs (1-thread time / default time = "
+                  f"{contention['ratio']:.2f}).", ""]
+
+    lines += ["## Findings", ""]
+    best = max((r for r in rows if r["threads"] != 1), key=lambda r: r["speedup"])
+    worst = min((r for r in rows if r["threads"] != 1 and r["size"] not in ("16", "1K")),
+                key=lambda r: r["speedup"])
+    lines += [f"- Largest speedup: {best['dtype']} {best['size']} {best['mode']} at "
+              f"{best['speedup']:.2f}×; lowest above 1K elements: {worst['dtype']} "
+              f"{worst['size']} {worst['mode']} at {worst['speedup']:.2f}×."]
+    unmet = [name for name, _, _, ok in tt if not ok]
+    lines.append(f"- Targets met: {len(tt) - len(unmet)} of {len(tt)}" +
+                 (f"; not met: {'; '.join(unmet)}." if unmet else "."))
+    lines.append("- Every Raptors result here is bit-identical to NumPy's "
+                 "(`make test` checks it); no fast-math, no FTZ/DAZ.")
+    lines += ["", "## What limits each size", ""] + limits_text(rows, bi) + [""]
+    lines += ["## Next steps", "",
+              "- Re-run on an idle machine: the load average above says how shared this one was.",
+              "- A C-level entry taking the ndarray itself (a CPython extension) would cut the "
+              "small-call cost below ctypes' floor.",
+              "- Per-size tuning of the thread threshold and streaming threshold from a "
+              "calibration run at import, instead of fixed fractions of the cache sizes.", ""]
+    date_path = os.path.join(outdir, f"scale-{date}.md")
+    with open(date_path, "w") as f:
+        f.write("\n".join(lines))
+    with open(os.path.join(outdir, f"scale-{date}.json"), "w") as f:
+        json.dump({"rows": rows, "small_call": small, "contention": contention, "machine": info,
+                   "build_info": bi, "targets": tt}, f, indent=1, default=str)
+    return date_path, tt
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer sizes, shorter runs")
+    ap.add_argument("--out", default="reports")
+    ap.add_argument("--budget", type=float, default=None,
+                    help="seconds for the main table (default 150, quick 40)")
+    args = ap.parse_args()
+    budget = args.budget or (40.0 if args.quick else 150.0)
+    os.makedirs(args.out, exist_ok=True)
+    rows = run_cases(args.quick, budget)
+    small = small_call(2.0)
+    contention = blas_contention(4.0)
+    info = machine()
+    bi = raptors.build_info()
+    png_name = f"scale-{dt.date.today().isoformat()}.png"
+    plot_err = plot(rows, os.path.join(args.out, png_name))
+    path, tt = write_report(rows, small, contention, info, bi, args.out, png_name, plot_err, args)
+    print(f"\nwrote {path}")
+    for name, want, val, ok in tt:
+        print(f"  {'ok ' if ok else 'NO '} {name}: {val:.2f} (want {want})")
+
+
+if __name__ == "__main__":
+    main()
