@@ -168,6 +168,8 @@ def _under_asan():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 @pytest.mark.skipif(_under_asan(), reason="ASan's own mappings die under an address-space limit")
+@pytest.mark.skipif(bool(os.environ.get("QEMU_LD_PREFIX")),  # `make test-arm64`
+                    reason="qemu-user ignores the guest's RLIMIT_AS (it would limit qemu itself)")
 def test_thread_and_memory_exhaustion():
     """When the address space runs out (RLIMIT_AS just above what the process
     uses), pthread_create fails after a few workers: the call runs with the
