@@ -87,14 +87,14 @@ def test_child_uses_a_fresh_pool_after_the_parent_used_its_own():
         assert before > 1, before          # the parent's pool is running
 
         def child():
-            start = os_threads()
-            if start != 1:
-                return f"child starts with {start} threads"
+            start = os_threads()                 # 1, or more where the platform adds some
+            if start >= before:
+                return f"child starts with {start} threads, the parent has {before}"
             err = check_calls()
             if err:
                 return err
-            if os_threads() < 2:
-                return "the child's calls did not use a pool"
+            if os_threads() <= start:
+                return "the child's calls did not start a pool"
             # And the child of the child.
             code = wait_child(in_child(check_calls))
             return None if code == 0 else f"grandchild: {code}"
