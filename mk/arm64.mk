@@ -19,7 +19,8 @@ ARM64_ENV       := ARM64_CACHE=$(ARM64_CACHE) ARM64_CC=$(ARM64_CC) ARM64_CPU=$(A
                    ARM64_BUILD_DIR=$(ARM64_BUILD_DIR) $(if $(ARM64_NEED_CLANG),ARM64_NEED_CLANG=1)
 PYTEST_ARM64_ARGS ?= $(PYTEST_ARGS)
 
-.PHONY: arm64-setup arm64-lib test-arm64 test-arm64-sve test-arm64-clang arm64-python
+.PHONY: arm64-setup arm64-lib test-arm64 test-arm64-sve test-arm64-clang test-arm64-quick \
+        arm64-python
 
 arm64-setup: ## cross toolchain, qemu-user and the emulated AArch64 Python (cached)
 	@$(ARM64_ENV) bash tools/arm64/setup.sh
@@ -40,6 +41,12 @@ test-arm64-clang: ## clang (LTO) cross build with -mcpu=apple-m1, tested on qemu
 	@$(MAKE) --no-print-directory test-arm64 ARM64_NEED_CLANG=1 ARM64_CPU=apple-m1 \
 	    ARM64_CC=$(ARM64_CACHE)/bin/aarch64-linux-gnu-clang ARM64_BUILD_DIR=build-arm64-clang \
 	    ARM64_QEMU_CPU=max
+
+# The kernels' correctness core only (bitwise vs NumPy, dispatch, loading): a few minutes emulated.
+ARM64_QUICK_TESTS ?= tests/test_scale.py tests/test_build_info.py tests/test_errors.py \
+                     tests/test_loading.py tests/test_fpenv.py
+test-arm64-quick: ## test-arm64 on the kernel-correctness tests only (a few minutes)
+	@$(MAKE) --no-print-directory test-arm64 PYTEST_ARM64_ARGS="-q $(ARM64_QUICK_TESTS)"
 
 ARGS ?= tools/arm64/hello.py
 arm64-python: arm64-lib ## run ARGS="script.py args" on the emulated AArch64 Python
