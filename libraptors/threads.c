@@ -53,10 +53,15 @@ static void fpctl_set(rp_fpctl c) { (void)c; }
 
 /* An idle worker spins (pause) this long, so a call arriving within the gap
  * of a benchmark loop or a NumPy call finds it awake (~1 us instead of a futex
- * wake-up, tens of us on a busy machine); then spins yielding its core to
+ * wake-up, tens of us on a busy machine, which a call right after a NumPy
+ * call of a few ms would pay); then spins yielding its core to
  * anyone who wants it; then sleeps. */
+#ifndef WORKER_SPIN_NS
 #define WORKER_SPIN_NS 200000
-#define WORKER_YIELD_NS 2000000
+#endif
+#ifndef WORKER_YIELD_NS
+#define WORKER_YIELD_NS 10000000
+#endif
 /* Spins before a waiting caller starts yielding its core. */
 #define CALLER_SPINS 2000
 
