@@ -86,7 +86,13 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_set_simd": ([c_char_p], c_int),
     }
     for name, (argtypes, restype) in signatures.items():
-        fn = getattr(lib, name)
+        try:
+            fn = getattr(lib, name)
+        except AttributeError as exc:
+            raise ImportError(
+                f"raptors: {_library_path()} reports ABI {ABI_VERSION} but lacks {name}: a broken "
+                f"or mismatched build. {_BUILD_HINT}"
+            ) from exc
         fn.argtypes = argtypes
         fn.restype = restype
 

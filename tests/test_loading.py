@@ -72,6 +72,14 @@ def test_abi_mismatch(tmp_path):
     assert "ABI version mismatch" in r.stderr and "999" in r.stderr
 
 
+def test_right_abi_but_missing_entry_points(tmp_path):
+    src = f"int raptors_abi_version(void) {{ return {_ffi.ABI_VERSION}; }}\n"
+    lib = _compile(tmp_path, src, "hollow")
+    r = run_import({"RAPTORS_LIBRARY": str(lib)})
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and "lacks raptors_" in r.stderr and "make" in r.stderr
+
+
 def test_raptors_library_env_points_at_a_copy(tmp_path):
     copy = tmp_path / _ffi.LIBRARY_NAME
     shutil.copy(_ffi.LIBRARY_PATH, copy)
