@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import os
 import platform
+import subprocess
 
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _TOOLS = os.path.join(_REPO, "tools", "regress")
@@ -61,7 +62,12 @@ def _library():
         return _memo["lib"]
     libs = _load("libs")
     commit = os.environ.get("ASV_COMMIT")
-    repo = os.environ.get("ASV_CONF_DIR") or _REPO
+    # asv may run from a temporary config inside the work tree (tools/bench/run.py):
+    # git needs the repository's top level, not that directory.
+    conf_dir = os.environ.get("ASV_CONF_DIR") or _REPO
+    top = subprocess.run(["git", "-C", conf_dir, "rev-parse", "--show-toplevel"],
+                         capture_output=True, text=True)
+    repo = top.stdout.strip() if top.returncode == 0 and top.stdout.strip() else _REPO
     if commit:
         _sha, path = libs.build_rev(commit, "icount", repo=repo)
         where = f"commit {commit[:12]}"
