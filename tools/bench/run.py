@@ -22,6 +22,7 @@ failed (nothing merged); 4 the results directory is unusable (nothing run).
 """
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -90,8 +91,13 @@ def check_results_dir(results_dir):
 
 
 # ---- merging a run's results back ---------------------------------------------------------
+def _missing(x):
+    """Not measured: asv writes None for a failure and NaN for a skip."""
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
 def _failed(v):
-    return v is None or (isinstance(v, list) and all(x is None for x in v))
+    return _missing(v) or (isinstance(v, list) and all(_missing(x) for x in v))
 
 
 def merge_file(old, new, prefer_old=False):
@@ -125,7 +131,7 @@ def merge_file(old, new, prefer_old=False):
         if (same_params and isinstance(ores, list) and isinstance(nres, list)
                 and len(ores) == len(nres)):
             # Parameterized: keep the old value of each combination that failed now.
-            holes = [i for i, (o, n) in enumerate(zip(ores, nres)) if n is None and o is not None]
+            holes = [i for i, (o, n) in enumerate(zip(ores, nres)) if _missing(n) and not _missing(o)]
             if holes:
                 row = list(nrow) + [None] * (len(cols) - len(nrow))
                 orow2 = list(orow) + [None] * (len(cols) - len(orow))
