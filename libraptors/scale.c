@@ -159,6 +159,11 @@ static int want_stream(const void *x, const void *y, size_t out_bytes)
 static void plan_chunks(scale_job *j, size_t bytes)
 {
     int nt = threads_for(bytes);
+    if (nt <= 1) {  /* one thread: one chunk, no per-chunk peel and tail */
+        j->chunk = j->head = j->n;
+        (j->ndim ? run_strided_chunk : run_contig_chunk)(j, 0);
+        return;
+    }
     size_t line = CACHE_LINE / j->elsize;
     size_t want = (size_t)nt * CHUNKS_PER_THREAD;
     size_t chunk = (j->n + want - 1) / want;

@@ -73,7 +73,9 @@ static void fpctl_set(rp_fpctl c) { (void)c; }
  * 1/STRAGGLER_FRACTION of the call, the next `backoff` calls run on the caller
  * alone (doubling, up to BACKOFF_MAX calls, while contention lasts; reset by a
  * call that goes well). */
+#ifndef STRAGGLER_FRACTION
 #define STRAGGLER_FRACTION 4
+#endif
 #define BACKOFF_MAX 256
 
 static uint64_t now_ns(void)
