@@ -13,6 +13,9 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Set by the emulated interpreter of `make test-arm64` (tools/arm64): qemu-user's limits apply.
 QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))
+pytestmark = pytest.mark.skipif(
+    QEMU_USER, reason="qemu-user: a child forked while other threads run can hang when it starts "
+    "a thread (a bare threading.Thread too), and qemu's own thread shows in /proc/self/status")
 
 PRELUDE = textwrap.dedent("""
     import faulthandler, os, signal, sys, threading, time, traceback
@@ -78,8 +81,6 @@ def run(body):
     return r.stdout
 
 
-@pytest.mark.skipif(QEMU_USER, reason="qemu-user runs a thread of its own in every process: "
-                    "/proc/self/status thread counts are off by one")
 def test_child_uses_a_fresh_pool_after_the_parent_used_its_own():
     out = run("""
         assert check_calls() is None
@@ -116,8 +117,6 @@ def test_child_uses_a_fresh_pool_after_the_parent_used_its_own():
     assert "parent threads" in out
 
 
-@pytest.mark.skipif(QEMU_USER, reason="qemu-user: a child forked while another thread runs "
-                    "can hang starting a thread (a bare threading.Thread too)")
 def test_fork_while_another_thread_is_mid_call():
     run("""
         stop = threading.Event()
@@ -150,8 +149,6 @@ def test_fork_while_another_thread_is_mid_call():
     """)
 
 
-@pytest.mark.skipif(QEMU_USER, reason="qemu-user: a child forked while other threads run "
-                    "can hang starting a thread (a bare threading.Thread too)")
 def test_fork_while_many_threads_call():
     """Four threads in calls (some holding the pool, some running alone because it
     is busy) while the main thread forks: every child still works."""
