@@ -130,7 +130,7 @@ def test_views_keep_pooled_buffer_alive():
 
 
 def test_fortran_order_result_is_pooled_and_fortran():
-    x = np.asfortranarray(np.random.default_rng(2).standard_normal((700, 400)))
+    x = np.asfortranarray(np.random.default_rng(2).standard_normal((1000, 700)))  # > POOL_MIN
     y = raptors.scale(x, 0.5)
     assert y.flags.f_contiguous and isinstance(y.base, _ffi._Block)
     assert_bitwise_equal(y, reference(x, 0.5))

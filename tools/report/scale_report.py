@@ -485,6 +485,37 @@ def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, 
     return date_path, tt
 
 
+def summary(rows, tt, info, small, path):
+    """The short table for docs/performance.md and the README's Performance section."""
+    date = dt.date.today().isoformat()
+    cpu = info.get("Model name", platform.machine())
+    lines = [f"Measured {date} on {cpu} ({info.get('CPU(s)', '?')} CPUs, L2 "
+             f"{info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')}; load average "
+             f"{' '.join(info.get('loadavg', []))}), NumPy {np.__version__}, by `make report`. "
+             "Speedup = NumPy time / Raptors time (median of interleaved pairs), default threads; "
+             "GB/s = bytes read + written.", "",
+             "| size | f32 out= | f32 new | f32 in place | f64 out= | f64 new | f64 in place "
+             "| f32 out= GB/s |", "| --- " * 8 + "|"]
+    sizes = []
+    for r in rows:
+        if r["size"] not in sizes:
+            sizes.append(r["size"])
+    for size in sizes:
+        cells = []
+        for d in ("float32", "float64"):
+            for mode in MODES:
+                r = find(rows, d, size, mode)
+                cells.append(f"{r['speedup']:.2f}" if r else "")
+        r = find(rows, "float32", size, "out")
+        cells.append(f"{r['gbps_raptors']:.1f}" if r else "")
+        lines.append(f"| {size} | " + " | ".join(cells) + " |")
+    lines += ["", "| target (issue 4) | wanted | measured | met |", "| --- | --- | --- | --- |"]
+    for name, want, val, ok in tt:
+        lines.append(f"| {name} | {want} | {val:.2f} | {'yes' if ok else 'no'} |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer sizes, shorter runs")
@@ -502,7 +533,8 @@ def main():
     png_name = f"scale-{dt.date.today().isoformat()}.png"
     plot_err = plot(rows, os.path.join(args.out, png_name))
     path, tt = write_report(rows, small, contention, info, bi, args.out, png_name, plot_err, args)
-    print(f"\nwrote {path}")
+    summary(rows, tt, info, small, path.replace(".md", "-summary.md"))
+    print(f"\nwrote {path} (and -summary.md, .json, .png)")
     for name, want, val, ok in tt:
         print(f"  {'ok ' if ok else 'NO '} {name}: {val:.2f} (want {want})")
 
