@@ -132,8 +132,12 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
                     y = _empty(x.shape, dt)
                 fn(_id(x) + _DATA_OFFSET, _id(y) + _DATA_OFFSET, x.size, factor)
                 return y
-            if (type(out) is _ndarray and out.dtype is dt and out.shape == x.shape
-                    and out.flags.c_contiguous and out.flags.writeable):
+            if out is x:  # in place
+                if x.flags.writeable:
+                    fn(_id(x) + _DATA_OFFSET, _id(x) + _DATA_OFFSET, x.size, factor)
+                    return out
+            elif (type(out) is _ndarray and out.dtype is dt and out.flags.carray
+                    and out.shape == x.shape):  # carray: C-contiguous, aligned, writeable
                 if fn(_id(x) + _DATA_OFFSET, _id(out) + _DATA_OFFSET, x.size, factor) == 0:
                     return out
                 # RAPTORS_EOVERLAP (partial overlap; nothing written): general path.
