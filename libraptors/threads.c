@@ -52,15 +52,14 @@ static void fpctl_set(rp_fpctl c) { (void)c; }
 #endif
 
 /* An idle worker spins (pause) this long, so a call arriving within the gap
- * of a benchmark loop or a NumPy call finds it awake (~1 us instead of a futex
- * wake-up, tens of us on a busy machine, which a call right after a NumPy
- * call of a few ms would pay); then spins yielding its core to
- * anyone who wants it; then sleeps. */
+ * of a benchmark loop finds it awake (~1 us instead of a futex wake-up, tens
+ * of us on a busy machine), then sleeps. Not longer, and no yield-spinning
+ * after it: a spinning worker holds a core that another pool in the process
+ * (OpenBLAS after a BLAS call) or another process may need, and on the
+ * shared 2-core VM yield-spinning up to 10 ms showed no gain for Raptors that
+ * stood out of the noise. */
 #ifndef WORKER_SPIN_NS
 #define WORKER_SPIN_NS 200000
-#endif
-#ifndef WORKER_YIELD_NS
-#define WORKER_YIELD_NS 10000000
 #endif
 /* Spins before a waiting caller starts yielding its core. */
 #define CALLER_SPINS 2000
@@ -193,10 +192,6 @@ static void *worker_main(void *arg)
             t = now_ns();
             if (t - t0 < WORKER_SPIN_NS) {
                 cpu_relax();
-                continue;
-            }
-            if (t - t0 < WORKER_YIELD_NS) {
-                sched_yield();
                 continue;
             }
             pthread_mutex_lock(&pool.mu);
