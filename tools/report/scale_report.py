@@ -349,14 +349,17 @@ def plot(rows, path):
             if not rs:
                 continue
             ns = [r["nbytes"] for r in rs]
-            ax_s.plot(ns, [r["speedup"] for r in rs], "o-", label=f"Raptors {mode}")
-            ax_g.plot(ns, [r["gbps_raptors"] for r in rs], "o-", label=f"Raptors {mode}")
+            color = {"out": "C0", "alloc": "C1", "inplace": "C2"}[mode]
+            ax_s.plot(ns, [r["speedup"] for r in rs], "o-", color=color, label=f"Raptors {mode}")
+            ax_g.plot(ns, [r["gbps_raptors"] for r in rs], "o-", color=color,
+                      label=f"Raptors {mode}")
             if mode == "out":
-                ax_g.plot(ns, [r["gbps_numpy"] for r in rs], "s--", label="NumPy out=")
+                ax_g.plot(ns, [r["gbps_numpy"] for r in rs], "s--", color="grey",
+                          label="NumPy out=")
                 ax_g.plot(ns, [r["gbps_copy"] for r in rs], "k:", label="copy roofline")
         rs1 = [r for r in rows if r["dtype"] == d and r["threads"] == 1]
         if rs1:
-            ax_s.plot([r["nbytes"] for r in rs1], [r["speedup"] for r in rs1], "x",
+            ax_s.plot([r["nbytes"] for r in rs1], [r["speedup"] for r in rs1], "x", color="C3",
                       markersize=10, label="Raptors out=, 1 thread")
         ax_s.axhline(1.0, color="grey", lw=0.8)
         for ax in (ax_s, ax_g):
@@ -474,6 +477,10 @@ def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, 
               "- Re-run on an idle machine: the load average above says how shared this one was.",
               "- A C-level entry taking the ndarray itself (a CPython extension) would cut the "
               "small-call cost below ctypes' floor.",
+              "- Find why OpenBLAS `sscal` turns bimodal (~0.5 ms or ~7 ms at 2048²) in a process "
+              "where a Raptors worker exists (not seen with RAPTORS_NUM_THREADS=1).",
+              "- Static first assignment of chunks per thread (then stealing), so repeated calls "
+              "on L2-sized arrays find their half in the same core's L2.",
               "- Per-size tuning of the thread threshold and streaming threshold from a "
               "calibration run at import, instead of fixed fractions of the cache sizes.", ""]
     date_path = os.path.join(outdir, f"scale-{date}.md")
