@@ -1,1 +1,1 @@
-"""The Raptors airspeed-velocity suite (asv 0.6). See docs/benchmarks.md."""
+"""The Raptors airspeed-velocity suite (asv 0.6). See README.md, "Benchmarks"."""

@@ -4,7 +4,7 @@
 #   QUICK=1                    every benchmark once (a smoke check, numbers not meaningful)
 #   BENCH=regex                only the benchmarks matching regex (asv run --bench)
 # asv runs into a temporary copy of the results and merges back only what it measured (see
-# tools/bench/run.py); publish (mk/dashboard.mk) then writes the dashboard. See docs/benchmarks.md.
+# tools/bench/run.py); publish (mk/dashboard.mk) then writes the dashboard. See README.md, "Benchmarks".
 
 BENCH_VENV_STAMP := $(VENV)/.stamp-bench
 ASV_CONFIG ?= asv.conf.json

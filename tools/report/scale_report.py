@@ -493,7 +493,7 @@ def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, 
 
 
 def summary(rows, tt, info, small, path):
-    """The short table for docs/performance.md and the README's Performance section."""
+    """The short table for the README's Performance section."""
     date = dt.date.today().isoformat()
     cpu = info.get("Model name", platform.machine())
     lines = [f"Measured {date} on {cpu} ({info.get('CPU(s)', '?')} CPUs, L2 "
