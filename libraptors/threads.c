@@ -305,6 +305,9 @@ static void after_fork_child(void)
     pool.wake = fresh_cond;
     pool.nworkers = 0;
     atomic_store(&pool.sleepers, 0);
+    /* The parent's contention history says nothing about the child's. */
+    pool.backoff = 0;
+    pool.solo_left = 0;
 }
 
 __attribute__((constructor)) static void install_fork_handlers(void)
