@@ -22,6 +22,24 @@
 #define RP_STORE RP_CAT2(rp_store, RP_S)
 #define RP_STREAM RP_CAT2(rp_stream, RP_S)
 
+/* The unrolled vector loop, written once; STORE is the plain or the streaming
+ * store. Four independent vectors per step keep the load and multiply units busy. */
+#define RP_VECTOR_LOOP(STORE)                                                                      \
+    do {                                                                                           \
+        for (; i + 4 * w <= n; i += 4 * w) {                                                       \
+            RP_VT v0 = RP_MUL(RP_LOAD(x + i), va);                                                 \
+            RP_VT v1 = RP_MUL(RP_LOAD(x + i + w), va);                                             \
+            RP_VT v2 = RP_MUL(RP_LOAD(x + i + 2 * w), va);                                         \
+            RP_VT v3 = RP_MUL(RP_LOAD(x + i + 3 * w), va);                                         \
+            STORE(y + i, v0);                                                                      \
+            STORE(y + i + w, v1);                                                                  \
+            STORE(y + i + 2 * w, v2);                                                              \
+            STORE(y + i + 3 * w, v3);                                                              \
+        }                                                                                          \
+        for (; i + w <= n; i += w)                                                                 \
+            STORE(y + i, RP_MUL(RP_LOAD(x + i), va));                                              \
+    } while (0)
+
 RP_TARGET static void RP_FN(scale_contig)(const void *xv, void *yv, size_t n, const void *factor,
                                           int stream)
 {
@@ -38,33 +56,11 @@ RP_TARGET static void RP_FN(scale_contig)(const void *xv, void *yv, size_t n, co
             y[i] = x[i] * a;
             i++;
         }
-        for (; i + 4 * w <= n; i += 4 * w) {
-            RP_VT v0 = RP_MUL(RP_LOAD(x + i), va);
-            RP_VT v1 = RP_MUL(RP_LOAD(x + i + w), va);
-            RP_VT v2 = RP_MUL(RP_LOAD(x + i + 2 * w), va);
-            RP_VT v3 = RP_MUL(RP_LOAD(x + i + 3 * w), va);
-            RP_STREAM(y + i, v0);
-            RP_STREAM(y + i + w, v1);
-            RP_STREAM(y + i + 2 * w, v2);
-            RP_STREAM(y + i + 3 * w, v3);
-        }
-        for (; i + w <= n; i += w)
-            RP_STREAM(y + i, RP_MUL(RP_LOAD(x + i), va));
+        RP_VECTOR_LOOP(RP_STREAM);
         /* Order the weakly-ordered stores before the caller reports completion. */
         rp_stream_fence();
     } else {
-        for (; i + 4 * w <= n; i += 4 * w) {
-            RP_VT v0 = RP_MUL(RP_LOAD(x + i), va);
-            RP_VT v1 = RP_MUL(RP_LOAD(x + i + w), va);
-            RP_VT v2 = RP_MUL(RP_LOAD(x + i + 2 * w), va);
-            RP_VT v3 = RP_MUL(RP_LOAD(x + i + 3 * w), va);
-            RP_STORE(y + i, v0);
-            RP_STORE(y + i + w, v1);
-            RP_STORE(y + i + 2 * w, v2);
-            RP_STORE(y + i + 3 * w, v3);
-        }
-        for (; i + w <= n; i += w)
-            RP_STORE(y + i, RP_MUL(RP_LOAD(x + i), va));
+        RP_VECTOR_LOOP(RP_STORE);
     }
     for (; i < n; i++)
         y[i] = x[i] * a;
@@ -93,3 +89,4 @@ RP_TARGET static void RP_FN(scale_strided)(const char *x, ptrdiff_t sx, char *y,
 #undef RP_MUL
 #undef RP_STORE
 #undef RP_STREAM
+#undef RP_VECTOR_LOOP
