@@ -44,6 +44,15 @@ def special_values(dtype):
     return np.concatenate([out, payload.view(dtype)])
 
 
+def under_asan():
+    """True when this process runs with AddressSanitizer preloaded (`make sanitize`)."""
+    try:
+        with open("/proc/self/maps") as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
 @pytest.fixture(autouse=True)
 def _restore_runtime_state():
     """Each test starts and ends with the default threads and SIMD variant."""

@@ -14,6 +14,7 @@ import pytest
 
 import raptors
 from raptors import _ffi
+from conftest import under_asan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -72,16 +73,8 @@ def test_allocating_calls_keep_rss_flat():
     assert "FLAT" in out, out
 
 
-def _under_asan():
-    try:
-        with open("/proc/self/maps") as f:
-            return "libasan" in f.read()
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
-@pytest.mark.skipif(_under_asan(), reason="checks the check; `make test` runs it (20 s under ASan)")
+@pytest.mark.skipif(under_asan(), reason="checks the check; `make test` runs it (20 s under ASan)")
 def test_rss_check_sees_a_leak():
     """The measurement has teeth: keeping 4% of the results alive is reported."""
     out = run_rss("leak")

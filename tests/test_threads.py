@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import pytest
+from conftest import under_asan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -158,16 +159,8 @@ def test_many_small_calls_do_not_starve():
     """)
 
 
-def _under_asan():
-    try:
-        with open("/proc/self/maps") as f:
-            return "libasan" in f.read()
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
-@pytest.mark.skipif(_under_asan(), reason="ASan's own mappings die under an address-space limit")
+@pytest.mark.skipif(under_asan(), reason="ASan's own mappings die under an address-space limit")
 @pytest.mark.skipif(bool(os.environ.get("QEMU_LD_PREFIX")),  # `make test-arm64`
                     reason="qemu-user ignores the guest's RLIMIT_AS (it would limit qemu itself)")
 def test_thread_and_memory_exhaustion():
