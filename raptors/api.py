@@ -18,6 +18,9 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 _DATA_OFFSET = _ffi.DATA_OFFSET
 _REF32, _REF64 = _ffi.scale_ref["float32"], _ffi.scale_ref["float64"]
+# Factors the fast path takes: float() of each is exact, and ctypes then rounds that
+# double to the array's dtype once, as x.dtype.type(factor) does.
+_FAST_FACTORS = (float, np.float64, np.float32)
 # New arrays of at least this many bytes come from libraptors' buffer pool
 # (no page faults or zeroing on reuse). Below it malloc reuses its heap without
 # faults, and the pool's Python wrapper (a few us: the block object, NumPy
@@ -117,10 +120,11 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
         memory order (a 0-d array for 0-d input).
     """
     # Fast path, checks cheapest first: an exact, C-contiguous, native float32 or
-    # float64 ndarray and a Python float factor (which ctypes rounds to the dtype
-    # exactly as x.dtype.type(factor) does). Anything else, or an out= that is
-    # not the same simple case, takes the general path below.
-    if type(x) is _ndarray and type(factor) is float and _DATA_OFFSET is not None:
+    # float64 ndarray and a float / NumPy float scalar factor. Anything else, or
+    # an out= that is not the same simple case, takes the general path below.
+    if type(x) is _ndarray and type(factor) in _FAST_FACTORS and _DATA_OFFSET is not None:
+        if type(factor) is not float:
+            factor = float(factor)
         dt = x.dtype
         fn = _REF32 if dt is _F32 else _REF64 if dt is _F64 else None
         if fn is not None and x.flags.c_contiguous:

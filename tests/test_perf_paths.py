@@ -207,3 +207,18 @@ def test_never_stream_and_default_thresholds_also_exact():
     r = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True,
                        timeout=300, cwd=os.path.dirname(os.path.dirname(__file__)))
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("factor_type", [float, np.float32, np.float64])
+def test_fast_path_numpy_scalar_factors_round_like_numpy(dtype, factor_type):
+    """The fast path also takes NumPy float scalars: the factor must still be rounded
+    to x's dtype exactly once, as x.dtype.type(factor) does."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(1000).astype(dtype)
+    for raw in list(rng.standard_normal(50) * 10.0 ** rng.integers(-40, 40, 50)) + [
+            1 + 2.0 ** -24 + 2.0 ** -50, 3e38, 1e-45, float("inf"), float("nan")]:
+        with np.errstate(all="ignore"):
+            factor = factor_type(raw)
+            got = raptors.scale(x, factor)
+        assert_bitwise_equal(got, reference(x, factor))
