@@ -253,22 +253,27 @@ static int overlaps(const void *x, const void *y, size_t nbytes)
     return a != b && (a < b ? b - a : a - b) < nbytes;
 }
 
-int raptors_scale_f32_ref(const void *const *x_ref, void *const *y_ref, size_t n, float a)
+/* The _ref entry points read the data pointers from where the caller keeps them
+ * (an ndarray's data field), so the Python side needs no object to fetch them. */
+static int scale_ref(int dtype, const void *const *x_ref, void *const *y_ref, size_t n,
+                     const void *factor)
 {
+    const size_t es = dtype == RP_F32 ? sizeof(float) : sizeof(double);
     if (x_ref == NULL || y_ref == NULL)
         return RAPTORS_EINVAL;
-    if (n <= SIZE_MAX / sizeof(float) && overlaps(*x_ref, *y_ref, n * sizeof(float)))
+    if (n <= SIZE_MAX / es && overlaps(*x_ref, *y_ref, n * es))
         return RAPTORS_EOVERLAP;
-    return scale_contig(RP_F32, *x_ref, *y_ref, n, &a);
+    return scale_contig(dtype, *x_ref, *y_ref, n, factor);
+}
+
+int raptors_scale_f32_ref(const void *const *x_ref, void *const *y_ref, size_t n, float a)
+{
+    return scale_ref(RP_F32, x_ref, y_ref, n, &a);
 }
 
 int raptors_scale_f64_ref(const void *const *x_ref, void *const *y_ref, size_t n, double a)
 {
-    if (x_ref == NULL || y_ref == NULL)
-        return RAPTORS_EINVAL;
-    if (n <= SIZE_MAX / sizeof(double) && overlaps(*x_ref, *y_ref, n * sizeof(double)))
-        return RAPTORS_EOVERLAP;
-    return scale_contig(RP_F64, *x_ref, *y_ref, n, &a);
+    return scale_ref(RP_F64, x_ref, y_ref, n, &a);
 }
 
 int raptors_scale_strided_f32(int ndim, const int64_t *shape, const void *x,
