@@ -1,5 +1,6 @@
 """Build hook: `pip install .` / `pip wheel .` compile libraptors with the
 project's Makefile and put the shared library inside the wheel."""
+
 import os
 import subprocess
 import sys

@@ -4,12 +4,22 @@
 asv names: bench_headline.ScaleF32At2048.{time_raptors, time_numpy, track_speedup,
 track_gbps, track_roofline_fraction}.
 """
+
 import numpy as np
 
 import raptors
 
-from .common import (factor, make_array, median_time, numpy_op, raptors_op, roofline_fraction,
-                     set_threads, speedup, stream_bytes)
+from .common import (
+    factor,
+    make_array,
+    median_time,
+    numpy_op,
+    raptors_op,
+    roofline_fraction,
+    set_threads,
+    speedup,
+    stream_bytes,
+)
 
 
 class ScaleF32At2048:

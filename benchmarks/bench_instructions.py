@@ -15,6 +15,7 @@ docs/regress.md.
 
 asv names: bench_instructions.ScaleInstructions.track_instructions (case x simd).
 """
+
 import hashlib
 import importlib.util
 import os
@@ -26,8 +27,9 @@ _TOOLS = os.path.join(_REPO, "tools", "regress")
 
 
 def _load(name):
-    spec = importlib.util.spec_from_file_location(f"_raptors_regress_{name}",
-                                                  os.path.join(_TOOLS, f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(
+        f"_raptors_regress_{name}", os.path.join(_TOOLS, f"{name}.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -65,15 +67,17 @@ def _library():
     # asv may run from a temporary config inside the work tree (tools/bench/run.py):
     # git needs the repository's top level, not that directory.
     conf_dir = os.environ.get("ASV_CONF_DIR") or _REPO
-    top = subprocess.run(["git", "-C", conf_dir, "rev-parse", "--show-toplevel"],
-                         capture_output=True, text=True)
+    top = subprocess.run(
+        ["git", "-C", conf_dir, "rev-parse", "--show-toplevel"], capture_output=True, text=True
+    )
     repo = top.stdout.strip() if top.returncode == 0 and top.stdout.strip() else _REPO
     if commit:
         _sha, path = libs.build_rev(commit, "icount", repo=repo)
         where = f"commit {commit[:12]}"
     else:
-        out = os.path.join(libs.CACHE, "libs",
-                           f"worktree-{_worktree_hash(_REPO)}-icount-{platform.machine()}.so")
+        out = os.path.join(
+            libs.CACHE, "libs", f"worktree-{_worktree_hash(_REPO)}-icount-{platform.machine()}.so"
+        )
         path = libs.build_dir(_REPO, out, "icount", tag="worktree")
         where = "working tree"
     _memo["lib"] = (path, where)
@@ -94,7 +98,8 @@ class ScaleInstructions:
         icount = _load("icount")
         if icount.valgrind() is None:
             raise NotImplementedError(
-                "valgrind is not installed (apt-get install valgrind): instruction counts skipped")
+                "valgrind is not installed (apt-get install valgrind): instruction counts skipped"
+            )
         key = (case, simd)
         if key not in _memo:
             try:

@@ -1,5 +1,6 @@
 """Non-contiguous input: a transposed 2048x2048 view (x.T), as the original Raptors suite had.
 Raptors walks the strides itself; NumPy's ufunc loop does the same."""
+
 import numpy as np
 
 import raptors
@@ -16,8 +17,8 @@ class ScaleTransposed:
 
     def setup(self, dtype, mode):
         self.prev_threads = set_threads("all")
-        self.x = make_array((self.n, self.n), dtype).T       # a view, F-ordered
-        self.out = np.empty((self.n, self.n), dtype=dtype)    # C-ordered: a real transpose
+        self.x = make_array((self.n, self.n), dtype).T  # a view, F-ordered
+        self.out = np.empty((self.n, self.n), dtype=dtype)  # C-ordered: a real transpose
         self.a = factor(dtype)
         self.raptors = raptors_op(mode, self.x, self.out, self.a)
         self.numpy = numpy_op(mode, self.x, self.out, self.a)

@@ -1,6 +1,7 @@
 """Peak memory of the allocating path (raptors.scale(x, a) vs x * a): the process's maximum
 resident size while it runs, which includes x (allocated in setup). Equal numbers mean Raptors
 allocates no more than NumPy does."""
+
 import numpy as np
 
 import raptors

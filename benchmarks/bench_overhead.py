@@ -1,13 +1,14 @@
 """Call overhead: a 16-element scale, where the call itself (argument checks, ctypes) is all the
 cost. time_ per call for both, and the in-process ratio Raptors time / NumPy time (lower is
 better; issue 4's target is at most 3)."""
+
+import statistics
+
 import numpy as np
 
 import raptors
 
 from .common import DTYPES, factor, interleaved, make_array
-
-import statistics
 
 
 class CallOverhead:

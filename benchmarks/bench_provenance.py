@@ -14,15 +14,18 @@ Raptors overview page shows them) but drops out of this benchmark's graph.
 
 asv name: bench_provenance.BuildInfo.track_threads
 """
+
 import raptors
 
 from .common import build_description
 
 try:
     _INFO = build_description()
-except Exception as e:  # noqa: BLE001 - an unimportable build must not hide the suite
-    _INFO = {k: "unknown (%s)" % type(e).__name__ for k in
-             ("simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy")}
+except Exception as e:
+    _INFO = {
+        k: "unknown (%s)" % type(e).__name__
+        for k in ("simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy")
+    }
 
 _KEYS = ["simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy"]
 

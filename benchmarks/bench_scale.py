@@ -8,12 +8,12 @@ modes: new      y = raptors.scale(x, a)          vs  y = x * a          (allocat
        out      raptors.scale(x, a, out=y)      vs  np.multiply(x, a, out=y)
        inplace  raptors.scale(x, a, out=x)      vs  x *= a
 """
+
 import numpy as np
 
 import raptors
 
-from .common import (DTYPES, MODES, SHAPES, factor, make_array, numpy_op, raptors_op,
-                      set_threads)
+from .common import DTYPES, MODES, SHAPES, factor, make_array, numpy_op, raptors_op, set_threads
 
 IMPLS = ["numpy", "raptors-1t", "raptors-all"]
 

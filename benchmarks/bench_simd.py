@@ -1,5 +1,6 @@
 """What SIMD buys: the same scale (float32 and float64, 2048x2048, out=, one thread) with each
 kernel variant forced (raptors.set_simd). Variants this build or CPU lacks are skipped."""
+
 import numpy as np
 
 import raptors

@@ -9,12 +9,26 @@ Each track_ here is the median over many interleaved rounds (see common.interlea
 - track_roofline_fraction  Raptors' time for the copy-equivalent work vs the fastest plain copy
                            (numpy.copyto, memmove, memmove on every CPU) of the same bytes.
 """
+
 import numpy as np
 
 import raptors
 
-from .common import (DTYPES, MODES, THREADS, factor, make_array, median_time, numpy_op,
-                     raptors_op, roofline_fraction, set_threads, speedup, stream_bytes, SHAPES)
+from .common import (
+    DTYPES,
+    MODES,
+    SHAPES,
+    THREADS,
+    factor,
+    make_array,
+    median_time,
+    numpy_op,
+    raptors_op,
+    roofline_fraction,
+    set_threads,
+    speedup,
+    stream_bytes,
+)
 
 TRACK_SHAPES = ["256x256", "2048x2048", "4096x4096"]
 
@@ -22,7 +36,7 @@ TRACK_SHAPES = ["256x256", "2048x2048", "4096x4096"]
 class _Tracked:
     params = [DTYPES, TRACK_SHAPES, MODES, THREADS]
     param_names = ["dtype", "shape", "mode", "threads"]
-    rounds = 1          # the rounds are inside each measurement
+    rounds = 1  # the rounds are inside each measurement
     timeout = 120
 
     def setup(self, dtype, shape, mode, threads):

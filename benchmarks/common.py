@@ -3,6 +3,7 @@ behind the track_ benchmarks (interleaved speedup, STREAM-counted bandwidth, cop
 
 Everything here is plain NumPy + raptors; asv imports it as `benchmarks.common`.
 """
+
 import ctypes
 import os
 import statistics
@@ -133,8 +134,9 @@ class _ThreadedCopy:
         self.start = threading.Barrier(len(parts))
         self.done = threading.Barrier(len(parts))
         self.stop = False
-        self.threads = [threading.Thread(target=self._work, args=(p,), daemon=True)
-                        for p in parts[1:]]
+        self.threads = [
+            threading.Thread(target=self._work, args=(p,), daemon=True) for p in parts[1:]
+        ]
         for t in self.threads:
             t.start()
 
@@ -207,7 +209,7 @@ def interleaved(fns, rounds=None, budget=None):
     times = [[] for _ in fns]
     order = list(range(len(fns)))
     for r in range(rounds):
-        for i in (order if r % 2 == 0 else order[::-1]):
+        for i in order if r % 2 == 0 else order[::-1]:
             times[i].append(_sample(fns[i], ns[i]))
     return times
 

@@ -1,12 +1,20 @@
 """Raptors: fast, bit-exact numeric kernels for NumPy arrays.
 
-    >>> import numpy as np, raptors
-    >>> raptors.scale(np.arange(4, dtype=np.float32), 2.5)
-    array([0. , 2.5, 5. , 7.5], dtype=float32)
+>>> import numpy as np, raptors
+>>> raptors.scale(np.arange(4, dtype=np.float32), 2.5)
+array([0. , 2.5, 5. , 7.5], dtype=float32)
 """
+
 from .api import build_info, get_num_threads, get_simd, scale, set_num_threads, set_simd
 
 __version__ = "0.1.0"
 
-__all__ = ["scale", "set_num_threads", "get_num_threads", "set_simd", "get_simd", "build_info",
-           "__version__"]
+__all__ = [
+    "__version__",
+    "build_info",
+    "get_num_threads",
+    "get_simd",
+    "scale",
+    "set_num_threads",
+    "set_simd",
+]

@@ -4,6 +4,7 @@ This is the only module of the package that touches ctypes (as llvmlite's
 binding/ffi.py is for LLVM). The library is looked for at $RAPTORS_LIBRARY
 when set, else beside this file, where `make` and `pip install .` put it.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -63,7 +64,12 @@ def _load() -> ctypes.CDLL:
 
 
 def _declare(lib: ctypes.CDLL) -> None:
-    c_int, c_size_t, c_void_p, c_char_p = ctypes.c_int, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_char_p
+    c_int, c_size_t, c_void_p, c_char_p = (
+        ctypes.c_int,
+        ctypes.c_size_t,
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+    )
     i64p = ctypes.POINTER(ctypes.c_int64)
     signatures = {
         "raptors_version": ([], c_char_p),
@@ -71,9 +77,13 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_scale_f32": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
         "raptors_scale_f64": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
         "raptors_scale_strided_f32": (
-            [c_int, i64p, c_void_p, i64p, c_void_p, i64p, ctypes.c_float], c_int),
+            [c_int, i64p, c_void_p, i64p, c_void_p, i64p, ctypes.c_float],
+            c_int,
+        ),
         "raptors_scale_strided_f64": (
-            [c_int, i64p, c_void_p, i64p, c_void_p, i64p, ctypes.c_double], c_int),
+            [c_int, i64p, c_void_p, i64p, c_void_p, i64p, ctypes.c_double],
+            c_int,
+        ),
         "raptors_scale_f32_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
         "raptors_scale_f64_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
         "raptors_alloc": ([c_size_t], c_void_p),
@@ -103,15 +113,19 @@ _declare(_lib)
 
 # Entry points, bound once: the scale kernels by dtype name.
 scale_contig = {"float32": _lib.raptors_scale_f32, "float64": _lib.raptors_scale_f64}
-_scale_strided = {"float32": _lib.raptors_scale_strided_f32, "float64": _lib.raptors_scale_strided_f64}
+_scale_strided = {
+    "float32": _lib.raptors_scale_strided_f32,
+    "float64": _lib.raptors_scale_strided_f64,
+}
 
 
 def scale_strided(dtype: str, shape, x_addr: int, x_strides, y_addr: int, y_strides, factor) -> int:
     """Call the N-d strided kernel; shape and strides (bytes) are int sequences."""
     nd = len(shape)
     arr = ctypes.c_int64 * nd
-    return _scale_strided[dtype](nd, arr(*shape), x_addr, arr(*x_strides), y_addr,
-                                 arr(*y_strides), factor)
+    return _scale_strided[dtype](
+        nd, arr(*shape), x_addr, arr(*x_strides), y_addr, arr(*y_strides), factor
+    )
 
 
 # The contiguous fast path. ctypes has no cheap way to get an ndarray's data
@@ -134,8 +148,14 @@ def _find_data_offset():
 
     off = object.__basicsize__
     base = np.arange(64, dtype=np.float64)
-    probes = [base, base[3:], base[::2], np.empty((3, 5), np.float32), base.reshape(8, 8).T,
-              np.frombuffer(bytearray(64), dtype=np.float32)]
+    probes = [
+        base,
+        base[3:],
+        base[::2],
+        np.empty((3, 5), np.float32),
+        base.reshape(8, 8).T,
+        np.frombuffer(bytearray(64), dtype=np.float32),
+    ]
     for p in probes:
         if ctypes.c_void_p.from_address(id(p) + off).value != p.__array_interface__["data"][0]:
             return None
@@ -163,8 +183,13 @@ class _Block:
             raise MemoryError(f"raptors: cannot allocate {nbytes} bytes")
         self._addr = addr
         self._nbytes = nbytes
-        self.__array_interface__ = {"data": (addr, False), "shape": shape, "typestr": typestr,
-                                    "strides": strides, "version": 3}
+        self.__array_interface__ = {
+            "data": (addr, False),
+            "shape": shape,
+            "typestr": typestr,
+            "strides": strides,
+            "version": 3,
+        }
 
     def __del__(self, _free=_free):
         # Default argument: still bound at interpreter shutdown, when globals may be gone.

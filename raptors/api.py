@@ -1,4 +1,5 @@
 """The public API of Raptors: scale, threads, SIMD variant, build information."""
+
 from __future__ import annotations
 
 import numbers
@@ -11,7 +12,7 @@ import numpy as np
 
 from . import _ffi
 
-__all__ = ["scale", "set_num_threads", "get_num_threads", "set_simd", "get_simd", "build_info"]
+__all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
 
 _SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -35,9 +36,7 @@ def _dtype_name(dtype: np.dtype) -> str:
     if name is None:
         if dtype.kind == "f" and dtype.itemsize in (4, 8) and not dtype.isnative:
             return _SUPPORTED[dtype.newbyteorder("=")]
-        raise TypeError(
-            f"raptors.scale supports {_SUPPORTED_NAMES} arrays only, got dtype {dtype}"
-        )
+        raise TypeError(f"raptors.scale supports {_SUPPORTED_NAMES} arrays only, got dtype {dtype}")
     return name
 
 
@@ -140,8 +139,12 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
                 if x.flags.writeable:
                     fn(_id(x) + _DATA_OFFSET, _id(x) + _DATA_OFFSET, x.size, factor)
                     return out
-            elif (type(out) is _ndarray and out.dtype is dt and out.flags.carray
-                    and out.shape == x.shape):  # carray: C-contiguous, aligned, writeable
+            elif (
+                type(out) is _ndarray
+                and out.dtype is dt
+                and out.flags.carray
+                and out.shape == x.shape
+            ):  # carray: C-contiguous, aligned, writeable
                 if fn(_id(x) + _DATA_OFFSET, _id(out) + _DATA_OFFSET, x.size, factor) == 0:
                     return out
                 # RAPTORS_EOVERLAP (partial overlap; nothing written): general path.
@@ -162,8 +165,10 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
     else:
         _check_out(out, x)
         if out is not x and np.may_share_memory(x, out):
-            same_view = (out.__array_interface__["data"][0] == x.__array_interface__["data"][0]
-                         and out.strides == x.strides)
+            same_view = (
+                out.__array_interface__["data"][0] == x.__array_interface__["data"][0]
+                and out.strides == x.strides
+            )
             if not same_view:
                 x = x.copy()  # partial overlap: read from a snapshot, as NumPy does
     if x.size == 0:
@@ -178,8 +183,9 @@ def scale(x: Any, factor: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
         rc = _ffi.scale_contig[dtype_name](x_addr, y_addr, dims[0][0], a)
     else:
         shape = [d[0] for d in dims]
-        rc = _ffi.scale_strided(dtype_name, shape, x_addr, [d[1] for d in dims], y_addr,
-                                [d[2] for d in dims], a)
+        rc = _ffi.scale_strided(
+            dtype_name, shape, x_addr, [d[1] for d in dims], y_addr, [d[2] for d in dims], a
+        )
     if rc != 0:  # unreachable for arrays NumPy built: checked above
         raise RuntimeError(f"raptors: libraptors returned error {rc}")
     return out
@@ -214,8 +220,10 @@ def set_simd(name: str) -> None:
         raise TypeError(f"raptors.set_simd: name must be a str, got {type(name).__name__}")
     if _ffi.set_simd(name) != 0:
         available = build_info()["simd_available"]
-        raise ValueError(f"raptors.set_simd: {name!r} is not available here; choose from "
-                         f"auto, {', '.join(available)}")
+        raise ValueError(
+            f"raptors.set_simd: {name!r} is not available here; choose from "
+            f"auto, {', '.join(available)}"
+        )
 
 
 def build_info() -> dict:

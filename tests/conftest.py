@@ -1,4 +1,5 @@
 """Shared helpers for the Raptors tests."""
+
 import numpy as np
 import pytest
 
@@ -34,9 +35,29 @@ def assert_bitwise_equal(actual, expected):
 def special_values(dtype):
     """±0, ±inf, NaNs, subnormals, the extremes of the dtype, and ordinary numbers."""
     info = np.finfo(dtype)
-    vals = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1.0, -1.0, 0.5, 3.0,
-            info.max, -info.max, info.tiny, -info.tiny, info.smallest_subnormal,
-            -info.smallest_subnormal, info.tiny / 2, info.eps, 1 / 3, 1e-30, 1e30]
+    vals = [
+        0.0,
+        -0.0,
+        np.inf,
+        -np.inf,
+        np.nan,
+        -np.nan,
+        1.0,
+        -1.0,
+        0.5,
+        3.0,
+        info.max,
+        -info.max,
+        info.tiny,
+        -info.tiny,
+        info.smallest_subnormal,
+        -info.smallest_subnormal,
+        info.tiny / 2,
+        info.eps,
+        1 / 3,
+        1e-30,
+        1e30,
+    ]
     out = np.array(vals, dtype=dtype)
     # A NaN with a payload, to see payloads survive as NumPy's do.
     uint = np.uint32 if dtype == np.float32 else np.uint64

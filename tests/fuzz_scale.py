@@ -28,6 +28,7 @@ Every few cases the thread count and SIMD variant change too.
 time), so a crash of the interpreter still names it. Exit status 0: all cases
 passed; 1: some failed (each is printed); a crash is a signal/ASan abort.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,10 +45,30 @@ import raptors
 
 SUPPORTED = [np.dtype(np.float32), np.dtype(np.float64)]
 SWAPPED = [d.newbyteorder() for d in SUPPORTED]
-UNSUPPORTED = [np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32,
-                                     np.uint64, np.bool_, np.float16, np.longdouble,
-                                     np.complex64, np.complex128, "U2", "S2", object,
-                                     "datetime64[s]", "timedelta64[ms]", "f4,f4", "V8")]
+UNSUPPORTED = [
+    np.dtype(t)
+    for t in (
+        np.int8,
+        np.int16,
+        np.int32,
+        np.int64,
+        np.uint8,
+        np.uint32,
+        np.uint64,
+        np.bool_,
+        np.float16,
+        np.longdouble,
+        np.complex64,
+        np.complex128,
+        "U2",
+        "S2",
+        object,
+        "datetime64[s]",
+        "timedelta64[ms]",
+        "f4,f4",
+        "V8",
+    )
+]
 UINT = {4: np.uint32, 8: np.uint64}
 
 
@@ -69,11 +90,34 @@ def _sample(rng, seq):
 
 # ---- values -----------------------------------------------------------------
 
+
 def special_values(dtype):
     info = np.finfo(dtype)
-    vals = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1.0, -1.0, 0.5, 2.0, 3.0, 1 / 3,
-            info.max, -info.max, info.tiny, -info.tiny, info.smallest_subnormal,
-            -info.smallest_subnormal, info.tiny / 2, info.eps, 1e-30, 1e30, 65504.0]
+    vals = [
+        0.0,
+        -0.0,
+        np.inf,
+        -np.inf,
+        np.nan,
+        -np.nan,
+        1.0,
+        -1.0,
+        0.5,
+        2.0,
+        3.0,
+        1 / 3,
+        info.max,
+        -info.max,
+        info.tiny,
+        -info.tiny,
+        info.smallest_subnormal,
+        -info.smallest_subnormal,
+        info.tiny / 2,
+        info.eps,
+        1e-30,
+        1e30,
+        65504.0,
+    ]
     return np.array(vals, dtype=dtype)
 
 
@@ -87,13 +131,19 @@ def random_values(rng, dtype, n):
     pick = kind == 0
     out[pick] = spec[rng.integers(0, len(spec), int(pick.sum()))]
     bits = kind == 1
-    raw = rng.integers(0, np.iinfo(UINT[dtype.itemsize]).max, int(bits.sum()),
-                       dtype=UINT[dtype.itemsize], endpoint=True)
+    raw = rng.integers(
+        0,
+        np.iinfo(UINT[dtype.itemsize]).max,
+        int(bits.sum()),
+        dtype=UINT[dtype.itemsize],
+        endpoint=True,
+    )
     out[bits] = raw.view(dtype)
     return out
 
 
 # ---- shapes and layouts -----------------------------------------------------
+
 
 def random_shape(rng):
     r = rng.random()
@@ -190,8 +240,9 @@ def guarded_view(rng, shape, dtype, strides, fill_dtype=None):
     buffer with slack on both sides; returns (view, base)."""
     itemsize = dtype.itemsize
     lo, nbytes = span(shape, strides, itemsize)
-    pre = int(rng.integers(0, 4)) * itemsize + (int(rng.integers(0, itemsize))
-                                                if rng.random() < 0.2 else 0)
+    pre = int(rng.integers(0, 4)) * itemsize + (
+        int(rng.integers(0, itemsize)) if rng.random() < 0.2 else 0
+    )
     post = int(rng.integers(0, 4)) * itemsize
     total = pre + nbytes + post
     nvals = total // itemsize + 1
@@ -221,7 +272,9 @@ def make_x(rng, shape, dtype, notes):
     if r < 0.55:
         # Slices of a bigger array, then maybe a transpose.
         steps = [int(rng.integers(1, 4)) * (1 if rng.random() < 0.7 else -1) for _ in shape]
-        parent_shape = [max(n, 1) * abs(st) + int(rng.integers(0, 3)) for n, st in zip(shape, steps)]
+        parent_shape = [
+            max(n, 1) * abs(st) + int(rng.integers(0, 3)) for n, st in zip(shape, steps)
+        ]
         if np.prod(parent_shape, dtype=np.float64) > 4 * max(size, 1) + 4096:
             steps = [1] * len(shape)
             parent_shape = list(shape)
@@ -307,6 +360,7 @@ def make_unsupported(rng, shape, notes):
 
 # ---- factors ----------------------------------------------------------------
 
+
 def make_factor(rng, notes):
     """Returns (factor, kind) with kind 'real' or 'nonreal'."""
     r = int(rng.integers(0, 24))
@@ -315,17 +369,18 @@ def make_factor(rng, notes):
         0: lambda: float(f64),
         1: lambda: float(_sample(rng, list(special_values(np.float64)))),
         2: lambda: int(rng.integers(-1000, 1000)),
-        3: lambda: int(rng.integers(-2**62, 2**62)) * int(rng.integers(1, 2**62)),
+        3: lambda: int(rng.integers(-(2**62), 2**62)) * int(rng.integers(1, 2**62)),
         4: lambda: _sample(rng, [True, False]),
         5: lambda: np.float32(random_values(rng, np.float32, 1)[0]),
         6: lambda: np.float64(f64),
         7: lambda: np.float16(rng.standard_normal()),
         8: lambda: np.longdouble(f64) / np.longdouble(3),
-        9: lambda: _sample(rng, [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
-                                 np.uint32, np.uint64])(rng.integers(0, 100)),
+        9: lambda: _sample(
+            rng, [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+        )(rng.integers(0, 100)),
         10: lambda: np.uint64(2**64 - 1),
         11: lambda: np.bool_(rng.random() < 0.5),
-        12: lambda: np.array(f64),                       # 0-d float array
+        12: lambda: np.array(f64),  # 0-d float array
         13: lambda: np.array(int(rng.integers(-9, 9)), dtype=np.int16),
         14: lambda: Fraction(int(rng.integers(-50, 50)), int(rng.integers(1, 50))),
         15: lambda: 10 ** int(rng.integers(30, 400)) * (1 if rng.random() < 0.5 else -1),
@@ -333,12 +388,26 @@ def make_factor(rng, notes):
         17: lambda: np.array(np.float32(2.5)),
     }
     nonreals = [
-        lambda: "2.5", lambda: b"2", lambda: None, lambda: complex(1, 2), lambda: 1j,
-        lambda: np.complex64(1), lambda: np.complex128(2 + 0j), lambda: [2.0],
-        lambda: (2.0,), lambda: np.array([2.0]), lambda: np.array([[1.0]]),
-        lambda: np.array(1 + 1j), lambda: np.array("2"), lambda: np.array(2.0, dtype=object),
-        lambda: Decimal("2.5"), lambda: object(), lambda: np.datetime64(1, "s"),
-        lambda: np.timedelta64(2, "s"), lambda: {2.0}, lambda: np.float32,
+        lambda: "2.5",
+        lambda: b"2",
+        lambda: None,
+        lambda: complex(1, 2),
+        lambda: 1j,
+        lambda: np.complex64(1),
+        lambda: np.complex128(2 + 0j),
+        lambda: [2.0],
+        lambda: (2.0,),
+        lambda: np.array([2.0]),
+        lambda: np.array([[1.0]]),
+        lambda: np.array(1 + 1j),
+        lambda: np.array("2"),
+        lambda: np.array(2.0, dtype=object),
+        lambda: Decimal("2.5"),
+        lambda: object(),
+        lambda: np.datetime64(1, "s"),
+        lambda: np.timedelta64(2, "s"),
+        lambda: {2.0},
+        lambda: np.float32,
     ]
     if r in reals:
         factor = reals[r]()
@@ -352,6 +421,7 @@ def make_factor(rng, notes):
 
 # ---- out ----------------------------------------------------------------------
 
+
 def make_out(rng, x, x_base, notes):
     """Returns (out, defects, out_base). defects: set of exception types allowed."""
     if not isinstance(x, np.ndarray) or x.dtype not in SUPPORTED + SWAPPED:
@@ -360,8 +430,11 @@ def make_out(rng, x, x_base, notes):
             return None, set(), None
         arr = np.asarray(x)
         notes.append("out:new float64")
-        return np.empty(arr.shape, np.float64), ({TypeError} if arr.dtype != np.float64
-                                                 else set()), None
+        return (
+            np.empty(arr.shape, np.float64),
+            ({TypeError} if arr.dtype != np.float64 else set()),
+            None,
+        )
     dtype, shape = native(x.dtype), x.shape
     swapped = not x.dtype.isnative
     r = rng.random()
@@ -397,13 +470,29 @@ def make_out(rng, x, x_base, notes):
     # Wrong ones.
     w = int(rng.integers(0, 9))
     if w == 0:
-        other = _sample(rng, [np.float16, np.int64, np.complex128, np.int32,
-                              np.float64 if dtype == np.float32 else np.float32])
+        other = _sample(
+            rng,
+            [
+                np.float16,
+                np.int64,
+                np.complex128,
+                np.int32,
+                np.float64 if dtype == np.float32 else np.float32,
+            ],
+        )
         notes.append(f"out:wrong dtype {np.dtype(other)}")
         return np.empty(shape, other), {TypeError}, None
     if w == 1:
-        bad = _sample(rng, [shape + (1,), (1,) + shape, shape[::-1] + (2,), (max(x.size, 1) + 1,),
-                            shape[:-1] if shape else (2,)])
+        bad = _sample(
+            rng,
+            [
+                shape + (1,),
+                (1,) + shape,
+                shape[::-1] + (2,),
+                (max(x.size, 1) + 1,),
+                shape[:-1] if shape else (2,),
+            ],
+        )
         if bad == shape:
             bad = shape + (2,)
         notes.append(f"out:wrong shape {bad}")
@@ -424,19 +513,35 @@ def make_out(rng, x, x_base, notes):
         out = np.lib.stride_tricks.as_strided(base, shape=shape, strides=strides, writeable=True)
         overlapping = out.size > 1 and any(s == 0 and n > 1 for s, n in zip(strides, shape))
         notes.append("out:zero-stride writable")
-        return out, ({ValueError} if overlapping else set()), (base.view(np.uint8)
-                                                              if not overlapping else None)
+        return (
+            out,
+            ({ValueError} if overlapping else set()),
+            (base.view(np.uint8) if not overlapping else None),
+        )
     if w == 5:
-        obj = _sample(rng, [[0.0] * 3, (0.0,), 3.0, memoryview(bytearray(8)), np.float64(0),
-                            "out", np.empty(shape, dtype).tolist()])
+        obj = _sample(
+            rng,
+            [
+                [0.0] * 3,
+                (0.0,),
+                3.0,
+                memoryview(bytearray(8)),
+                np.float64(0),
+                "out",
+                np.empty(shape, dtype).tolist(),
+            ],
+        )
         notes.append(f"out:not an ndarray ({type(obj).__name__})")
         return obj, {TypeError}, None
     if w == 6:
         # The other byte order than x's is another dtype; x's own (swapped) one is not.
         other = x.dtype.newbyteorder()
         notes.append(f"out:dtype {other} (x has {x.dtype})")
-        return np.empty(shape, other), ({TypeError, MaySucceed} if other != x.dtype else set()), \
-            None
+        return (
+            np.empty(shape, other),
+            ({TypeError, MaySucceed} if other != x.dtype else set()),
+            None,
+        )
     if w == 7:
         notes.append("out:ndarray subclass")
         return np.empty(shape, dtype).view(Sub), set(), None
@@ -446,13 +551,15 @@ def make_out(rng, x, x_base, notes):
 
 # ---- one case -----------------------------------------------------------------
 
+
 def footprint_mask(base, view):
     """Bytes of `base` holding the elements of `view` (a view into base)."""
     mask = np.zeros(base.nbytes, np.uint8)
     start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
     u = np.dtype(f"u{view.itemsize}")
-    np.ndarray(view.shape, dtype=u, buffer=mask, offset=start, strides=view.strides)[...] = \
+    np.ndarray(view.shape, dtype=u, buffer=mask, offset=start, strides=view.strides)[...] = (
         np.iinfo(u).max
+    )
     return mask.astype(bool)
 
 
@@ -470,14 +577,17 @@ def bits_equal(actual, expected):
     bad = (a.view(u) != e.view(u)) & ~(np.isnan(a) & np.isnan(e))
     if bad.any():
         i = tuple(int(k) for k in np.argwhere(bad)[0])
-        return (f"{int(bad.sum())} of {a.size} elements differ, first at {i}: "
-                f"got {a[i]!r} ({int(a.view(u)[i]):#x}) want {e[i]!r} ({int(e.view(u)[i]):#x})")
+        return (
+            f"{int(bad.sum())} of {a.size} elements differ, first at {i}: "
+            f"got {a[i]!r} ({int(a.view(u)[i]):#x}) want {e[i]!r} ({int(e.view(u)[i]):#x})"
+        )
     return None
 
 
 def same_bytes(a, b):
-    return a.shape == b.shape and np.array_equal(np.ascontiguousarray(a).view(np.uint8),
-                                                 np.ascontiguousarray(b).view(np.uint8))
+    return a.shape == b.shape and np.array_equal(
+        np.ascontiguousarray(a).view(np.uint8), np.ascontiguousarray(b).view(np.uint8)
+    )
 
 
 def expected_factor(x_arr, factor, kind):
@@ -499,6 +609,7 @@ def run_c_case(rng, notes, verbose):
     point on unaligned pointers. rc must be 0 and the result NumPy's, written
     only to y's elements."""
     from raptors import _ffi
+
     dtype = _sample(rng, SUPPORTED)
     shape = random_shape(rng)
     if rng.random() < 0.1 and len(shape) < 64:  # up to RAPTORS_MAX_DIMS, padded with 1s
@@ -512,14 +623,21 @@ def run_c_case(rng, notes, verbose):
         x, x_base = guarded_view(rng, shape, dtype, [dtype.itemsize])
         y, y_base = guarded_view(rng, shape, dtype, [dtype.itemsize])
     else:
-        x, x_base = guarded_view(rng, shape, dtype, free_strides(rng, shape, dtype.itemsize)
-                                 if rng.random() < 0.5
-                                 else dense_strides(rng, shape, dtype.itemsize))
+        x, x_base = guarded_view(
+            rng,
+            shape,
+            dtype,
+            free_strides(rng, shape, dtype.itemsize)
+            if rng.random() < 0.5
+            else dense_strides(rng, shape, dtype.itemsize),
+        )
         y, y_base = guarded_view(rng, shape, dtype, dense_strides(rng, shape, dtype.itemsize))
     factor = random_values(rng, dtype, 1)[0]
-    notes.append(f"C API {'contiguous' if contiguous else 'strided'}: dtype={dtype} "
-                 f"shape={shape} x.strides={x.strides} y.strides={y.strides} "
-                 f"x aligned={x.flags.aligned} y aligned={y.flags.aligned} factor={factor!r}")
+    notes.append(
+        f"C API {'contiguous' if contiguous else 'strided'}: dtype={dtype} "
+        f"shape={shape} x.strides={x.strides} y.strides={y.strides} "
+        f"x aligned={x.flags.aligned} y aligned={y.flags.aligned} factor={factor!r}"
+    )
     desc = "; ".join(notes)
     if verbose:
         print(desc, flush=True)
@@ -530,11 +648,12 @@ def run_c_case(rng, notes, verbose):
     if contiguous:
         rc = _ffi.scale_contig[dtype.name](xa, ya, shape[0], float(factor))
     else:
-        rc = _ffi.scale_strided(dtype.name, list(shape), xa, list(x.strides), ya,
-                                list(y.strides), float(factor))
+        rc = _ffi.scale_strided(
+            dtype.name, list(shape), xa, list(x.strides), ya, list(y.strides), float(factor)
+        )
     if rc != 0:
         return f"{desc}\n  returned {rc}"
-    if (msg := bits_equal(y, want)):
+    if msg := bits_equal(y, want):
         return f"{desc}\n  wrong result: {msg}"
     if not np.array_equal(x_base, x_before):
         return f"{desc}\n  x's buffer changed"
@@ -603,10 +722,12 @@ def run_case(seed, i, verbose=False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = raptors.scale(x, factor, out=out)
-    except Exception as exc:  # noqa: BLE001 - checked against the allowed set
+    except Exception as exc:
         if type(exc) not in defects or type(exc) is MaySucceed:
-            return f"{desc}\n  raised {type(exc).__name__}: {exc}; allowed: " \
-                   f"{sorted(t.__name__ for t in defects) or 'none (must succeed)'}"
+            return (
+                f"{desc}\n  raised {type(exc).__name__}: {exc}; allowed: "
+                f"{sorted(t.__name__ for t in defects) or 'none (must succeed)'}"
+            )
         if not str(exc):
             return f"{desc}\n  {type(exc).__name__} with an empty message"
         # Nothing touched.
@@ -624,34 +745,43 @@ def run_case(seed, i, verbose=False):
         want = np.multiply(x_copy, a)
     if out is not None and result is not out:
         return f"{desc}\n  did not return out"
-    if not isinstance(result, np.ndarray) or type(result) is not (type(out) if out is not None
-                                                                  else np.ndarray):
+    if not isinstance(result, np.ndarray) or type(result) is not (
+        type(out) if out is not None else np.ndarray
+    ):
         return f"{desc}\n  returned {type(result).__name__}"
-    if (msg := bits_equal(result, want)):
+    if msg := bits_equal(result, want):
         return f"{desc}\n  wrong result: {msg}"
     if out is None:
         if result.dtype != native(x_arr.dtype):
             return f"{desc}\n  result dtype {result.dtype}, x has {x_arr.dtype}"
         if x_arr.flags.c_contiguous and not result.flags.c_contiguous:
             return f"{desc}\n  x is C-contiguous, the result is not"
-        if x_arr.flags.f_contiguous and not x_arr.flags.c_contiguous \
-                and not result.flags.f_contiguous:
+        if (
+            x_arr.flags.f_contiguous
+            and not x_arr.flags.c_contiguous
+            and not result.flags.f_contiguous
+        ):
             return f"{desc}\n  x is Fortran-contiguous, the result is not"
     # Only out's elements were written: x (unless it is or overlaps out) and the
     # bytes around out's elements are as they were.
     overlaps = out is not None and np.may_share_memory(x_arr, out)
     if not overlaps:
-        if (msg := bits_equal(x_arr, x_copy)):
+        if msg := bits_equal(x_arr, x_copy):
             return f"{desc}\n  x changed: {msg}"
-        if x_base_before is not None and out_base is not x_base \
-                and not np.array_equal(x_base, x_base_before):
+        if (
+            x_base_before is not None
+            and out_base is not x_base
+            and not np.array_equal(x_base, x_base_before)
+        ):
             return f"{desc}\n  x's buffer changed"
     if out_base is not None:
         mask = footprint_mask(out_base, out)
         changed = (out_base != out_base_before) & ~mask
         if changed.any():
-            return (f"{desc}\n  {int(changed.sum())} bytes outside out's elements were written, "
-                    f"first at byte {int(np.argmax(changed))} of its buffer")
+            return (
+                f"{desc}\n  {int(changed.sum())} bytes outside out's elements were written, "
+                f"first at byte {int(np.argmax(changed))} of its buffer"
+            )
     return None
 
 
@@ -667,11 +797,15 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
     limit = args.time if args.time is not None else (None if args.cases is not None else 60.0)
-    trace = os.open(args.trace, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) \
-        if args.trace else None
-    print(f"fuzz_scale: seed {seed}, {args.cases or 'unlimited'} cases, "
-          f"{limit or 'no'} time limit, simd {raptors.get_simd()}, "
-          f"library {raptors.build_info()['library']}", flush=True)
+    trace = (
+        os.open(args.trace, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if args.trace else None
+    )
+    print(
+        f"fuzz_scale: seed {seed}, {args.cases or 'unlimited'} cases, "
+        f"{limit or 'no'} time limit, simd {raptors.get_simd()}, "
+        f"library {raptors.build_info()['library']}",
+        flush=True,
+    )
     t0 = time.monotonic()
     failures = 0
     i = args.start
@@ -681,15 +815,18 @@ def main(argv=None) -> int:
         if limit is not None and time.monotonic() - t0 > limit:
             break
         if trace is not None:
-            line = f"seed {seed} case {i}: replay with python tests/fuzz_scale.py --seed {seed} " \
-                   f"--start {i} --cases 1 -v\n".encode()
+            line = (
+                f"seed {seed} case {i}: replay with python tests/fuzz_scale.py --seed {seed} "
+                f"--start {i} --cases 1 -v\n".encode()
+            )
             os.pwrite(trace, line.ljust(160), 0)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 msg = run_case(seed, i, args.verbose)
-        except Exception:  # noqa: BLE001 - a fault of the harness is a failure too
+        except Exception:
             import traceback
+
             msg = f"case {i}: the harness raised\n{traceback.format_exc()}"
         if msg:
             failures += 1
@@ -699,8 +836,10 @@ def main(argv=None) -> int:
                 break
         i += 1
     n = i - args.start
-    print(f"fuzz_scale: seed {seed}: {n} cases in {time.monotonic() - t0:.1f} s, "
-          f"{failures} failed", flush=True)
+    print(
+        f"fuzz_scale: seed {seed}: {n} cases in {time.monotonic() - t0:.1f} s, {failures} failed",
+        flush=True,
+    )
     return 1 if failures else 0
 
 

@@ -4,6 +4,7 @@ and the real flow (asv builds a commit in its own virtualenv, runs, publishes) w
 The benchmarks run here in-process on small arrays, once each: a broken benchmark fails here and
 not in the nightly run. These are not performance tests; no timing is asserted.
 """
+
 import copy
 import importlib
 import inspect
@@ -28,15 +29,32 @@ import run as bench_run  # noqa: E402  tools/bench/run.py
 asv = pytest.importorskip("asv", reason="asv is installed by `make test` (requirements/bench.txt)")
 
 PREFIXES = ("time_", "timeraw_", "track_", "peakmem_", "mem_")
-SMALL = {"16": (16,), "256x256": (8, 8), "1024x1024": (16, 16), "2048x2048": (32, 32),
-         "4096x4096": (64, 64)}
+SMALL = {
+    "16": (16,),
+    "256x256": (8, 8),
+    "1024x1024": (16, 16),
+    "2048x2048": (32, 32),
+    "4096x4096": (64, 64),
+}
 
 
 # ---- asv check -------------------------------------------------------------------------------
 def test_asv_check():
-    out = subprocess.run([sys.executable, "-m", "asv", "check", "--python=same",
-                          "--config", os.path.join(REPO, "asv.conf.json")],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asv",
+            "check",
+            "--python=same",
+            "--config",
+            os.path.join(REPO, "asv.conf.json"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "No problems found" in out.stdout, out.stdout
 
@@ -54,8 +72,12 @@ def test_config_is_what_the_suite_needs():
 # ---- every benchmark, in-process, small ------------------------------------------------------
 def _modules():
     import benchmarks
-    return [importlib.import_module("benchmarks." + m.name)
-            for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_")]
+
+    return [
+        importlib.import_module("benchmarks." + m.name)
+        for m in pkgutil.iter_modules(benchmarks.__path__)
+        if m.name.startswith("bench_")
+    ]
 
 
 def _benchmarks():
@@ -67,8 +89,9 @@ def _benchmarks():
                 continue
             for mname in sorted(dir(cls)):
                 if mname.startswith(PREFIXES) and callable(getattr(cls, mname)):
-                    found.append(("%s.%s.%s" % (mod.__name__.split(".", 1)[1], cname, mname),
-                                  cls, mname))
+                    found.append(
+                        ("%s.%s.%s" % (mod.__name__.split(".", 1)[1], cname, mname), cls, mname)
+                    )
     return found
 
 
@@ -79,6 +102,7 @@ def small_sizes(monkeypatch):
     import benchmarks.bench_layout as layout
     import benchmarks.bench_simd as simd
     import benchmarks.common as common
+
     for k, v in SMALL.items():
         monkeypatch.setitem(common.SHAPES, k, v)
     monkeypatch.setattr(common, "QUICK", True)
@@ -89,10 +113,16 @@ def small_sizes(monkeypatch):
 
 def test_the_headline_is_where_the_contract_says():
     names = {n for n, _c, _m in _benchmarks()}
-    for m in ("time_raptors", "time_numpy", "track_speedup", "track_gbps",
-              "track_roofline_fraction"):
+    for m in (
+        "time_raptors",
+        "time_numpy",
+        "track_speedup",
+        "track_gbps",
+        "track_roofline_fraction",
+    ):
         assert "bench_headline.ScaleF32At2048." + m in names
     from benchmarks.bench_headline import ScaleF32At2048
+
     assert ScaleF32At2048.track_speedup.unit == "ratio"
 
 
@@ -102,6 +132,7 @@ BENCHMARKS = _benchmarks()
 @pytest.mark.parametrize("name,cls,method", BENCHMARKS, ids=[b[0] for b in BENCHMARKS])
 def test_benchmark_runs(small_sizes, name, cls, method):
     import raptors
+
     params = getattr(cls, "params", [])
     if params and not isinstance(params[0], (list, tuple)):
         params = [params]
@@ -124,8 +155,10 @@ def test_benchmark_runs(small_sizes, name, cls, method):
                 bench.teardown(*combo)
         ran += 1
         if method.startswith("track_"):
-            assert isinstance(value, (int, float)) and math.isfinite(value) and value > 0, \
-                (combo, value)
+            assert isinstance(value, (int, float)) and math.isfinite(value) and value > 0, (
+                combo,
+                value,
+            )
         # Each benchmark leaves the library as it found it.
         assert raptors.get_num_threads() == threads, combo
         assert raptors.get_simd() == simd, combo
@@ -134,30 +167,56 @@ def test_benchmark_runs(small_sizes, name, cls, method):
 
 # ---- the runner: results directory checks and the merge ------------------------------------
 def _result_file(values, params=None, commit="a" * 40):
-    cols = ["result", "params", "version", "started_at", "duration", "stats_ci_99_a",
-            "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
-            "samples", "profile"]
+    cols = [
+        "result",
+        "params",
+        "version",
+        "started_at",
+        "duration",
+        "stats_ci_99_a",
+        "stats_ci_99_b",
+        "stats_q_25",
+        "stats_q_75",
+        "stats_number",
+        "stats_repeat",
+        "samples",
+        "profile",
+    ]
     results = {}
     for name, val in values.items():
         p = (params or {}).get(name, [])
         stats = [None if v is None else v for v in val] if isinstance(val, list) else val
         results[name] = [val, p, "v1", 1, 1.0, stats, stats]
-    return {"commit_hash": commit, "env_name": "e", "date": 1, "params": {}, "python": "3",
-            "requirements": {}, "env_vars": {}, "result_columns": cols, "results": results,
-            "durations": {}, "version": 2}
+    return {
+        "commit_hash": commit,
+        "env_name": "e",
+        "date": 1,
+        "params": {},
+        "python": "3",
+        "requirements": {},
+        "env_vars": {},
+        "result_columns": cols,
+        "results": results,
+        "durations": {},
+        "version": 2,
+    }
 
 
 def test_merge_never_replaces_a_value_with_a_failure():
-    old = _result_file({"a.A.time_x": 1.0, "a.A.track_p": [1.0, 2.0, 3.0], "a.A.gone": 5.0},
-                       params={"a.A.track_p": [["'p'", "'q'", "'r'"]]})
-    new = _result_file({"a.A.time_x": None, "a.A.track_p": [9.0, None, 7.0], "a.A.new": 4.0},
-                       params={"a.A.track_p": [["'p'", "'q'", "'r'"]]})
+    old = _result_file(
+        {"a.A.time_x": 1.0, "a.A.track_p": [1.0, 2.0, 3.0], "a.A.gone": 5.0},
+        params={"a.A.track_p": [["'p'", "'q'", "'r'"]]},
+    )
+    new = _result_file(
+        {"a.A.time_x": None, "a.A.track_p": [9.0, None, 7.0], "a.A.new": 4.0},
+        params={"a.A.track_p": [["'p'", "'q'", "'r'"]]},
+    )
     merged, kept = bench_run.merge_file(copy.deepcopy(old), copy.deepcopy(new))
     r = merged["results"]
-    assert r["a.A.time_x"][0] == 1.0          # failed now, measured before: kept
-    assert r["a.A.track_p"][0] == [9.0, 2.0, 7.0]   # per parameter combination
+    assert r["a.A.time_x"][0] == 1.0  # failed now, measured before: kept
+    assert r["a.A.track_p"][0] == [9.0, 2.0, 7.0]  # per parameter combination
     assert r["a.A.track_p"][5] == [None, 2.0, None] or r["a.A.track_p"][5][1] == 2.0
-    assert r["a.A.gone"][0] == 5.0            # not run now: kept
+    assert r["a.A.gone"][0] == 5.0  # not run now: kept
     assert r["a.A.new"][0] == 4.0
     assert kept == 3
 
@@ -167,7 +226,10 @@ def test_a_quick_run_only_fills_holes():
     new = _result_file({"a.A.time_x": 9.0, "a.A.time_y": 8.0, "a.A.time_z": 7.0})
     merged, kept = bench_run.merge_file(old, new, prefer_old=True)
     assert {k: v[0] for k, v in merged["results"].items()} == {
-        "a.A.time_x": 1.0, "a.A.time_y": 8.0, "a.A.time_z": 7.0}
+        "a.A.time_x": 1.0,
+        "a.A.time_y": 8.0,
+        "a.A.time_z": 7.0,
+    }
     assert kept == 1
 
 
@@ -218,6 +280,7 @@ def open_tmp():
     """A temporary dir an unprivileged user can reach (pytest's tmp_path is 0700 under root)."""
     import pathlib
     import tempfile
+
     d = tempfile.mkdtemp(prefix="raptors-bench-test-")
     os.chmod(d, 0o755)
     yield pathlib.Path(d)
@@ -233,8 +296,9 @@ def test_unwritable_results_dir_stops_before_running(open_tmp):
     old = json.dumps(_result_file({"a.A.time_x": 1.0}))
     (res / "m" / "c-e.json").write_text(old)
     conf = json.loads(json.dumps(bench_run.load_conf(os.path.join(REPO, "asv.conf.json"))))
-    conf.update({"results_dir": str(res), "repo": REPO,
-                 "benchmark_dir": os.path.join(REPO, "benchmarks")})
+    conf.update(
+        {"results_dir": str(res), "repo": REPO, "benchmark_dir": os.path.join(REPO, "benchmarks")}
+    )
     cfg = tmp_path / "asv.conf.json"
     cfg.write_text(json.dumps(conf))
     for p in (res, res / "m"):
@@ -242,11 +306,21 @@ def test_unwritable_results_dir_stops_before_running(open_tmp):
     (res / "m" / "c-e.json").chmod(0o444)
     cfg.chmod(0o644)
     try:
-        out = subprocess.run(_as_unprivileged([sys.executable, os.path.join(REPO, "tools", "bench",
-                                                                          "run.py"),
-                                               "current", "--config", str(cfg)]),
-                             capture_output=True, text=True, timeout=120,
-                             env=dict(os.environ, HOME=str(tmp_path)))
+        out = subprocess.run(
+            _as_unprivileged(
+                [
+                    sys.executable,
+                    os.path.join(REPO, "tools", "bench", "run.py"),
+                    "current",
+                    "--config",
+                    str(cfg),
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ, HOME=str(tmp_path)),
+        )
     finally:
         for p in (res, res / "m"):
             p.chmod(0o755)
@@ -295,23 +369,35 @@ def test_end_to_end_on_a_clone(tmp_path):
     env = dict(os.environ, HOME=str(tmp_path))  # its own ~/.asv-machine.json
     env.pop("RAPTORS_LIBRARY", None)
     bench = "^(bench_headline|bench_provenance)"
-    run = [sys.executable, str(clone / "tools" / "bench" / "run.py"), "current", "--quick",
-           "--bench", bench]
+    run = [
+        sys.executable,
+        str(clone / "tools" / "bench" / "run.py"),
+        "current",
+        "--quick",
+        "--bench",
+        bench,
+    ]
 
     out = subprocess.run(run, cwd=clone, env=env, capture_output=True, text=True, timeout=1200)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log
     assert "was missing: created it" in log
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True,
-                          text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True
+    ).stdout.strip()
     res_dir = clone / ".asv" / "results"
     results = _results(res_dir)
     assert head in results, log
     path, data = results[head]
     r = data["results"]
     cols = data["result_columns"]
-    for m in ("time_raptors", "time_numpy", "track_speedup", "track_gbps",
-              "track_roofline_fraction"):
+    for m in (
+        "time_raptors",
+        "time_numpy",
+        "track_speedup",
+        "track_gbps",
+        "track_roofline_fraction",
+    ):
         v = r["bench_headline.ScaleF32At2048." + m][cols.index("result")]
         v = v[0] if isinstance(v, list) else v
         assert isinstance(v, float) and v > 0, (m, v)
@@ -320,8 +406,14 @@ def test_end_to_end_on_a_clone(tmp_path):
     assert data["requirements"].get("numpy"), data["requirements"]
     good_before = open(path).read()
 
-    pub = subprocess.run([sys.executable, "-m", "asv", "publish"], cwd=clone, env=env,
-                         capture_output=True, text=True, timeout=300)
+    pub = subprocess.run(
+        [sys.executable, "-m", "asv", "publish"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert pub.returncode == 0, pub.stdout + pub.stderr
     html = clone / ".asv" / "html"
     assert (html / "index.html").is_file()
@@ -330,29 +422,53 @@ def test_end_to_end_on_a_clone(tmp_path):
     assert any(g.endswith("bench_headline.ScaleF32At2048.time_raptors.json") for g in graphs)
 
     # An asv run that fails (here: no benchmark matches) merges nothing.
-    out = subprocess.run(run[:-1] + ["^no_such_benchmark$"], cwd=clone, env=env,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        run[:-1] + ["^no_such_benchmark$"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 1, out.stdout + out.stderr
     assert open(path).read() == good_before
 
     # A commit that does not build.
     with open(clone / "libraptors" / "scale.c", "a") as f:
         f.write("\n#error this commit does not build (test_end_to_end_on_a_clone)\n")
-    _git(clone, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "broken",
-         "--", "libraptors/scale.c")
+    _git(
+        clone,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "-m",
+        "broken",
+        "--",
+        "libraptors/scale.c",
+    )
     out = subprocess.run(run, cwd=clone, env=env, capture_output=True, text=True, timeout=1200)
     log = out.stdout + out.stderr
     assert out.returncode == 3, log
     assert "did not build" in out.stderr, log
-    broken = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True,
-                            text=True).stdout.strip()
+    broken = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True
+    ).stdout.strip()
     results = _results(res_dir)
-    assert broken in results, log                      # recorded ...
+    assert broken in results, log  # recorded ...
     bad = results[broken][1]
     assert all(row[0] is None for row in bad["results"].values())  # ... as failed
-    assert open(path).read() == good_before            # the earlier commit's results untouched
-    pub = subprocess.run([sys.executable, "-m", "asv", "publish"], cwd=clone, env=env,
-                         capture_output=True, text=True, timeout=300)
+    assert open(path).read() == good_before  # the earlier commit's results untouched
+    pub = subprocess.run(
+        [sys.executable, "-m", "asv", "publish"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert pub.returncode == 0, pub.stdout + pub.stderr
     assert not [p for p in (clone / ".asv").iterdir() if p.name.startswith("run-")]
 

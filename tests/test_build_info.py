@@ -1,4 +1,5 @@
 """The build records what it was built with; the library reports it."""
+
 import re
 
 import numpy as np
@@ -8,9 +9,22 @@ import raptors
 
 def test_build_info_fields():
     info = raptors.build_info()
-    for key in ["version", "abi_version", "compiler", "cflags", "target", "git_commit", "simd",
-                "simd_available", "num_threads", "l1d_bytes", "l2_bytes", "l3_bytes",
-                "library", "platform"]:
+    for key in [
+        "version",
+        "abi_version",
+        "compiler",
+        "cflags",
+        "target",
+        "git_commit",
+        "simd",
+        "simd_available",
+        "num_threads",
+        "l1d_bytes",
+        "l2_bytes",
+        "l3_bytes",
+        "library",
+        "platform",
+    ]:
         assert key in info, key
     assert info["version"] == raptors.__version__
     assert info["abi_version"] == raptors._ffi.ABI_VERSION == 2
@@ -22,8 +36,13 @@ def test_build_info_fields():
 def test_flags_are_ieee_safe():
     flags = raptors.build_info()["cflags"].split()
     assert "-O3" in flags and "-flto" in flags
-    for bad in ["-ffast-math", "-Ofast", "-funsafe-math-optimizations", "-ffinite-math-only",
-                "-fno-signed-zeros"]:
+    for bad in [
+        "-ffast-math",
+        "-Ofast",
+        "-funsafe-math-optimizations",
+        "-ffinite-math-only",
+        "-fno-signed-zeros",
+    ]:
         assert bad not in flags
 
 

@@ -1,13 +1,29 @@
 """Bad input gets a clear exception, never a crash or a write outside a buffer."""
+
 import numpy as np
 import pytest
 
 import raptors
 
 
-@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.bool_, np.float16,
-                                   np.longdouble, np.complex64, np.complex128, "U3", "S3",
-                                   object, "datetime64[s]", "f4,f4"])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        np.int32,
+        np.int64,
+        np.uint8,
+        np.bool_,
+        np.float16,
+        np.longdouble,
+        np.complex64,
+        np.complex128,
+        "U3",
+        "S3",
+        object,
+        "datetime64[s]",
+        "f4,f4",
+    ],
+)
 def test_unsupported_dtype_is_type_error_naming_supported(dtype):
     x = np.zeros(4, dtype=dtype)
     with pytest.raises(TypeError, match="float32 and float64"):
@@ -19,8 +35,20 @@ def test_list_of_ints_is_type_error():
         raptors.scale([1, 2, 3], 2.0)
 
 
-@pytest.mark.parametrize("factor", ["2.5", None, b"2", 1 + 2j, np.complex64(1), [2.0],
-                                    np.array([2.0]), object(), np.datetime64(1, "s")])
+@pytest.mark.parametrize(
+    "factor",
+    [
+        "2.5",
+        None,
+        b"2",
+        1 + 2j,
+        np.complex64(1),
+        [2.0],
+        np.array([2.0]),
+        object(),
+        np.datetime64(1, "s"),
+    ],
+)
 def test_factor_not_a_real_number(factor):
     with pytest.raises(TypeError, match="factor"):
         raptors.scale(np.ones(3, np.float32), factor)

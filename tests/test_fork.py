@@ -3,6 +3,7 @@ the parent's worker threads, yet must compute correct results with a fresh
 pool (it does: its Threads count grows again) and never hang, also when
 another thread of the parent was in the middle of a call at the fork. Each
 run is a subprocess with a deadline; a child that hangs is killed and fails."""
+
 import os
 import subprocess
 import sys
@@ -14,8 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Set by the emulated interpreter of `make test-arm64` (tools/arm64): qemu-user's limits apply.
 QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))
 pytestmark = pytest.mark.skipif(
-    QEMU_USER, reason="qemu-user: a child forked while other threads run can hang when it starts "
-    "a thread (a bare threading.Thread too), and qemu's own thread shows in /proc/self/status")
+    QEMU_USER,
+    reason="qemu-user: a child forked while other threads run can hang when it starts "
+    "a thread (a bare threading.Thread too), and qemu's own thread shows in /proc/self/status",
+)
 
 PRELUDE = textwrap.dedent("""
     import faulthandler, os, signal, sys, threading, time, traceback
@@ -74,8 +77,9 @@ PRELUDE = textwrap.dedent("""
 
 def run(body):
     code = PRELUDE + textwrap.dedent(body)
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       timeout=160)
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=160
+    )
     assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}"
     assert r.stdout.strip().endswith("OK"), r.stdout[-3000:] + r.stderr[-3000:]
     return r.stdout

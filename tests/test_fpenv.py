@@ -1,5 +1,6 @@
 """Raptors never changes the floating-point environment (no FTZ/DAZ, same
 rounding): NumPy still makes and reads subnormals after every kind of call."""
+
 import numpy as np
 
 import raptors
@@ -9,7 +10,7 @@ def numpy_still_handles_subnormals():
     for dtype in (np.float32, np.float64):
         tiny = np.finfo(dtype).tiny
         x = np.full(64, tiny, dtype=dtype)
-        half = x * dtype(0.5)                    # FTZ would give 0
+        half = x * dtype(0.5)  # FTZ would give 0
         assert (half > 0).all(), dtype
         sub = np.full(64, np.finfo(dtype).smallest_subnormal, dtype=dtype)
         assert ((sub * dtype(2)) > 0).all(), dtype  # DAZ would read 0
@@ -120,15 +121,22 @@ CHILD_PRELUDE = textwrap.dedent("""
 
 def run_child(fp_helper, body):
     code = CHILD_PRELUDE + textwrap.dedent(body)
-    r = subprocess.run([sys.executable, "-c", code, fp_helper], cwd=ROOT, capture_output=True,
-                       text=True, timeout=200)
+    r = subprocess.run(
+        [sys.executable, "-c", code, fp_helper],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-4000:]
     assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]
     return r.stdout
 
 
 def test_control_register_rounding_and_numpy_unchanged_by_import_and_use(fp_helper):
-    run_child(fp_helper, """
+    run_child(
+        fp_helper,
+        """
         s0 = state()
         import raptors
         s1 = state()
@@ -152,7 +160,8 @@ def test_control_register_rounding_and_numpy_unchanged_by_import_and_use(fp_help
         assert seen[0] == s0, ("a new thread sees another FP state", s0[:3], seen[0][:3])
         print("control", hex(s0[0]), "rounding", s0[1])
         print("OK")
-    """)
+    """,
+    )
 
 
 def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
@@ -160,7 +169,9 @@ def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
     of a raptors call. A caller that set another rounding mode (or FTZ/DAZ, as a
     library built with -ffast-math does) gets NumPy's answer on big arrays too,
     whose chunks run on the pool's workers, started before the change."""
-    run_child(fp_helper, """
+    run_child(
+        fp_helper,
+        """
         import raptors
         machine = platform.machine().lower()
         x86 = machine in ("x86_64", "amd64", "i686", "i386")
@@ -204,4 +215,5 @@ def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
                 libm.fesetround(0)
         assert not bad, bad
         print("OK")
-    """)
+    """,
+    )

@@ -3,7 +3,7 @@ input is a read-only broadcast view, the output a view whose rows overlap in a
 few MB, arranged so that every write to a location stores the same value, so
 the answer is exact whatever the order); sizes whose byte count would overflow
 are refused by the C entry points before any memory is touched."""
-import ctypes
+
 import os
 import subprocess
 import sys
@@ -21,12 +21,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_more_than_2_32_elements(dtype):
-    R, C, S = 4097, 2**20, 64            # R*C = 2**32 + 2**20 elements
+    R, C, S = 4097, 2**20, 64  # R*C = 2**32 + 2**20 elements
     es = np.dtype(dtype).itemsize
     pattern = (np.arange(S) - 20.5).astype(dtype)
-    row = np.tile(pattern, C // S)       # period S, so overlapping writes agree
+    row = np.tile(pattern, C // S)  # period S, so overlapping writes agree
     x = as_strided(row, shape=(R, C), strides=(0, es), writeable=False)
-    nloc = (R - 1) * S + C               # distinct output locations (~5 M)
+    nloc = (R - 1) * S + C  # distinct output locations (~5 M)
     buf = np.full(nloc + 64, np.nan, dtype)
     out = as_strided(buf, shape=(R, C), strides=(S * es, es), writeable=True)
     assert x.size > 2**32 and out.size > 2**32
@@ -36,7 +36,7 @@ def test_more_than_2_32_elements(dtype):
     got = buf[:nloc]
     bad = np.flatnonzero(got != want)
     assert bad.size == 0, f"{bad.size} locations wrong, first at {bad[:5]} (of {nloc})"
-    assert np.isnan(buf[nloc:]).all()    # nothing written past the last element
+    assert np.isnan(buf[nloc:]).all()  # nothing written past the last element
 
 
 @pytest.mark.parametrize("count", [2**40, 2**62])
@@ -58,8 +58,9 @@ def test_huge_broadcast_input_without_out_is_a_clean_error(count):
         else:
             print("allocated?!")
     """)
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and r.stdout.strip().endswith("OK"), r.stdout + r.stderr[-3000:]
 
 
@@ -128,7 +129,9 @@ REFUSE_CHILD = textwrap.dedent("""
 
 
 def test_overflowing_sizes_are_refused_before_touching_memory():
-    r = subprocess.run([sys.executable, "-c", REFUSE_CHILD], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
-    assert r.returncode == 0 and r.stdout.strip().endswith("OK"), \
+    r = subprocess.run(
+        [sys.executable, "-c", REFUSE_CHILD], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 0 and r.stdout.strip().endswith("OK"), (
         f"exit {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-4000:]}"
+    )

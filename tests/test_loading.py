@@ -1,5 +1,6 @@
 """Loading the library: where it is looked for, and the ImportError a user
 sees when it is missing, not a Raptors library, or of another ABI."""
+
 import os
 import shutil
 import subprocess
@@ -16,8 +17,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run_import(env_extra, code="import raptors; print(raptors.get_simd())"):
     env = dict(os.environ, **env_extra)
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_missing_library_via_env(tmp_path):
@@ -29,12 +31,21 @@ def test_missing_library_via_env(tmp_path):
 
 def test_missing_library_in_package(tmp_path):
     pkg = tmp_path / "raptors"
-    shutil.copytree(os.path.join(ROOT, "raptors"), pkg,
-                    ignore=shutil.ignore_patterns("*.so", "*.dylib", "__pycache__"))
+    shutil.copytree(
+        os.path.join(ROOT, "raptors"),
+        pkg,
+        ignore=shutil.ignore_patterns("*.so", "*.dylib", "__pycache__"),
+    )
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     env.pop("RAPTORS_LIBRARY", None)
-    r = subprocess.run([sys.executable, "-c", "import raptors"], env=env, cwd=str(tmp_path),
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", "import raptors"],
+        env=env,
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode != 0
     assert "not found" in r.stderr and str(pkg / _ffi.LIBRARY_NAME) in r.stderr
 
@@ -83,16 +94,19 @@ def test_right_abi_but_missing_entry_points(tmp_path):
 def test_raptors_library_env_points_at_a_copy(tmp_path):
     copy = tmp_path / _ffi.LIBRARY_NAME
     shutil.copy(_ffi.LIBRARY_PATH, copy)
-    r = run_import({"RAPTORS_LIBRARY": str(copy)},
-                   "import raptors; print(raptors.build_info()['library'])")
+    r = run_import(
+        {"RAPTORS_LIBRARY": str(copy)}, "import raptors; print(raptors.build_info()['library'])"
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(copy)
 
 
 def test_bad_thread_env_warns_and_uses_default():
-    r = run_import({"RAPTORS_NUM_THREADS": "lots"},
-                   "import warnings; warnings.simplefilter('always');"
-                   "import raptors; print(raptors.get_num_threads())")
+    r = run_import(
+        {"RAPTORS_NUM_THREADS": "lots"},
+        "import warnings; warnings.simplefilter('always');"
+        "import raptors; print(raptors.get_num_threads())",
+    )
     assert r.returncode == 0, r.stderr
     assert "RAPTORS_NUM_THREADS" in r.stderr and int(r.stdout) >= 1
 

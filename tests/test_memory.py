@@ -4,6 +4,7 @@ for as long as anything refers to them, whatever the library reuses inside
 (views of a deleted result keep their content; live results never share
 memory; results freed on other threads are fine). RSS is measured in a fresh
 subprocess, read from /proc/self/status (Linux)."""
+
 import os
 import subprocess
 import sys
@@ -11,10 +12,10 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import under_asan
 
 import raptors
 from raptors import _ffi
-from conftest import under_asan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -61,8 +62,13 @@ RSS_CHILD = textwrap.dedent("""
 
 
 def run_rss(mode):
-    r = subprocess.run([sys.executable, "-c", RSS_CHILD, mode], cwd=ROOT, capture_output=True,
-                       text=True, timeout=280)
+    r = subprocess.run(
+        [sys.executable, "-c", RSS_CHILD, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert r.returncode == 0, r.stdout + r.stderr[-4000:]
     return r.stdout
 
@@ -87,8 +93,14 @@ def test_views_outlive_the_result_and_reuse():
         for n in (5, 1000, 70_000, 1_000_000):
             x = rng.standard_normal(n).astype(dtype)
             y = raptors.scale(x, 3.0)
-            views = [y[1:4], y[::7], y[::-1], y.reshape(-1, 5) if n % 5 == 0 else y[:2],
-                     np.frombuffer(memoryview(y), dtype=dtype), y.view(np.uint8)]
+            views = [
+                y[1:4],
+                y[::7],
+                y[::-1],
+                y.reshape(-1, 5) if n % 5 == 0 else y[:2],
+                np.frombuffer(memoryview(y), dtype=dtype),
+                y.view(np.uint8),
+            ]
             copies = [v.copy() for v in views]
             del y
             # Allocate and free many results of the same size (what a buffer
@@ -98,7 +110,7 @@ def test_views_outlive_the_result_and_reuse():
                 z[...] = -1
                 del z
                 if k == 10 and hasattr(_ffi, "pool_trim"):
-                    _ffi.pool_trim()   # the library unmaps what it keeps for reuse
+                    _ffi.pool_trim()  # the library unmaps what it keeps for reuse
             for v, c in zip(views, copies):
                 assert v.tobytes() == c.tobytes(), (dtype, n)
 
@@ -156,8 +168,9 @@ def test_results_freed_on_other_threads():
         assert not errors, errors[:5]
         print("OK")
     """)
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       timeout=200)
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=200
+    )
     assert r.returncode == 0 and "OK" in r.stdout, r.stdout + r.stderr[-4000:]
 
 
@@ -184,6 +197,7 @@ def test_results_alive_at_interpreter_exit():
         assert view[1] == 12.0
         print("OK")
     """)
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and r.stdout.strip() == "OK", r.stdout + r.stderr[-4000:]

@@ -1,6 +1,7 @@
 """The paths that exist for speed give the same answers as the plain ones: the
 contiguous fast path (ndarray data pointer read by the library), the pooled
 buffers of the new-array path, streaming stores, the split across threads."""
+
 import os
 import pickle
 import subprocess
@@ -9,10 +10,10 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import DTYPES, assert_bitwise_equal, reference
 
 import raptors
 from raptors import _ffi, api
-from conftest import DTYPES, assert_bitwise_equal, reference
 
 POOL_MIN = api.POOL_MIN_BYTES
 
@@ -25,7 +26,7 @@ def _rss_bytes():
 def test_fast_path_is_on_here():
     # CPython + NumPy: the data-pointer offset was verified at import.
     if sys.implementation.name == "cpython":
-        assert _ffi.DATA_OFFSET == object.__basicsize__
+        assert object.__basicsize__ == _ffi.DATA_OFFSET
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -197,15 +198,27 @@ print("ok")
 
 def test_streaming_and_threads_forced_on_small_sizes():
     env = dict(os.environ, RAPTORS_STREAM_MIN_BYTES="64", RAPTORS_MIN_BYTES_PER_THREAD="256")
-    r = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True,
-                       timeout=300, cwd=os.path.dirname(os.path.dirname(__file__)))
+    r = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr
 
 
 def test_never_stream_and_default_thresholds_also_exact():
     env = dict(os.environ, RAPTORS_STREAM_MIN_BYTES="0")
-    r = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True,
-                       timeout=300, cwd=os.path.dirname(os.path.dirname(__file__)))
+    r = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr
 
 
@@ -217,7 +230,12 @@ def test_fast_path_numpy_scalar_factors_round_like_numpy(dtype, factor_type):
     rng = np.random.default_rng(7)
     x = rng.standard_normal(1000).astype(dtype)
     for raw in list(rng.standard_normal(50) * 10.0 ** rng.integers(-40, 40, 50)) + [
-            1 + 2.0 ** -24 + 2.0 ** -50, 3e38, 1e-45, float("inf"), float("nan")]:
+        1 + 2.0**-24 + 2.0**-50,
+        3e38,
+        1e-45,
+        float("inf"),
+        float("nan"),
+    ]:
         with np.errstate(all="ignore"):
             factor = factor_type(raw)
             got = raptors.scale(x, factor)

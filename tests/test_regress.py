@@ -1,6 +1,7 @@
 """The regression gate (tools/regress): its statistics and decision on synthetic samples, the
 planted-slowdown patch, and the callgrind instruction metric (deterministic; planted work counts
 more). No timing is asserted anywhere here."""
+
 import os
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import stats  # noqa: E402
 
 def _noisy(rng, n, scale=1e-3, noise=0.03):
     """n per-round times: a shared machine mood per round (slows both sides alike) x own noise."""
-    mood = np.exp(rng.normal(0, 0.3, n))          # up to ~2x swings between rounds
+    mood = np.exp(rng.normal(0, 0.3, n))  # up to ~2x swings between rounds
     return mood, scale * mood * np.exp(rng.normal(0, noise, n))
 
 
@@ -28,7 +29,7 @@ def _noisy(rng, n, scale=1e-3, noise=0.03):
 def test_sign_test_exact_values():
     assert stats.sign_test_greater([1.1] * 10) == pytest.approx(1 / 1024)
     assert stats.sign_test_greater([0.9] * 10) == pytest.approx(1.0)
-    assert stats.sign_test_greater([1.0] * 7) == 1.0          # ties carry no evidence
+    assert stats.sign_test_greater([1.0] * 7) == 1.0  # ties carry no evidence
     # 6 of 10 above: P(X >= 6), X ~ Binomial(10, 1/2) = 386/1024
     assert stats.sign_test_greater([1.1] * 6 + [0.9] * 4) == pytest.approx(386 / 1024)
     assert stats.sign_test_less([0.9] * 10) == pytest.approx(1 / 1024)
@@ -113,7 +114,7 @@ def test_unpaired_or_too_few_rounds_are_refused():
 
 def test_instruction_verdicts():
     assert stats.judge_insn("f32", 1000, 1000).verdict == "same"
-    assert stats.judge_insn("f32", 1000, 1010).verdict == "same"       # within 1%
+    assert stats.judge_insn("f32", 1000, 1010).verdict == "same"  # within 1%
     assert stats.judge_insn("f32", 1000, 1011).verdict == "regression"
     assert stats.judge_insn("f32", 1000, 900).verdict == "improvement"
     assert stats.judge_insn("f32", 1000, 1050, tol=0.1).verdict == "same"
@@ -140,15 +141,17 @@ def test_plant_wraps_every_kernel_of_scale_body():
     assert "scale_contig" in names
     for n in names:
         assert f"RP_FN({n}_planted_inner)" in new
-        assert new.count(f"RP_FN({n})(") == 1       # the wrapper keeps the old name
+        assert new.count(f"RP_FN({n})(") == 1  # the wrapper keeps the old name
     assert "#define RP_PLANTED_PERCENT 10u" in new
     with pytest.raises(ValueError, match="already planted"):
         plant.patch_text(new, 10)
 
 
 def test_plant_parses_signatures_and_refuses_what_it_cannot_find():
-    text = ("#include <stddef.h>\nRP_TARGET static int RP_FN(k)(const float *x, size_t n,\n"
-            "    double a[4])\n{\n    /* { */ return (int)n;\n}\n")
+    text = (
+        "#include <stddef.h>\nRP_TARGET static int RP_FN(k)(const float *x, size_t n,\n"
+        "    double a[4])\n{\n    /* { */ return (int)n;\n}\n"
+    )
     new, names = plant.patch_text(text, 25)
     assert names == ["k"]
     assert "int rp_r = RP_FN(k_planted_inner)(x, n, a);" in new
@@ -157,11 +160,13 @@ def test_plant_parses_signatures_and_refuses_what_it_cannot_find():
 
 
 # ---- the callgrind metric ----------------------------------------------------------------------
-_QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))   # `make test-arm64`'s emulated interpreter
+_QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))  # `make test-arm64`'s emulated interpreter
 needs_valgrind = pytest.mark.skipif(
     _QEMU_USER or icount.valgrind() is None,
-    reason="qemu-user: the AArch64 build cannot run under the x86-64 host's valgrind" if _QEMU_USER
-    else "valgrind is not installed: instruction counts skipped")
+    reason="qemu-user: the AArch64 build cannot run under the x86-64 host's valgrind"
+    if _QEMU_USER
+    else "valgrind is not installed: instruction counts skipped",
+)
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +174,23 @@ def icount_libs(tmp_path_factory):
     """A valgrind-runnable build of this tree's sources and one with 25% planted work."""
     tmp = tmp_path_factory.mktemp("icount")
     src = tmp / "src"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".cache", ".asv", "build*", "node_modules", "*.so", ".hypothesis",
-        "__pycache__", ".pytest_cache", "reports"))
+    shutil.copytree(
+        REPO,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            ".cache",
+            ".asv",
+            "build*",
+            "node_modules",
+            "*.so",
+            ".hypothesis",
+            "__pycache__",
+            ".pytest_cache",
+            "reports",
+        ),
+    )
     plain = libs.build_dir(str(src), str(tmp / "plain.so"), "icount")
     plant.plant(str(src), 25)
     planted = libs.build_dir(str(src), str(tmp / "planted.so"), "icount")
@@ -201,14 +220,29 @@ def test_gate_instruction_layer_passes_identical_and_flags_planted(icount_libs, 
     copy = tmp_path / "copy.so"
     shutil.copyfile(plain, copy)
     gate = os.path.join(REPO, "tools", "regress", "gate.py")
-    common = ["--base", "b", "--head", "h", "--no-time", "--base-lib", plain,
-              "--base-icount-lib", plain]
-    r = subprocess.run([sys.executable, gate, *common, "--head-lib", str(copy),
-                        "--head-icount-lib", str(copy)], capture_output=True, text=True)
+    common = [
+        "--base",
+        "b",
+        "--head",
+        "h",
+        "--no-time",
+        "--base-lib",
+        plain,
+        "--base-icount-lib",
+        plain,
+    ]
+    r = subprocess.run(
+        [sys.executable, gate, *common, "--head-lib", str(copy), "--head-icount-lib", str(copy)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "OK: no regression" in r.stdout and "1.0000" in r.stdout
-    r = subprocess.run([sys.executable, gate, *common, "--head-lib", planted,
-                        "--head-icount-lib", planted], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, gate, *common, "--head-lib", planted, "--head-icount-lib", planted],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1, r.stdout + r.stderr
     assert "REGRESSION: instructions" in r.stdout
 
@@ -221,12 +255,27 @@ def test_without_valgrind_the_metric_is_skipped_with_a_clear_message(tmp_path, m
     gate = os.path.join(REPO, "tools", "regress", "gate.py")
     lib = tmp_path / "a.so"
     lib.write_bytes(b"")
-    r = subprocess.run([sys.executable, gate, "--base", "b", "--head", "h", "--no-time",
-                        "--base-lib", str(lib), "--head-lib", str(lib)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            gate,
+            "--base",
+            "b",
+            "--head",
+            "h",
+            "--no-time",
+            "--base-lib",
+            str(lib),
+            "--head-lib",
+            str(lib),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "instructions: SKIPPED - valgrind is not installed" in r.stdout
     sys.path.insert(0, REPO)
     from benchmarks import bench_instructions
+
     with pytest.raises(NotImplementedError, match="valgrind is not installed"):
         bench_instructions.ScaleInstructions().setup("f32", bench_instructions._VARIANTS[0])

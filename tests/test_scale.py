@@ -1,12 +1,14 @@
 """scale equals NumPy's np.multiply(x, x.dtype.type(a)) bit for bit, for every
 layout, size, alignment, special value, SIMD variant and thread count."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import DTYPES, assert_bitwise_equal, reference, special_values
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import raptors
-from conftest import DTYPES, assert_bitwise_equal, reference, special_values
 
 VARIANTS = raptors.build_info()["simd_available"]
 # Around every SIMD width and unroll (4 vectors of up to 16 lanes) and beyond.
@@ -59,19 +61,19 @@ def test_misaligned_data(variant, dtype, offset_bytes):
     itemsize = np.dtype(dtype).itemsize
     n = 300
     raw = np.zeros(n * itemsize + 64, dtype=np.uint8)
-    x = np.frombuffer(raw[offset_bytes:offset_bytes + n * itemsize], dtype=dtype).copy()
+    x = np.frombuffer(raw[offset_bytes : offset_bytes + n * itemsize], dtype=dtype).copy()
     x[:] = np.linspace(-5, 5, n)
-    xv = np.frombuffer(raw.data, dtype=np.uint8)[offset_bytes:offset_bytes + n * itemsize]
+    xv = np.frombuffer(raw.data, dtype=np.uint8)[offset_bytes : offset_bytes + n * itemsize]
     xv = xv.view(dtype)  # unaligned when offset is not a multiple of itemsize
     xv[...] = x if xv.flags.writeable else None
     out_raw = np.zeros(n * itemsize + 64, dtype=np.uint8)
-    out = out_raw[offset_bytes:offset_bytes + n * itemsize].view(dtype)
+    out = out_raw[offset_bytes : offset_bytes + n * itemsize].view(dtype)
     assert xv.flags.aligned == (offset_bytes % itemsize == 0)
     result = raptors.scale(xv, -2.25, out=out)
     assert result is out
     assert_bitwise_equal(out, reference(x, -2.25))
     # Nothing outside out's bytes was written.
-    assert not out_raw[:offset_bytes].any() and not out_raw[offset_bytes + n * itemsize:].any()
+    assert not out_raw[:offset_bytes].any() and not out_raw[offset_bytes + n * itemsize :].any()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -111,8 +113,10 @@ def test_float32_not_promoted_by_python_float():
     assert_bitwise_equal(got, np.multiply(x, np.float32(0.1)))
 
 
-@pytest.mark.parametrize("factor", [2, True, np.float32(1.5), np.float64(1e-3), np.int64(-3),
-                                    np.array(2.5), np.uint8(7), 10**30])
+@pytest.mark.parametrize(
+    "factor",
+    [2, True, np.float32(1.5), np.float64(1e-3), np.int64(-3), np.array(2.5), np.uint8(7), 10**30],
+)
 def test_factor_kinds(factor):
     for dtype in DTYPES:
         x = np.linspace(-3, 3, 50, dtype=dtype)
@@ -179,7 +183,7 @@ def test_out_fortran_for_c_input(dtype):
 def test_partial_overlap_gives_numpys_answer(dtype, shift):
     base = np.arange(200, dtype=dtype)
     x = base[20:120]
-    out = base[20 + shift:120 + shift]
+    out = base[20 + shift : 120 + shift]
     expected = reference(x.copy(), 3)
     raptors.scale(x, 3, out=out)
     assert_bitwise_equal(out, expected)
@@ -218,12 +222,22 @@ def test_large_streaming_path_unaligned_out(dtype):
 
 def _arrays(draw, dtype):
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=9))
-    elements = st.floats(width=32 if dtype == np.float32 else 64, allow_nan=True,
-                         allow_infinity=True, allow_subnormal=True)
+    elements = st.floats(
+        width=32 if dtype == np.float32 else 64,
+        allow_nan=True,
+        allow_infinity=True,
+        allow_subnormal=True,
+    )
     base = draw(hnp.arrays(dtype, shape, elements=elements))
     # A random view: reversed or stepped axes, maybe transposed.
-    index = tuple(draw(st.sampled_from([slice(None), slice(None, None, -1), slice(None, None, 2),
-                                        slice(1, None, 3)])) for _ in shape)
+    index = tuple(
+        draw(
+            st.sampled_from(
+                [slice(None), slice(None, None, -1), slice(None, None, 2), slice(1, None, 3)]
+            )
+        )
+        for _ in shape
+    )
     view = base[index + (Ellipsis,)]  # stays an ndarray when 0-d
     if view.ndim > 1 and draw(st.booleans()):
         view = view.transpose(draw(st.permutations(range(view.ndim))))
@@ -234,8 +248,12 @@ def _arrays(draw, dtype):
 def array_and_factor(draw):
     dtype = draw(st.sampled_from(DTYPES))
     x = _arrays(draw, dtype)
-    factor = draw(st.one_of(st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True),
-                            st.integers(-10**6, 10**6)))
+    factor = draw(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True),
+            st.integers(-(10**6), 10**6),
+        )
+    )
     return x, factor
 
 

@@ -4,6 +4,7 @@ layouts, while other threads change set_num_threads and set_simd. Every
 result must be NumPy's, nothing may deadlock (every run has a deadline and
 faulthandler dumps the stacks if it is missed) or crash (each run is a
 subprocess)."""
+
 import os
 import subprocess
 import sys
@@ -58,10 +59,17 @@ PRELUDE = textwrap.dedent("""
 
 def run(body, deadline=100):
     code = PRELUDE.format(deadline=deadline) + textwrap.dedent(body)
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                       timeout=deadline + 60)
-    assert r.returncode == 0, (f"exit {r.returncode} (deadlock dumps stacks, a crash is a "
-                               f"signal)\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}")
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=deadline + 60,
+    )
+    assert r.returncode == 0, (
+        f"exit {r.returncode} (deadlock dumps stacks, a crash is a "
+        f"signal)\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}"
+    )
     assert r.stdout.strip().endswith("OK"), r.stdout[-3000:] + r.stderr[-3000:]
     return r.stdout
 
@@ -161,8 +169,10 @@ def test_many_small_calls_do_not_starve():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 @pytest.mark.skipif(under_asan(), reason="ASan's own mappings die under an address-space limit")
-@pytest.mark.skipif(bool(os.environ.get("QEMU_LD_PREFIX")),  # `make test-arm64`
-                    reason="qemu-user ignores the guest's RLIMIT_AS (it would limit qemu itself)")
+@pytest.mark.skipif(
+    bool(os.environ.get("QEMU_LD_PREFIX")),  # `make test-arm64`
+    reason="qemu-user ignores the guest's RLIMIT_AS (it would limit qemu itself)",
+)
 def test_thread_and_memory_exhaustion():
     """When the address space runs out (RLIMIT_AS just above what the process
     uses), pthread_create fails after a few workers: the call runs with the

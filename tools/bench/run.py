@@ -20,6 +20,7 @@ What it adds to a plain `asv run`:
 Exit status: 0 all measured; 3 a commit did not build; 2 some benchmark failed; 1 asv itself
 failed (nothing merged); 4 the results directory is unusable (nothing run).
 """
+
 import argparse
 import json
 import math
@@ -40,15 +41,21 @@ def say(msg, err=False):
 
 def load_conf(path):
     from asv import util  # asv's own reader: // comments, trailing commas
+
     return util.load_json(path, js_comments=True)
 
 
 def conf_dirs(conf, base):
     def ab(key, default):
         return os.path.normpath(os.path.join(base, conf.get(key, default)))
-    return {"results_dir": ab("results_dir", "results"), "html_dir": ab("html_dir", "html"),
-            "env_dir": ab("env_dir", "env"), "benchmark_dir": ab("benchmark_dir", "benchmarks"),
-            "repo": ab("repo", ".")}
+
+    return {
+        "results_dir": ab("results_dir", "results"),
+        "html_dir": ab("html_dir", "html"),
+        "env_dir": ab("env_dir", "env"),
+        "benchmark_dir": ab("benchmark_dir", "benchmarks"),
+        "repo": ab("repo", "."),
+    }
 
 
 # ---- the results directory ----------------------------------------------------------------
@@ -56,37 +63,50 @@ def check_results_dir(results_dir):
     """Create results_dir if missing; return an error message if it cannot be used, else None."""
     if not os.path.isdir(results_dir):
         if os.path.exists(results_dir):
-            return ("asv results directory %s exists but is not a directory; move it away "
-                    "(or set results_dir in asv.conf.json)" % results_dir)
+            return (
+                "asv results directory %s exists but is not a directory; move it away "
+                "(or set results_dir in asv.conf.json)" % results_dir
+            )
         try:
             os.makedirs(results_dir)
         except OSError as e:
-            return ("asv results directory %s is missing and cannot be created: %s. Create it "
-                    "(and make it writable) or set results_dir in asv.conf.json"
-                    % (results_dir, e.strerror or e))
+            return (
+                "asv results directory %s is missing and cannot be created: %s. Create it "
+                "(and make it writable) or set results_dir in asv.conf.json"
+                % (results_dir, e.strerror or e)
+            )
         say("asv results directory %s was missing: created it (no previous results)" % results_dir)
         return None
-    bad = [p for p in [results_dir] + [os.path.join(results_dir, d)
-                                       for d in os.listdir(results_dir)]
-           if os.path.isdir(p) and not os.access(p, os.W_OK | os.X_OK)]
+    bad = [
+        p
+        for p in [results_dir] + [os.path.join(results_dir, d) for d in os.listdir(results_dir)]
+        if os.path.isdir(p) and not os.access(p, os.W_OK | os.X_OK)
+    ]
     for root, _dirs, files in os.walk(results_dir):
-        bad += [os.path.join(root, f) for f in files
-                if f.endswith(".json") and not os.access(os.path.join(root, f), os.W_OK)]
+        bad += [
+            os.path.join(root, f)
+            for f in files
+            if f.endswith(".json") and not os.access(os.path.join(root, f), os.W_OK)
+        ]
     if not os.access(results_dir, os.R_OK | os.X_OK):
         bad.insert(0, results_dir)
     if bad:
-        return ("asv results directory %s is not writable (%s%s). Nothing was run and no result "
-                "was touched; fix the permissions (e.g. `chmod -R u+w %s`) or set results_dir "
-                "in asv.conf.json" % (results_dir, ", ".join(bad[:3]),
-                                      ", ..." if len(bad) > 3 else "", results_dir))
+        return (
+            "asv results directory %s is not writable (%s%s). Nothing was run and no result "
+            "was touched; fix the permissions (e.g. `chmod -R u+w %s`) or set results_dir "
+            "in asv.conf.json"
+            % (results_dir, ", ".join(bad[:3]), ", ..." if len(bad) > 3 else "", results_dir)
+        )
     # A real write, as the permission bits may lie (read-only mounts, ACLs, root squash).
     try:
         fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=results_dir)
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        return ("asv results directory %s is not writable: %s. Nothing was run and no result "
-                "was touched" % (results_dir, e.strerror or e))
+        return (
+            "asv results directory %s is not writable: %s. Nothing was run and no result "
+            "was touched" % (results_dir, e.strerror or e)
+        )
     return None
 
 
@@ -110,8 +130,10 @@ def merge_file(old, new, prefer_old=False):
         def count(d):
             c = d.get("result_columns") or []
             i = c.index("result") if "result" in c else 0
-            return sum(not _failed(r[i] if len(r) > i else None)
-                       for r in d.get("results", {}).values())
+            return sum(
+                not _failed(r[i] if len(r) > i else None) for r in d.get("results", {}).values()
+            )
+
         return (new, 0) if count(new) >= count(old) else (old, count(old))
     ir, ip = cols.index("result"), cols.index("params") if "params" in cols else None
     merged = dict(new)
@@ -128,10 +150,16 @@ def merge_file(old, new, prefer_old=False):
             kept += 1
             continue
         same_params = ip is not None and len(orow) > ip and len(nrow) > ip and orow[ip] == nrow[ip]
-        if (same_params and isinstance(ores, list) and isinstance(nres, list)
-                and len(ores) == len(nres)):
+        if (
+            same_params
+            and isinstance(ores, list)
+            and isinstance(nres, list)
+            and len(ores) == len(nres)
+        ):
             # Parameterized: keep the old value of each combination that failed now.
-            holes = [i for i, (o, n) in enumerate(zip(ores, nres)) if _missing(n) and not _missing(o)]
+            holes = [
+                i for i, (o, n) in enumerate(zip(ores, nres)) if _missing(n) and not _missing(o)
+            ]
             if holes:
                 row = list(nrow) + [None] * (len(cols) - len(nrow))
                 orow2 = list(orow) + [None] * (len(cols) - len(orow))
@@ -214,12 +242,13 @@ def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False, pre
                         old = json.load(fh)
                 except (OSError, ValueError):
                     old = {}
-                data, kept = (merge_file(old, new, prefer_old) if isinstance(old, dict)
-                              else (new, 0))
+                data, kept = merge_file(old, new, prefer_old) if isinstance(old, dict) else (new, 0)
                 _atomic_write_json(dst, data)
                 if kept:
-                    say("%s: kept %d earlier value(s) where this run %s" % (
-                        rel, kept, "was quick" if prefer_old else "failed"))
+                    say(
+                        "%s: kept %d earlier value(s) where this run %s"
+                        % (rel, kept, "was quick" if prefer_old else "failed")
+                    )
             merged.append(rel)
     return merged
 
@@ -266,11 +295,16 @@ def summarize(tmp_dir, snapshot):
 
 
 def last_commits(n, branch):
-    out = subprocess.run(["git", "rev-list", "--first-parent", "-n", str(n), branch],
-                         cwd=REPO_ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        ["git", "rev-list", "--first-parent", "-n", str(n), branch],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
-        raise SystemExit("%s cannot list the commits of %s: %s" % (PREFIX, branch,
-                                                                   out.stderr.strip()))
+        raise SystemExit(
+            "%s cannot list the commits of %s: %s" % (PREFIX, branch, out.stderr.strip())
+        )
     return out.stdout.split()
 
 
@@ -282,14 +316,13 @@ def record_unbuilt(config_path, commits, regex=None):
     build (a `make bench` of a broken HEAD). Record such commits as asv records a commit that
     does not build in a longer run: every benchmark failed, using the benchmark list of an
     earlier run (results_dir/benchmarks.json). Returns the number of files written."""
-    from asv import environment
+    from asv import environment, util
     from asv.benchmarks import Benchmarks
     from asv.config import Config
     from asv.machine import Machine
     from asv.repo import get_repo
     from asv.results import Results
     from asv.runner import skip_benchmarks
-    from asv import util
 
     conf = Config.load(config_path)
     try:
@@ -305,8 +338,9 @@ def record_unbuilt(config_path, commits, regex=None):
             params = dict(machine.__dict__)
             params["python"] = env.python
             params.update(env.requirements)
-            result = Results(params, env.requirements, h, repo.get_date(h), env.python, env.name,
-                             env.env_vars)
+            result = Results(
+                params, env.requirements, h, repo.get_date(h), env.python, env.name, env.env_vars
+            )
             result.load_data(conf.results_dir)
             skip_benchmarks(benchmarks, env, results=result)
             result.save(conf.results_dir)
@@ -317,8 +351,15 @@ def record_unbuilt(config_path, commits, regex=None):
 def run_asv(args, env):
     """Run asv, passing its output through; return (exit code, output text)."""
     say(" ".join(args))
-    proc = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        args,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     lines = []
     for line in proc.stdout:
         sys.stdout.write(line)
@@ -351,8 +392,10 @@ def main(argv=None):
 
     if a.what == "merge":
         if not a.tmp or not os.path.isdir(a.tmp):
-            say("merge: give the results directory to merge (e.g. another machine's "
-                ".asv/results)", err=True)
+            say(
+                "merge: give the results directory to merge (e.g. another machine's .asv/results)",
+                err=True,
+            )
             return 1
         merged = merge_results(a.tmp, results_dir, {}, keep_benchmark_list=True)
         say("merged %d file(s) into %s" % (len(merged), results_dir))
@@ -366,8 +409,10 @@ def main(argv=None):
         say("note: RAPTORS_LIBRARY is ignored here: asv measures the library each commit builds")
     for k in ("RAPTORS_NUM_THREADS", "RAPTORS_SIMD"):
         if env.get(k):
-            say("note: %s=%s applies to the benchmarks (bench_provenance records what ran)"
-                % (k, env[k]))
+            say(
+                "note: %s=%s applies to the benchmarks (bench_provenance records what ran)"
+                % (k, env[k])
+            )
 
     rc = subprocess.call([py, "-m", "asv", "machine", "--yes", "--config", config], cwd=REPO_ROOT)
     if rc != 0:
@@ -378,16 +423,20 @@ def main(argv=None):
     if a.what == "current":
         head = _git("rev-parse", "HEAD")
         if _git("status", "--porcelain", "--untracked-files=no"):
-            say("note: the work tree has uncommitted changes; asv measures the committed HEAD "
-                "(%s) built from its own sources" % head[:8])
+            say(
+                "note: the work tree has uncommitted changes; asv measures the committed HEAD "
+                "(%s) built from its own sources" % head[:8]
+            )
         commits = [head]
     else:
         branch = a.branch or (conf.get("branches") or ["main"])[0]
         hashes = last_commits(a.n, branch)
         machine = machine_name()
         commits = [h for h in hashes if not measured(results_dir, machine, h)]
-        say("the last %d commit(s) of %s: %d already measured (skipped), %d to measure"
-            % (len(hashes), branch, len(hashes) - len(commits), len(commits)))
+        say(
+            "the last %d commit(s) of %s: %d already measured (skipped), %d to measure"
+            % (len(hashes), branch, len(hashes) - len(commits), len(commits))
+        )
         if not commits:
             say("nothing new to measure")
             return 0
@@ -399,8 +448,11 @@ def main(argv=None):
         try:
             rc, u, p = run_one(a, conf, dirs, commit, env, extra)
         except KeyboardInterrupt:
-            say("interrupted: the results of the commit being measured were not merged; %s "
-                "holds everything measured before" % results_dir, err=True)
+            say(
+                "interrupted: the results of the commit being measured were not merged; %s "
+                "holds everything measured before" % results_dir,
+                err=True,
+            )
             return 130
         if rc is not None:
             if rc == "nothing":
@@ -416,32 +468,40 @@ def main(argv=None):
         status = 1
     if partial:
         for c, names in sorted(partial.items()):
-            say("commit %s: %d benchmark(s) failed: %s%s" % (c, len(names), ", ".join(names[:5]),
-                                                             ", ..." if len(names) > 5 else ""),
-                err=True)
+            say(
+                "commit %s: %d benchmark(s) failed: %s%s"
+                % (c, len(names), ", ".join(names[:5]), ", ..." if len(names) > 5 else ""),
+                err=True,
+            )
         status = 2
     if unbuilt:
-        say("commit(s) %s did not build: recorded as failed (every benchmark failed; earlier "
+        say(
+            "commit(s) %s did not build: recorded as failed (every benchmark failed; earlier "
             "results of these commits, if any, are kept). To see why: `git worktree add /tmp/x <commit> && "
-            "make -C /tmp/x lib`" % ", ".join(unbuilt), err=True)
+            "make -C /tmp/x lib`" % ", ".join(unbuilt),
+            err=True,
+        )
         status = 3
     return status
 
 
 def _git(*args):
-    return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def machine_name():
     from asv.machine import Machine
+
     return Machine.load(interactive=False).machine
 
 
 def measured(results_dir, machine, commit):
     d = os.path.join(results_dir, machine)
-    return os.path.isdir(d) and any(f.startswith(commit[:8] + "-") and f.endswith(".json")
-                                    for f in os.listdir(d))
+    return os.path.isdir(d) and any(
+        f.startswith(commit[:8] + "-") and f.endswith(".json") for f in os.listdir(d)
+    )
 
 
 def run_one(a, conf, dirs, commit, env, extra):
@@ -475,24 +535,31 @@ def run_one(a, conf, dirs, commit, env, extra):
         rc, out = run_asv(cmd, env)
 
         if rc == 1 and DISCOVERY_FAILED in out:
-            say("commit %s does not build, so asv could not even list the benchmarks with it"
-                % commit[:8], err=True)
+            say(
+                "commit %s does not build, so asv could not even list the benchmarks with it"
+                % commit[:8],
+                err=True,
+            )
             try:
                 if record_unbuilt(tmp_config, [commit], a.bench):
                     rc = 2
                 else:
-                    say("no earlier benchmark list (%s/benchmarks.json): nothing recorded"
-                        % results_dir, err=True)
-            except Exception as e:  # noqa: BLE001 - recording is best effort; the message not
-                say("could not record the failed build: %s: %s" % (type(e).__name__, e),
-                    err=True)
+                    say(
+                        "no earlier benchmark list (%s/benchmarks.json): nothing recorded"
+                        % results_dir,
+                        err=True,
+                    )
+            except Exception as e:
+                say("could not record the failed build: %s: %s" % (type(e).__name__, e), err=True)
             if rc == 1:
                 return None, [commit[:8]], {}
         if rc == 1 and re.search(r"No benchmarks selected", out):
             return "nothing", [], {}
         if rc not in (0, 2):
-            say("asv run failed (exit %d): nothing merged, %s is unchanged" % (rc, results_dir),
-                err=True)
+            say(
+                "asv run failed (exit %d): nothing merged, %s is unchanged" % (rc, results_dir),
+                err=True,
+            )
             a.keep_tmp = True
             say("the run's files are kept in %s" % work, err=True)
             return 1, [], {}
@@ -502,12 +569,16 @@ def run_one(a, conf, dirs, commit, env, extra):
             merged = merge_results(tmp_results, results_dir, snapshot, prefer_old=a.quick)
         except OSError as e:
             a.keep_tmp = True
-            say("could not write the new results into %s: %s. Earlier results are intact; this "
+            say(
+                "could not write the new results into %s: %s. Earlier results are intact; this "
                 "run's results are kept in %s (merge them later with `python tools/bench/run.py "
-                "merge %s`)" % (results_dir, e, tmp_results, tmp_results), err=True)
+                "merge %s`)" % (results_dir, e, tmp_results, tmp_results),
+                err=True,
+            )
             return 4, [], {}
-        n = len([m for m in merged if os.path.basename(m) not in ("machine.json",
-                                                                   "benchmarks.json")])
+        n = len(
+            [m for m in merged if os.path.basename(m) not in ("machine.json", "benchmarks.json")]
+        )
         say("%d results file(s) merged into %s" % (n, results_dir))
         return None, unbuilt, partial
     finally:

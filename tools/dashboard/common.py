@@ -2,6 +2,7 @@
 
 Only the standard library is used here, so e2e.py and preview.py work in any Python.
 """
+
 import json
 import os
 import re

@@ -17,6 +17,7 @@ Ends with a "N passed, N failed" line; exit status 0 only if all passed.
 
 Usage: python tools/dashboard/e2e.py [--html-dir DIR] [--bench NAME] [--out DIR] [--timeout S]
 """
+
 import argparse
 import base64
 import json
@@ -31,14 +32,25 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import HEADLINE, REPO_ROOT, asv_dirs  # noqa: E402
+from common import HEADLINE, REPO_ROOT, asv_dirs
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
-    "--hide-scrollbars", "--mute-audio", "--window-size=1400,900",
-    "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--window-size=1400,900",
+    "--remote-debugging-address=127.0.0.1",
+    "--remote-debugging-port=0",
 ]
 DEP_FAILURE_TEXT = "failed to load"
 
@@ -53,8 +65,10 @@ class WebSocket:
         host, _, port = hostport.partition(":")
         self.sock = socket.create_connection((host, int(port or 80)), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
-        req = ("GET /%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, hostport, key))
+        req = (
+            "GET /%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, hostport, key)
+        )
         self.sock.sendall(req.encode())
         head = b""
         while b"\r\n\r\n" not in head:
@@ -145,8 +159,13 @@ class CDP:
                 self.events.append(msg)
 
     def evaluate(self, expr, timeout=30):
-        r = self.call("Runtime.evaluate", timeout=timeout, expression=expr,
-                      returnByValue=True, awaitPromise=True)
+        r = self.call(
+            "Runtime.evaluate",
+            timeout=timeout,
+            expression=expr,
+            returnByValue=True,
+            awaitPromise=True,
+        )
         if "exceptionDetails" in r:
             raise RuntimeError("JS error: %s" % json.dumps(r["exceptionDetails"])[:500])
         return r["result"].get("value")
@@ -172,9 +191,16 @@ class CDP:
         if full_page:
             size = self.call("Page.getLayoutMetrics").get("cssContentSize") or {}
             if size.get("height"):
-                params.update(captureBeyondViewport=True, clip={
-                    "x": 0, "y": 0, "width": max(size.get("width", 1400), 1),
-                    "height": min(size["height"], 8000), "scale": 1})
+                params.update(
+                    captureBeyondViewport=True,
+                    clip={
+                        "x": 0,
+                        "y": 0,
+                        "width": max(size.get("width", 1400), 1),
+                        "height": min(size["height"], 8000),
+                        "scale": 1,
+                    },
+                )
         data = self.call("Page.captureScreenshot", timeout=60, **params)["data"]
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
@@ -209,8 +235,12 @@ def find_chromium():
 
 def start_chromium(binary, profile, timeout=60):
     log = open(os.path.join(profile, "chromium.log"), "wb")
-    proc = subprocess.Popen([binary] + CHROMIUM_FLAGS + ["--user-data-dir=" + profile, "about:blank"],
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary] + CHROMIUM_FLAGS + ["--user-data-dir=" + profile, "about:blank"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     port_file = os.path.join(profile, "DevToolsActivePort")
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -231,7 +261,9 @@ def page_ws_url(devtools_port):
     for t in targets:
         if t.get("type") == "page":
             return t["webSocketDebuggerUrl"]
-    req = urllib.request.Request("http://127.0.0.1:%d/json/new?about:blank" % devtools_port, method="PUT")
+    req = urllib.request.Request(
+        "http://127.0.0.1:%d/json/new?about:blank" % devtools_port, method="PUT"
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.load(r)["webSocketDebuggerUrl"]
 
@@ -301,9 +333,20 @@ def run(args):
         return 1
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                               "--directory", html_dir],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            html_dir,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     profile = tempfile.mkdtemp(prefix="raptors-e2e-chromium-")
     browser = cdp = None
     t0 = time.time()
@@ -316,8 +359,13 @@ def run(args):
         cdp = CDP(page_ws_url(devtools_port))
         for domain in ("Page", "Runtime", "Network"):
             cdp.call(domain + ".enable")
-        cdp.call("Emulation.setDeviceMetricsOverride", width=1400, height=900,
-                 deviceScaleFactor=1, mobile=False)
+        cdp.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=1400,
+            height=900,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
         def graph(bench, shot_name):
             if not first[0]:
@@ -330,8 +378,11 @@ def run(args):
             state = {}
             while time.time() < deadline:
                 state = cdp.evaluate(GRAPH_STATE_JS) or {}
-                if state.get("colored", 0) > 0 and state.get("points", 0) > 0 \
-                        and bench in state.get("text", ""):
+                if (
+                    state.get("colored", 0) > 0
+                    and state.get("points", 0) > 0
+                    and bench in state.get("text", "")
+                ):
                     break
                 if "error.html" in state.get("href", ""):
                     break
@@ -340,14 +391,23 @@ def run(args):
             shot = cdp.screenshot(os.path.join(out_dir, shot_name))
             print("e2e: screenshot %s" % shot, flush=True)
             tag = "" if bench == args.bench[0] else "[%s] " % bench.rsplit(".", 1)[-1]
-            check(tag + "graph-drawn", state.get("canvas") and state.get("colored", 0) > 0
-                  and state.get("points", 0) > 0,
-                  "canvas=%s size=%s coloured_px=%s nonblank_px=%s series=%s points=%s" % (
-                      state.get("canvas"), state.get("size"), state.get("colored"),
-                      state.get("nonblank"), state.get("series"), state.get("points")))
+            check(
+                tag + "graph-drawn",
+                state.get("canvas") and state.get("colored", 0) > 0 and state.get("points", 0) > 0,
+                "canvas=%s size=%s coloured_px=%s nonblank_px=%s series=%s points=%s"
+                % (
+                    state.get("canvas"),
+                    state.get("size"),
+                    state.get("colored"),
+                    state.get("nonblank"),
+                    state.get("series"),
+                    state.get("points"),
+                ),
+            )
             check(tag + "name-on-page", bench in state.get("text", ""), bench)
-            failed_dep = ("error.html" in state.get("href", "")
-                          or DEP_FAILURE_TEXT in state.get("text", ""))
+            failed_dep = "error.html" in state.get("href", "") or DEP_FAILURE_TEXT in state.get(
+                "text", ""
+            )
             check(tag + "no-dep-failure", not failed_dep, "page: %s" % state.get("href"))
             scripts.extend(state.get("scripts", []))
 
@@ -356,34 +416,55 @@ def run(args):
             graph(bench, "headline.png" if i == 0 else bench.rsplit(".", 1)[-1] + ".png")
 
         # Every request must have stayed on 127.0.0.1 (the page is self-contained).
-        requested = [e["params"]["request"]["url"] for e in cdp.events
-                     if e["method"] == "Network.requestWillBeSent"]
+        requested = [
+            e["params"]["request"]["url"]
+            for e in cdp.events
+            if e["method"] == "Network.requestWillBeSent"
+        ]
         requested += scripts
-        external = sorted({u for u in requested
-                           if not (u.startswith(base) or u.startswith("data:")
-                                   or u.startswith("about:") or u.startswith("blob:"))})
-        failed = [e["params"].get("errorText") for e in cdp.events
-                  if e["method"] == "Network.loadingFailed"]
-        check("all-local", not external and requested,
-              "%d requests, external: %s, failed loads: %s" % (len(requested), external or "none",
-                                                               failed or "none"))
+        external = sorted(
+            {
+                u
+                for u in requested
+                if not (
+                    u.startswith(base)
+                    or u.startswith("data:")
+                    or u.startswith("about:")
+                    or u.startswith("blob:")
+                )
+            }
+        )
+        failed = [
+            e["params"].get("errorText")
+            for e in cdp.events
+            if e["method"] == "Network.loadingFailed"
+        ]
+        check(
+            "all-local",
+            not external and requested,
+            "%d requests, external: %s, failed loads: %s"
+            % (len(requested), external or "none", failed or "none"),
+        )
 
         if os.path.isfile(os.path.join(html_dir, "raptors.html")):
             cdp.navigate(base + "raptors.html", timeout=args.timeout)
             text = cdp.evaluate("document.body ? document.body.innerText : ''") or ""
             shot2 = cdp.screenshot(os.path.join(out_dir, "overview.png"), full_page=True)
             print("e2e: screenshot %s" % shot2, flush=True)
-            check("overview", args.bench[0] in text and "Raptors" in text,
-                  "raptors.html, %d chars of text" % len(text))
+            check(
+                "overview",
+                args.bench[0] in text and "Raptors" in text,
+                "raptors.html, %d chars of text" % len(text),
+            )
         else:
             check("overview", False, "raptors.html missing from %s" % html_dir)
-    except Exception as e:  # noqa: BLE001 - report any harness failure as a failed check
+    except Exception as e:
         check("harness", False, "%s: %s" % (type(e).__name__, e))
     finally:
         if cdp:
             try:
                 cdp.call("Browser.close", timeout=5)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             cdp.ws.close()
         stop(browser)
@@ -400,10 +481,16 @@ def run(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--config", default=None, help="asv.conf.json (default: repo root)")
-    ap.add_argument("--html-dir", default=None, help="published dir (default: asv.conf.json html_dir)")
-    ap.add_argument("--bench", action="append", default=None,
-                    help="benchmark whose graph is opened (repeatable; the first is the headline "
-                         "screenshot; default: %s and its time_raptors)" % HEADLINE)
+    ap.add_argument(
+        "--html-dir", default=None, help="published dir (default: asv.conf.json html_dir)"
+    )
+    ap.add_argument(
+        "--bench",
+        action="append",
+        default=None,
+        help="benchmark whose graph is opened (repeatable; the first is the headline "
+        "screenshot; default: %s and its time_raptors)" % HEADLINE,
+    )
     ap.add_argument("--out", default=os.path.join(REPO_ROOT, ".asv", "e2e"), help="screenshot dir")
     ap.add_argument("--timeout", type=float, default=60.0)
     args = ap.parse_args(argv)

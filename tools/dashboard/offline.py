@@ -17,6 +17,7 @@ the page will need internet access, and the caller carries on (publishing still 
 
 CLI: python tools/dashboard/offline.py HTML_DIR [--cache DIR] [--npm NPM]
 """
+
 import argparse
 import base64
 import hashlib
@@ -28,7 +29,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import REPO_ROOT, TOOLS_DIR  # noqa: E402
+from common import REPO_ROOT, TOOLS_DIR
 
 DEFAULT_CACHE = os.path.join(REPO_ROOT, ".cache", "dashboard-npm")
 VENDOR_DIRNAME = "vendor"
@@ -36,26 +37,43 @@ NPM_TIMEOUT = int(os.environ.get("RAPTORS_DASHBOARD_NPM_TIMEOUT", "300"))
 
 # CDN URL in asv 0.6.x's www/index.html  ->  (npm package, file inside the package)
 CDN_MAP = {
-    "https://code.jquery.com/jquery-3.3.1.min.js":
-        ("jquery", "dist/jquery.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js":
-        ("flot", "jquery.flot.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js":
-        ("flot", "jquery.flot.time.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js":
-        ("flot", "jquery.flot.selection.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js":
-        ("flot", "jquery.flot.categories.js"),
-    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js":
-        ("flot-orderbars", "js/jquery.flot.orderBars.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js":
-        ("stupid-table-plugin", "stupidtable.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/blueimp-md5/2.19.0/js/md5.min.js":
-        ("blueimp-md5", "js/md5.min.js"),
-    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js":
-        ("bootstrap", "dist/js/bootstrap.min.js"),
-    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css":
-        ("bootstrap", "dist/css/bootstrap.min.css"),
+    "https://code.jquery.com/jquery-3.3.1.min.js": ("jquery", "dist/jquery.min.js"),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js": (
+        "flot",
+        "jquery.flot.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js": (
+        "flot",
+        "jquery.flot.time.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js": (
+        "flot",
+        "jquery.flot.selection.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js": (
+        "flot",
+        "jquery.flot.categories.js",
+    ),
+    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js": (
+        "flot-orderbars",
+        "js/jquery.flot.orderBars.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js": (
+        "stupid-table-plugin",
+        "stupidtable.min.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/blueimp-md5/2.19.0/js/md5.min.js": (
+        "blueimp-md5",
+        "js/md5.min.js",
+    ),
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js": (
+        "bootstrap",
+        "dist/js/bootstrap.min.js",
+    ),
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css": (
+        "bootstrap",
+        "dist/css/bootstrap.min.css",
+    ),
 }
 # Files referenced by the files above (bootstrap.min.css -> ../fonts/glyphicons-*).
 EXTRA_DIRS = {"bootstrap": ["dist/fonts"]}
@@ -77,7 +95,8 @@ def warn_needs_internet(html_dir, reason):
         "[dashboard] The published dashboard in %s still loads jQuery/Flot/Bootstrap\n"
         "[dashboard] from public CDNs: THE PAGE WILL NEED INTERNET ACCESS to show graphs.\n"
         "[dashboard] Re-run `make publish` once npm can reach its registry to make it offline.\n%s\n\n"
-        % (bar, reason, html_dir, bar))
+        % (bar, reason, html_dir, bar)
+    )
     sys.stderr.flush()
 
 
@@ -122,15 +141,23 @@ def ensure_npm_cache(cache_dir=DEFAULT_CACHE, npm=None):
     log("installing pinned dashboard JS/CSS: %s (in %s)" % (" ".join(cmd[1:]), cache_dir))
     env = dict(os.environ, npm_config_update_notifier="false")
     try:
-        p = subprocess.run(cmd, cwd=cache_dir, env=env, timeout=NPM_TIMEOUT,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        p = subprocess.run(
+            cmd,
+            cwd=cache_dir,
+            env=env,
+            timeout=NPM_TIMEOUT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     except subprocess.TimeoutExpired:
         raise RuntimeError("`npm ci` timed out after %ds" % NPM_TIMEOUT) from None
     except OSError as e:
         raise RuntimeError("could not run npm: %s" % e) from e
     if p.returncode != 0:
-        tail = "\n".join(line for line in p.stdout.strip().splitlines()
-                         if "Unknown user config" not in line)[-1500:]
+        tail = "\n".join(
+            line for line in p.stdout.strip().splitlines() if "Unknown user config" not in line
+        )[-1500:]
         raise RuntimeError("`npm ci` failed (exit %d):\n%s" % (p.returncode, tail))
     if not cache_ok(cache_dir):
         raise RuntimeError("`npm ci` finished but %s lacks the pinned files" % cache_dir)
@@ -150,7 +177,9 @@ def copy_vendor(node_modules, html_dir):
             src = os.path.join(node_modules, pkg, d)
             for root, _, names in os.walk(src):
                 for n in names:
-                    files[pkg].add(os.path.relpath(os.path.join(root, n), os.path.join(node_modules, pkg)))
+                    files[pkg].add(
+                        os.path.relpath(os.path.join(root, n), os.path.join(node_modules, pkg))
+                    )
     for pkg in files:
         for n in os.listdir(os.path.join(node_modules, pkg)):
             if LICENSE_RE.match(n):
@@ -163,8 +192,12 @@ def copy_vendor(node_modules, html_dir):
             shutil.copyfile(os.path.join(node_modules, pkg, rel), dst)
         manifest[pkg] = {"version": _installed_version(node_modules, pkg), "files": sorted(rels)}
     with open(os.path.join(vendor, "MANIFEST.json"), "w") as f:
-        json.dump({"source": "npm, pinned by tools/dashboard/package-lock.json",
-                   "packages": manifest}, f, indent=2, sort_keys=True)
+        json.dump(
+            {"source": "npm, pinned by tools/dashboard/package-lock.json", "packages": manifest},
+            f,
+            indent=2,
+            sort_keys=True,
+        )
     return vendor
 
 
@@ -202,7 +235,9 @@ def external_refs(html_dir):
             tag = m.group(0)
             url = _get_attr(tag, "src" if m.group(1).lower() == "script" else "href")
             if url and re.match(r"^(https?:)?//", url, re.I):
-                if m.group(1).lower() == "link" and "stylesheet" not in (_get_attr(tag, "rel") or ""):
+                if m.group(1).lower() == "link" and "stylesheet" not in (
+                    _get_attr(tag, "rel") or ""
+                ):
                     continue  # e.g. <link rel="alternate"> is not loaded by the page
                 found.append((page, url))
     return found
@@ -229,8 +264,13 @@ def rewrite_pages(html_dir, vendor_dir):
             pkg, rel = CDN_MAP[url]
             local = os.path.join(vendor_dir, pkg, rel)
             href = os.path.relpath(local, os.path.dirname(page)).replace(os.sep, "/")
-            tag = re.sub(ATTR_RE.format(name=attr), lambda a: a.group(1) + a.group(2) + href + a.group(2),
-                         tag, count=1, flags=re.I | re.S)
+            tag = re.sub(
+                ATTR_RE.format(name=attr),
+                lambda a: a.group(1) + a.group(2) + href + a.group(2),
+                tag,
+                count=1,
+                flags=re.I | re.S,
+            )
             integ = _get_attr(tag, "integrity")
             if integ:
                 algo = integ.split("-", 1)[0].lower()
@@ -266,9 +306,12 @@ def make_offline(html_dir, cache_dir=DEFAULT_CACHE, npm=None):
     versions = ", ".join("%s@%s" % kv for kv in sorted(pinned_versions().items()))
     log("rewrote %d CDN references to %s/ (%s)" % (count, VENDOR_DIRNAME, versions))
     if unknown:
-        warn_needs_internet(html_dir, "external references this tool does not know "
-                            "(was asv upgraded? extend CDN_MAP in tools/dashboard/offline.py):\n    "
-                            + "\n    ".join(unknown))
+        warn_needs_internet(
+            html_dir,
+            "external references this tool does not know "
+            "(was asv upgraded? extend CDN_MAP in tools/dashboard/offline.py):\n    "
+            + "\n    ".join(unknown),
+        )
         return False
     return True
 

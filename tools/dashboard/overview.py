@@ -13,18 +13,19 @@ laid out by "result_columns". Commit order comes from the published index.json
 
 CLI: python tools/dashboard/overview.py [--config asv.conf.json] [--html-dir D] [--results-dir D]
 """
+
 import argparse
+import ast
 import datetime
 import glob
 import html
 import json
-import ast
 import math
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import HEADLINE, asv_dirs  # noqa: E402
+from common import HEADLINE, asv_dirs
 
 CLASS = HEADLINE.rsplit(".", 1)[0]
 COLUMNS = [  # (benchmark, label, formatter)
@@ -35,9 +36,15 @@ COLUMNS = [  # (benchmark, label, formatter)
     (CLASS + ".track_roofline_fraction", "of roofline", lambda v: "%.0f%%" % (100 * v)),
 ]
 BUILD_KEYS = ["raptors", "simd", "simd_available", "threads", "compiler", "cflags", "numpy"]
-BUILD_LABELS = {"raptors": "Raptors (commit)", "simd": "SIMD in use", "simd_available": "SIMD available",
-                "threads": "threads", "compiler": "compiler", "cflags": "C flags",
-                "numpy": "NumPy (baseline)"}
+BUILD_LABELS = {
+    "raptors": "Raptors (commit)",
+    "simd": "SIMD in use",
+    "simd_available": "SIMD available",
+    "threads": "threads",
+    "compiler": "compiler",
+    "cflags": "C flags",
+    "numpy": "NumPy (baseline)",
+}
 
 
 def fmt_time(s):
@@ -61,7 +68,7 @@ def fmt_size(n):
     except (TypeError, ValueError):
         return str(n)
     for unit, f in (("MiB", 2**20), ("KiB", 2**10)):
-        if n >= f and n % (f // 4 or 1) == 0 or n >= 16 * f:
+        if (n >= f and n % (f // 4 or 1) == 0) or n >= 16 * f:
             return "%.3g %s" % (n / f, unit)
     return "%d B" % n
 
@@ -78,7 +85,9 @@ def result_value(data, name):
     if not row:
         return None
     cols = data.get("result_columns") or ["result"]
-    res = row[cols.index("result")] if "result" in cols and len(row) > cols.index("result") else None
+    res = (
+        row[cols.index("result")] if "result" in cols and len(row) > cols.index("result") else None
+    )
     if isinstance(res, list):
         vals = [_num(v) for v in res if _num(v) is not None]
         return vals[0] if vals else None
@@ -181,16 +190,30 @@ def collect(results_dir, index_json=None):
             hrow = data["results"].get(HEADLINE) or []
             k = cols.index("started_at") if "started_at" in cols else -1
             started = hrow[k] if 0 <= k < len(hrow) and isinstance(hrow[k], (int, float)) else 0
-            row = {"hash": h, "date": data.get("date") or 0, "rev": rev_of.get(h),
-                   "env": data.get("env_name", ""), "python": data.get("python", ""),
-                   "params": data.get("params", {}), "values": vals, "started": started,
-                   "build": load_build_info(data, pnames), "quick": is_quick(data), "file": os.path.relpath(path, results_dir)}
+            row = {
+                "hash": h,
+                "date": data.get("date") or 0,
+                "rev": rev_of.get(h),
+                "env": data.get("env_name", ""),
+                "python": data.get("python", ""),
+                "params": data.get("params", {}),
+                "values": vals,
+                "started": started,
+                "build": load_build_info(data, pnames),
+                "quick": is_quick(data),
+                "file": os.path.relpath(path, results_dir),
+            }
             # Several envs/runs for one commit: keep the most recently run one.
             if h not in by_commit or started >= by_commit[h]["started"]:
                 by_commit[h] = row
-        rows = sorted(by_commit.values(),
-                      key=lambda r: (r["rev"] if r["rev"] is not None else float("inf"),
-                                     r["date"], r["started"]))
+        rows = sorted(
+            by_commit.values(),
+            key=lambda r: (
+                r["rev"] if r["rev"] is not None else float("inf"),
+                r["date"],
+                r["started"],
+            ),
+        )
         if rows:
             machines[minfo.get("machine", os.path.basename(mdir))] = {"info": minfo, "rows": rows}
     return machines
@@ -206,35 +229,53 @@ def svg_chart(rows, width=860, height=260):
     slot = pw / max(n, 1)
     bw = max(2.0, min(60.0, slot * 0.7))
     y = lambda v: tpad + ph - ph * v / top  # noqa: E731
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
-           'aria-label="speedup per commit">' % (width, height)]
+    out = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
+        'aria-label="speedup per commit">' % (width, height)
+    ]
     step = 0.5 if top <= 4 else (1 if top <= 10 else 5 if top <= 50 else 10)
     t = 0.0
     while t <= top:
-        out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#e3e3e3"/>'
-                   % (left, width - right, y(t), y(t)))
-        out.append('<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#666">%g&times;</text>'
-                   % (left - 6, y(t) + 4, t))
+        out.append(
+            '<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#e3e3e3"/>'
+            % (left, width - right, y(t), y(t))
+        )
+        out.append(
+            '<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#666">%g&times;</text>'
+            % (left - 6, y(t) + 4, t)
+        )
         t += step
     for i, r in enumerate(rows):
         v = r["values"][HEADLINE]
         x = left + slot * i + (slot - bw) / 2
         color = "#2c7fb8" if v >= 1 else "#d7301f"
-        out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %.2fx</title></rect>'
-                   % (x, y(v), bw, tpad + ph - y(v), color, r["hash"][:8], v))
+        out.append(
+            '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %.2fx</title></rect>'
+            % (x, y(v), bw, tpad + ph - y(v), color, r["hash"][:8], v)
+        )
         if n <= 40:
-            out.append('<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle">%.2f</text>'
-                       % (x + bw / 2, y(v) - 4, v))
+            out.append(
+                '<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle">%.2f</text>'
+                % (x + bw / 2, y(v) - 4, v)
+            )
         if n <= 20 or i in (0, n - 1):
-            out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="middle" '
-                       'font-family="monospace" fill="#444">%s</text>'
-                       % (x + bw / 2, height - bpad + 14, r["hash"][:8]))
-    out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333" stroke-dasharray="5,4"/>'
-               % (left, width - right, y(1.0), y(1.0)))
-    out.append('<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#333">NumPy = 1&times;</text>'
-               % (width - right - 4, y(1.0) - 4))
-    out.append('<text x="%d" y="%d" font-size="11" text-anchor="middle" fill="#666">commits, oldest &rarr; newest</text>'
-               % (left + pw / 2, height - 6))
+            out.append(
+                '<text x="%.1f" y="%d" font-size="10" text-anchor="middle" '
+                'font-family="monospace" fill="#444">%s</text>'
+                % (x + bw / 2, height - bpad + 14, r["hash"][:8])
+            )
+    out.append(
+        '<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333" stroke-dasharray="5,4"/>'
+        % (left, width - right, y(1.0), y(1.0))
+    )
+    out.append(
+        '<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#333">NumPy = 1&times;</text>'
+        % (width - right - 4, y(1.0) - 4)
+    )
+    out.append(
+        '<text x="%d" y="%d" font-size="11" text-anchor="middle" fill="#666">commits, oldest &rarr; newest</text>'
+        % (left + pw / 2, height - 6)
+    )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -242,12 +283,20 @@ def svg_chart(rows, width=860, height=260):
 def _date(ms):
     if not ms:
         return ""
-    return datetime.datetime.fromtimestamp(ms / 1000.0, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.datetime.fromtimestamp(ms / 1000.0, datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )
 
 
 def _kv_table(pairs):
-    cells = "".join("<tr><th>%s</th><td>%s</td></tr>" % (html.escape(str(k)), html.escape(
-        ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))) for k, v in pairs)
+    cells = "".join(
+        "<tr><th>%s</th><td>%s</td></tr>"
+        % (
+            html.escape(str(k)),
+            html.escape(", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)),
+        )
+        for k, v in pairs
+    )
     return '<table class="kv">%s</table>' % cells
 
 
@@ -256,8 +305,10 @@ def render(machines, project="Raptors", offline=None, generated=None):
     graph_link = "index.html#" + HEADLINE
     parts = []
     if not machines:
-        parts.append('<p class="empty">No results for <code>%s</code> yet. Run <code>make bench</code>, '
-                     'then <code>make publish</code>.</p>' % e(HEADLINE))
+        parts.append(
+            '<p class="empty">No results for <code>%s</code> yet. Run <code>make bench</code>, '
+            "then <code>make publish</code>.</p>" % e(HEADLINE)
+        )
     for mname, m in machines.items():
         rows, info = m["rows"], m["info"]
         last = rows[-1]
@@ -267,21 +318,39 @@ def render(machines, project="Raptors", offline=None, generated=None):
         if prev:
             d = (v / prev - 1) * 100
             trend = '<span class="%s">%+.1f%% vs previous commit %s</span>' % (
-                "up" if d >= 0 else "down", d, e(rows[-2]["hash"][:8]))
-        verdict = ("Raptors is %.2f&times; faster than NumPy" % v if v >= 1
-                   else "Raptors is %.2f&times; slower than NumPy" % (1 / v if v else float("inf")))
-        machine_pairs = [("machine", info.get("machine", mname)), ("cpu", info.get("cpu", "")),
-                         ("cores", info.get("num_cpu", "")), ("ram", fmt_bytes(info.get("ram", ""))),
-                         ("os", info.get("os", "")), ("arch", info.get("arch", "")),
-                         ("python", last["python"]), ("asv environment", last["env"])]
+                "up" if d >= 0 else "down",
+                d,
+                e(rows[-2]["hash"][:8]),
+            )
+        verdict = (
+            "Raptors is %.2f&times; faster than NumPy" % v
+            if v >= 1
+            else "Raptors is %.2f&times; slower than NumPy" % (1 / v if v else float("inf"))
+        )
+        machine_pairs = [
+            ("machine", info.get("machine", mname)),
+            ("cpu", info.get("cpu", "")),
+            ("cores", info.get("num_cpu", "")),
+            ("ram", fmt_bytes(info.get("ram", ""))),
+            ("os", info.get("os", "")),
+            ("arch", info.get("arch", "")),
+            ("python", last["python"]),
+            ("asv environment", last["env"]),
+        ]
         b = last["build"]
         build_pairs = [(k, b[k]) for k in BUILD_KEYS if k in b and b[k] not in (None, "")]
         build_pairs += [(k, b[k]) for k in sorted(b) if k not in BUILD_KEYS]
         build_pairs = [(BUILD_LABELS.get(k, k), v) for k, v in build_pairs]
-        build_html = (_kv_table(build_pairs) if build_pairs else
-                      '<p class="muted">The benchmarks recorded no build info for this commit.</p>')
-        head_cells = "".join("<th>%s</th>" % lbl for name, lbl, _f in COLUMNS
-                             if any(r["values"][name] is not None for r in rows))
+        build_html = (
+            _kv_table(build_pairs)
+            if build_pairs
+            else '<p class="muted">The benchmarks recorded no build info for this commit.</p>'
+        )
+        head_cells = "".join(
+            "<th>%s</th>" % lbl
+            for name, lbl, _f in COLUMNS
+            if any(r["values"][name] is not None for r in rows)
+        )
         body = []
         for r in reversed(rows):
             cells = []
@@ -291,10 +360,18 @@ def render(machines, project="Raptors", offline=None, generated=None):
                 val = r["values"][name]
                 cells.append("<td>%s</td>" % (f(val) if val is not None else "&ndash;"))
             simd = r["build"].get("simd", "")
-            body.append('<tr><td><code>%s</code></td><td>%s</td><td>%s</td>%s<td>%s</td></tr>' % (
-                e(r["hash"][:8]), e(_date(r["date"])), e(str(simd)), "".join(cells),
-                '<span class="quick">quick</span>' if r["quick"] else "full"))
-        parts.append("""
+            body.append(
+                "<tr><td><code>%s</code></td><td>%s</td><td>%s</td>%s<td>%s</td></tr>"
+                % (
+                    e(r["hash"][:8]),
+                    e(_date(r["date"])),
+                    e(str(simd)),
+                    "".join(cells),
+                    '<span class="quick">quick</span>' if r["quick"] else "full",
+                )
+            )
+        parts.append(
+            """
 <section class="machine">
   <h2>float32 scale, 2048&times;2048 &mdash; on <em>%(mname)s</em></h2>
   <div class="headline">
@@ -310,17 +387,33 @@ def render(machines, project="Raptors", offline=None, generated=None):
   <h3>Per commit (newest first)</h3>
   <table class="grid"><tr><th>commit</th><th>commit date</th><th>SIMD</th>%(head)s<th>run</th></tr>
   %(body)s</table>
-</section>""" % dict(quick='<br><span class="quick">quick (smoke) run: measured once, not a reliable number '
-                       '&mdash; run <code>make bench</code> for a full one</span>' if last["quick"] else "",
-                 mname=e(mname), v=v, verdict=verdict, slower="" if v >= 1 else " slower",
-                 bench=e(HEADLINE), hash=e(last["hash"][:8]),
-                 date=e(_date(last["date"])), trend=trend, chart=svg_chart(rows),
-                 machine=_kv_table(machine_pairs), build=build_html, head=head_cells,
-                 body="\n".join(body)))
+</section>"""
+            % dict(
+                quick='<br><span class="quick">quick (smoke) run: measured once, not a reliable number '
+                "&mdash; run <code>make bench</code> for a full one</span>"
+                if last["quick"]
+                else "",
+                mname=e(mname),
+                v=v,
+                verdict=verdict,
+                slower="" if v >= 1 else " slower",
+                bench=e(HEADLINE),
+                hash=e(last["hash"][:8]),
+                date=e(_date(last["date"])),
+                trend=trend,
+                chart=svg_chart(rows),
+                machine=_kv_table(machine_pairs),
+                build=build_html,
+                head=head_cells,
+                body="\n".join(body),
+            )
+        )
     note = ""
     if offline is False:
-        note = ('<p class="warn">The interactive dashboard could not be made self-contained at publish '
-                'time: its graphs need internet access (see the <code>make publish</code> output).</p>')
+        note = (
+            '<p class="warn">The interactive dashboard could not be made self-contained at publish '
+            "time: its graphs need internet access (see the <code>make publish</code> output).</p>"
+        )
     return """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>%(project)s &mdash; headline speedup</title>
@@ -348,8 +441,15 @@ def render(machines, project="Raptors", offline=None, generated=None):
 <main>%(note)s%(parts)s
 <p class="muted">Generated %(generated)s from the asv results by tools/dashboard/overview.py.</p>
 </main></body></html>
-""" % dict(project=e(project), graph=e(graph_link), note=note, parts="\n".join(parts),
-           generated=e(generated or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")))
+""" % dict(
+        project=e(project),
+        graph=e(graph_link),
+        note=note,
+        parts="\n".join(parts),
+        generated=e(
+            generated or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        ),
+    )
 
 
 def write_overview(html_dir, results_dir, project="Raptors", offline=None):
@@ -360,8 +460,10 @@ def write_overview(html_dir, results_dir, project="Raptors", offline=None):
     return path, machines
 
 
-NAV_LINK = ('\t<li id="raptors-overview-nav"><a href="raptors.html" style="font-weight:bold">'
-            'Raptors overview</a></li>\n')
+NAV_LINK = (
+    '\t<li id="raptors-overview-nav"><a href="raptors.html" style="font-weight:bold">'
+    "Raptors overview</a></li>\n"
+)
 
 
 def link_from_index(html_dir):
@@ -378,7 +480,11 @@ def link_from_index(html_dir):
         if j < 0:
             return False
         j += len("<body>")
-        text = text[:j] + '\n<a id="raptors-overview-nav" href="raptors.html">Raptors overview</a>\n' + text[j:]
+        text = (
+            text[:j]
+            + '\n<a id="raptors-overview-nav" href="raptors.html">Raptors overview</a>\n'
+            + text[j:]
+        )
     else:
         line_start = text.rfind("\n", 0, i) + 1
         text = text[:line_start] + NAV_LINK + text[line_start:]

@@ -2,6 +2,7 @@
 
 Usage: python tools/dashboard/preview.py [--config asv.conf.json] [--port N]  (PORT env also works)
 """
+
 import argparse
 import functools
 import http.server
@@ -9,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import asv_dirs  # noqa: E402
+from common import asv_dirs
 
 
 def main(argv=None):
@@ -25,7 +26,9 @@ def main(argv=None):
     try:
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), handler)
     except OSError:
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # port busy: any free one
+        httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), handler
+        )  # port busy: any free one
     port = httpd.server_address[1]
     print("Serving %s" % html_dir)
     print("Dashboard:        http://127.0.0.1:%d/index.html" % port)

@@ -10,16 +10,17 @@ Usage: python tools/dashboard/publish.py [--config asv.conf.json] [--no-asv] [--
   --if-needed    do nothing if the published dashboard is newer than every results file
   --has-results  only report (exit 0/1) whether the results hold the headline benchmark
 """
-import glob
+
 import argparse
+import glob
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import offline  # noqa: E402
-import overview  # noqa: E402
-from common import REPO_ROOT, asv_dirs  # noqa: E402
+import offline
+import overview
+from common import REPO_ROOT, asv_dirs
 
 
 def up_to_date(html_dir, results_dir):
@@ -28,8 +29,9 @@ def up_to_date(html_dir, results_dir):
         return False
     if offline.external_refs(html_dir):
         return False  # still loads from CDNs: try to make it offline again
-    newest = max([os.path.getmtime(p) for p in glob.glob(os.path.join(results_dir, "*", "*.json"))]
-                 + [0])
+    newest = max(
+        [os.path.getmtime(p) for p in glob.glob(os.path.join(results_dir, "*", "*.json"))] + [0]
+    )
     return newest <= os.path.getmtime(os.path.join(html_dir, "raptors.html"))
 
 
@@ -37,7 +39,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--config", default=None)
     ap.add_argument("--no-asv", action="store_true", help="skip `asv publish` (html dir exists)")
-    ap.add_argument("--no-offline", action="store_true", help="leave the CDN links as asv wrote them")
+    ap.add_argument(
+        "--no-offline", action="store_true", help="leave the CDN links as asv wrote them"
+    )
     ap.add_argument("--npm-cache", default=offline.DEFAULT_CACHE)
     ap.add_argument("--if-needed", action="store_true", help="skip if up to date with the results")
     ap.add_argument("--has-results", action="store_true", help="exit 0 iff headline results exist")
@@ -47,7 +51,9 @@ def main(argv=None):
     if a.has_results:
         machines = overview.collect(results_dir)
         n = sum(len(m["rows"]) for m in machines.values())
-        print("[dashboard] %d commit(s) with %s results in %s" % (n, overview.HEADLINE, results_dir))
+        print(
+            "[dashboard] %d commit(s) with %s results in %s" % (n, overview.HEADLINE, results_dir)
+        )
         return 0 if n else 1
     if a.if_needed and up_to_date(html_dir, results_dir):
         print("[dashboard] %s is up to date with %s" % (html_dir, results_dir))
@@ -76,7 +82,9 @@ def main(argv=None):
     if ok:
         print("[dashboard] dashboard is self-contained: no internet needed to view it")
     elif ok is False:
-        print("[dashboard] dashboard NEEDS INTERNET ACCESS to load its JavaScript (see warning above)")
+        print(
+            "[dashboard] dashboard NEEDS INTERNET ACCESS to load its JavaScript (see warning above)"
+        )
     print(index)
     return 0
 

@@ -9,6 +9,7 @@ BASE and HEAD once each, in a freshly shuffled order, each over a batch of calls
 long enough (~1 ms) for the clock. Prints one JSON object: per case, the per-round
 seconds per call of each side.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,10 +43,30 @@ class Side:
         vp, sz, i64p = ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)
         L.raptors_scale_f32.argtypes = [vp, vp, sz, ctypes.c_float]
         L.raptors_scale_f64.argtypes = [vp, vp, sz, ctypes.c_double]
-        L.raptors_scale_strided_f32.argtypes = [ctypes.c_int, i64p, vp, i64p, vp, i64p, ctypes.c_float]
-        L.raptors_scale_strided_f64.argtypes = [ctypes.c_int, i64p, vp, i64p, vp, i64p, ctypes.c_double]
-        for f in (L.raptors_scale_f32, L.raptors_scale_f64, L.raptors_scale_strided_f32,
-                  L.raptors_scale_strided_f64):
+        L.raptors_scale_strided_f32.argtypes = [
+            ctypes.c_int,
+            i64p,
+            vp,
+            i64p,
+            vp,
+            i64p,
+            ctypes.c_float,
+        ]
+        L.raptors_scale_strided_f64.argtypes = [
+            ctypes.c_int,
+            i64p,
+            vp,
+            i64p,
+            vp,
+            i64p,
+            ctypes.c_double,
+        ]
+        for f in (
+            L.raptors_scale_f32,
+            L.raptors_scale_f64,
+            L.raptors_scale_strided_f32,
+            L.raptors_scale_strided_f64,
+        ):
             f.restype = ctypes.c_int
         L.raptors_set_num_threads.argtypes = [ctypes.c_int]
         L.raptors_set_num_threads.restype = ctypes.c_int
@@ -72,7 +93,7 @@ def aligned(shape, dtype, align=64):
     n = int(np.prod(shape))
     raw = np.empty(n * dtype.itemsize + align, dtype=np.uint8)
     off = (-raw.ctypes.data) % align
-    return raw[off:off + n * dtype.itemsize].view(dtype).reshape(shape)
+    return raw[off : off + n * dtype.itemsize].view(dtype).reshape(shape)
 
 
 def make_case(name: str):
@@ -98,11 +119,20 @@ def batch_timer(fn, k: int):
         for _ in range(k):
             fn()
         return (pc() - t0) / k
+
     return run
 
 
-def measure_case(name: str, base: Side, head: Side, seconds: float, seed: int,
-                 target_sample: float = 1e-3, min_rounds: int = 30, max_rounds: int = 3000):
+def measure_case(
+    name: str,
+    base: Side,
+    head: Side,
+    seconds: float,
+    seed: int,
+    target_sample: float = 1e-3,
+    min_rounds: int = 30,
+    max_rounds: int = 3000,
+):
     x, y, threads = make_case(name)
     a = FACTOR_VALUE
     sides = {
@@ -152,9 +182,14 @@ def main(argv=None):
         raise SystemExit("ab: BASE and HEAD must be distinct files (copy one)")
     base, head = Side(args.base), Side(args.head)
     gc.disable()
-    res = {"simd": {"base": base.lib.raptors_get_simd().decode(),
-                    "head": head.lib.raptors_get_simd().decode()},
-           "numpy": np.__version__, "cases": {}}
+    res = {
+        "simd": {
+            "base": base.lib.raptors_get_simd().decode(),
+            "head": head.lib.raptors_get_simd().decode(),
+        },
+        "numpy": np.__version__,
+        "cases": {},
+    }
     for i, name in enumerate(c for c in args.cases.split(",") if c):
         if name not in CASES:
             raise SystemExit(f"ab: unknown case {name}; known: {', '.join(CASES)}")

@@ -16,6 +16,7 @@
 4. Optionally (--asv) `asv continuous` on the headline benchmark, printed; its
    verdict counts only with --asv-strict (see docs/regress.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,10 +31,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import ab  # noqa: E402
 import icount  # noqa: E402
 import libs  # noqa: E402
 import stats  # noqa: E402
-import ab  # noqa: E402
 
 ICOUNT_CASES = ["f32", "f64", "f32-strided"]
 
@@ -49,8 +50,10 @@ def fmt_t(s: float) -> str:
 
 def run_icount(base_lib, head_lib, tol, log):
     if icount.valgrind() is None:
-        log("instructions: SKIPPED - valgrind is not installed (apt-get install valgrind); "
-            "the gate decides from timings alone")
+        log(
+            "instructions: SKIPPED - valgrind is not installed (apt-get install valgrind); "
+            "the gate decides from timings alone"
+        )
         return [], "skipped"
     out = []
     try:
@@ -72,8 +75,18 @@ def run_timing(base_lib, head_lib, cases, seconds, seed, factor, alpha, python, 
         h = os.path.join(tmp, "head" + os.path.splitext(head_lib)[1])
         shutil.copyfile(base_lib, b)
         shutil.copyfile(head_lib, h)
-        cmd = [python, os.path.join(HERE, "ab.py"), b, h, "--cases", ",".join(cases),
-               "--seconds", str(seconds), "--seed", str(seed)]
+        cmd = [
+            python,
+            os.path.join(HERE, "ab.py"),
+            b,
+            h,
+            "--cases",
+            ",".join(cases),
+            "--seconds",
+            str(seconds),
+            "--seed",
+            str(seed),
+        ]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"timing run failed (exit {r.returncode}):\n{r.stderr.strip()}")
@@ -81,34 +94,48 @@ def run_timing(base_lib, head_lib, cases, seconds, seed, factor, alpha, python, 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     a = alpha / max(1, len(cases))
-    verdicts = [stats.judge_timing(c, v["base"], v["head"], v["numpy"], factor, a)
-                for c, v in data["cases"].items()]
+    verdicts = [
+        stats.judge_timing(c, v["base"], v["head"], v["numpy"], factor, a)
+        for c, v in data["cases"].items()
+    ]
     return verdicts, data
 
 
 def print_timing(verdicts, factor, alpha, ncases, simd, log):
-    log(f"Time, in-process interleaved A/B (SIMD {simd}; 1 thread; median of rounds). "
-        f"Regression: HEAD/BASE > {factor:g} and sign-test p < {alpha:g}/{ncases} = {alpha / ncases:.2g}")
-    hdr = (f"  {'case':15s} {'rounds':>6s} {'numpy':>9s} {'base':>9s} {'head':>9s} "
-           f"{'x np base':>9s} {'x np head':>9s} {'head/base':>9s} {'95% CI':>15s} {'p(slower)':>9s}  verdict")
+    log(
+        f"Time, in-process interleaved A/B (SIMD {simd}; 1 thread; median of rounds). "
+        f"Regression: HEAD/BASE > {factor:g} and sign-test p < {alpha:g}/{ncases} = {alpha / ncases:.2g}"
+    )
+    hdr = (
+        f"  {'case':15s} {'rounds':>6s} {'numpy':>9s} {'base':>9s} {'head':>9s} "
+        f"{'x np base':>9s} {'x np head':>9s} {'head/base':>9s} {'95% CI':>15s} {'p(slower)':>9s}  verdict"
+    )
     log(hdr)
     for v in verdicts:
-        log(f"  {v.case:15s} {v.rounds:6d} {fmt_t(v.t_numpy):>9s} {fmt_t(v.t_base):>9s} "
+        log(
+            f"  {v.case:15s} {v.rounds:6d} {fmt_t(v.t_numpy):>9s} {fmt_t(v.t_base):>9s} "
             f"{fmt_t(v.t_head):>9s} {v.speedup_base:9.3f} {v.speedup_head:9.3f} {v.ratio:9.4f} "
-            f"{'[' + f'{v.ci_lo:.3f}, {v.ci_hi:.3f}' + ']':>15s} {v.p_slower:9.2g}  {v.verdict.upper() if v.verdict == 'regression' else v.verdict}")
-    log("  (x np = speedup over NumPy, NumPy time / Raptors time in the same rounds; "
-        "head/base > 1 means HEAD is slower)")
+            f"{'[' + f'{v.ci_lo:.3f}, {v.ci_hi:.3f}' + ']':>15s} {v.p_slower:9.2g}  {v.verdict.upper() if v.verdict == 'regression' else v.verdict}"
+        )
+    log(
+        "  (x np = speedup over NumPy, NumPy time / Raptors time in the same rounds; "
+        "head/base > 1 means HEAD is slower)"
+    )
 
 
 def print_insn(insn, tol, variant, log):
     if not insn:
         return
-    log(f"Instructions per scale call (callgrind, deterministic; {variant}, 1 thread, fixed inputs). "
-        f"Regression: HEAD > BASE x {1 + tol:g}")
+    log(
+        f"Instructions per scale call (callgrind, deterministic; {variant}, 1 thread, fixed inputs). "
+        f"Regression: HEAD > BASE x {1 + tol:g}"
+    )
     log(f"  {'case':15s} {'base':>14s} {'head':>14s} {'head/base':>9s}  verdict")
     for v in insn:
-        log(f"  {v.case:15s} {v.base:14,d} {v.head:14,d} {v.ratio:9.4f}  "
-            f"{v.verdict.upper() if v.verdict == 'regression' else v.verdict}")
+        log(
+            f"  {v.case:15s} {v.base:14,d} {v.head:14,d} {v.ratio:9.4f}  "
+            f"{v.verdict.upper() if v.verdict == 'regression' else v.verdict}"
+        )
 
 
 def asv_config() -> str | None:
@@ -119,6 +146,7 @@ def asv_config() -> str | None:
     if not os.path.isfile(conf) or not os.path.isdir(os.path.join(repo, "benchmarks")):
         return None
     from asv import util as asv_util
+
     c = asv_util.load_json(conf, js_comments=True)
     d = os.path.join(libs.CACHE, "asv")
     os.makedirs(d, exist_ok=True)
@@ -144,18 +172,43 @@ def run_asv(base_sha, head_sha, factor, bench, log) -> str:
     if conf is None:
         log("asv: SKIPPED - no asv.conf.json / benchmarks/ in this tree")
         return "skipped"
-    subprocess.run([sys.executable, "-m", "asv", "machine", "--yes", "--config", conf],
-                   capture_output=True, text=True)
-    cmd = [sys.executable, "-m", "asv", "continuous", "--config", conf, "--factor", str(factor),
-           "--split", "--interleave-rounds", "-b", bench, base_sha, head_sha]
-    log(f"asv (advisory unless ASV_STRICT=1; its own factor {factor:g} and Mann-Whitney test): "
+    subprocess.run(
+        [sys.executable, "-m", "asv", "machine", "--yes", "--config", conf],
+        capture_output=True,
+        text=True,
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "asv",
+        "continuous",
+        "--config",
+        conf,
+        "--factor",
+        str(factor),
+        "--split",
+        "--interleave-rounds",
+        "-b",
+        bench,
+        base_sha,
+        head_sha,
+    ]
+    log(
+        f"asv (advisory unless ASV_STRICT=1; its own factor {factor:g} and Mann-Whitney test): "
         f"$ asv continuous --factor {factor:g} --split --interleave-rounds -b '{bench}' "
-        f"{base_sha[:12]} {head_sha[:12]}")
+        f"{base_sha[:12]} {head_sha[:12]}"
+    )
     r = subprocess.run(cmd, cwd=libs.REPO, capture_output=True, text=True)
     text = (r.stdout + r.stderr).strip().splitlines()
-    keep = [ln for ln in text if ln.strip().startswith(("|", "+", "-", "Change", "before", "BENCH"))
-            or "SIGNIFICANTLY" in ln or "PERFORMANCE" in ln or "ratio" in ln]
-    for ln in (keep or text[-30:]):
+    keep = [
+        ln
+        for ln in text
+        if ln.strip().startswith(("|", "+", "-", "Change", "before", "BENCH"))
+        or "SIGNIFICANTLY" in ln
+        or "PERFORMANCE" in ln
+        or "ratio" in ln
+    ]
+    for ln in keep or text[-30:]:
         log("  " + ln)
     if any("PERFORMANCE DECREASED" in ln for ln in text):
         return "regression"
@@ -204,14 +257,19 @@ def main(argv=None) -> int:
             if not args.no_insn and icount.valgrind():
                 base_ic = libs.build_rev(args.base, "icount")[1]
                 head_ic = libs.build_rev(args.head, "icount")[1]
-            base_name, head_name = f"{args.base} ({base_sha[:12]})", f"{args.head} ({head_sha[:12]})"
+            base_name, head_name = (
+                f"{args.base} ({base_sha[:12]})",
+                f"{args.head} ({head_sha[:12]})",
+            )
     except libs.BuildError as e:
         print(f"regress: {e}", file=sys.stderr)
         return 2
     log(f"Raptors regression gate: HEAD = {head_name} vs BASE = {base_name}")
-    log(f"  factor {args.factor:g} (a case regresses when HEAD is more than "
+    log(
+        f"  factor {args.factor:g} (a case regresses when HEAD is more than "
         f"{(args.factor - 1) * 100:.0f}% slower), alpha {args.alpha:g}, instruction tolerance "
-        f"{args.insn_tol * 100:g}%, {args.seconds:g} s per timing case, seed {seed}")
+        f"{args.insn_tol * 100:g}%, {args.seconds:g} s per timing case, seed {seed}"
+    )
 
     insn, insn_status = [], "off"
     if not args.no_insn:
@@ -226,8 +284,17 @@ def main(argv=None) -> int:
     cases = [c for c in args.cases.split(",") if c]
     if not args.no_time:
         try:
-            timing, data = run_timing(base_lib, head_lib, cases, args.seconds, seed, args.factor,
-                                      args.alpha, sys.executable, log)
+            timing, data = run_timing(
+                base_lib,
+                head_lib,
+                cases,
+                args.seconds,
+                seed,
+                args.factor,
+                args.alpha,
+                sys.executable,
+                log,
+            )
         except RuntimeError as e:
             print(f"regress: {e}", file=sys.stderr)
             return 2
@@ -255,14 +322,25 @@ def main(argv=None) -> int:
     elapsed = time.time() - t_start
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"verdict": verdict, "timing": [v.as_dict() for v in timing],
-                       "insn": [v.as_dict() for v in insn], "insn_status": insn_status,
-                       "asv": asv_status, "seconds": elapsed, "seed": seed}, f)
+            json.dump(
+                {
+                    "verdict": verdict,
+                    "timing": [v.as_dict() for v in timing],
+                    "insn": [v.as_dict() for v in insn],
+                    "insn_status": insn_status,
+                    "asv": asv_status,
+                    "seconds": elapsed,
+                    "seed": seed,
+                },
+                f,
+            )
     if verdict == "regression":
         log(f"REGRESSION: {', '.join(reasons)}  ({elapsed:.0f} s)")
         return 1
-    log(f"OK: no regression beyond factor {args.factor:g} (p < {args.alpha:g}) in time, none beyond "
-        f"{args.insn_tol * 100:g}% in instructions ({elapsed:.0f} s)")
+    log(
+        f"OK: no regression beyond factor {args.factor:g} (p < {args.alpha:g}) in time, none beyond "
+        f"{args.insn_tol * 100:g}% in instructions ({elapsed:.0f} s)"
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ Used by benchmarks/bench_instructions.py (an asv track_ value per commit) and by
 the regression gate (tools/regress/gate.py). Command line:
     python tools/regress/icount.py path/to/libraptors.so [case ...]
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -149,7 +150,8 @@ def valgrind() -> str | None:
 
 def _cache_dir() -> str:
     d = os.environ.get("RAPTORS_ICOUNT_CACHE") or os.path.join(
-        tempfile.gettempdir(), f"raptors-icount-{os.getuid()}")
+        tempfile.gettempdir(), f"raptors-icount-{os.getuid()}"
+    )
     os.makedirs(d, exist_ok=True)
     return d
 
@@ -168,8 +170,9 @@ def driver() -> str:
         f.write(DRIVER_C)
     tmp = f"{exe}.{os.getpid()}.tmp"
     # -O1, no -march: the driver itself must run under valgrind anywhere.
-    r = subprocess.run([cc, "-std=c11", "-O1", "-g", "-o", tmp, src, "-ldl"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [cc, "-std=c11", "-O1", "-g", "-o", tmp, src, "-ldl"], capture_output=True, text=True
+    )
     if r.returncode != 0:
         raise IcountError(f"compiling the icount driver failed:\n{r.stderr}")
     os.replace(tmp, exe)
@@ -183,23 +186,35 @@ def count(lib: str, case: str = "f32", variant: str = DEFAULT_VARIANT, n: int | 
     """Instructions executed by one scale call of `case` on `lib` (one thread)."""
     vg = valgrind()
     if vg is None:
-        raise IcountError("valgrind is not installed (apt-get install valgrind): "
-                          "instruction counts skipped")
+        raise IcountError(
+            "valgrind is not installed (apt-get install valgrind): instruction counts skipped"
+        )
     kind, default_n = CASES[case] if case in CASES else (case, 100003)
     n = default_n if n is None else n
     exe = driver()
     with tempfile.TemporaryDirectory(prefix="raptors-cg-") as td:
         out = os.path.join(td, "callgrind.out")
-        cmd = [vg, "--tool=callgrind", f"--callgrind-out-file={out}", "--toggle-collect=rp_measured",
-               "--collect-atstart=no", exe, os.path.abspath(lib), kind, str(n), variant]
+        cmd = [
+            vg,
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            "--toggle-collect=rp_measured",
+            "--collect-atstart=no",
+            exe,
+            os.path.abspath(lib),
+            kind,
+            str(n),
+            variant,
+        ]
         env = dict(os.environ)
         env.pop("RAPTORS_SIMD", None)
         env["RAPTORS_NUM_THREADS"] = "1"
         r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
         if r.returncode != 0 or not os.path.exists(out):
             tail = "\n".join(r.stderr.strip().splitlines()[-12:])
-            raise IcountError(f"valgrind failed on {lib} (case {case}, {variant}), exit "
-                              f"{r.returncode}:\n{tail}")
+            raise IcountError(
+                f"valgrind failed on {lib} (case {case}, {variant}), exit {r.returncode}:\n{tail}"
+            )
         with open(out) as f:
             m = _TOTALS.search(f.read())
     if not m:

@@ -9,6 +9,7 @@ and the package's copy of the library are never touched. Two flavours:
 - "icount": tuned for a fixed, valgrind-runnable target (x86-64-v3 on x86-64:
   AVX2, no AVX-512, which valgrind cannot decode), for the instruction counts.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,11 @@ def flavor_args(flavor: str) -> list[str]:
 
 
 def resolve(rev: str, repo: str = REPO) -> str:
-    r = subprocess.run(["git", "-C", repo, "rev-parse", "--verify", f"{rev}^{{commit}}"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["git", "-C", repo, "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         raise BuildError(f"unknown revision {rev!r}: {r.stderr.strip()}")
     return r.stdout.strip()
@@ -52,8 +56,7 @@ def export(sha: str, repo: str = REPO) -> str:
     tmp = f"{dest}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    arch = subprocess.run(["git", "-C", repo, "archive", "--format=tar", sha],
-                          capture_output=True)
+    arch = subprocess.run(["git", "-C", repo, "archive", "--format=tar", sha], capture_output=True)
     if arch.returncode != 0:
         raise BuildError(f"git archive {sha} failed: {arch.stderr.decode().strip()}")
     subprocess.run(["tar", "-x", "-C", tmp], input=arch.stdout, check=True)
@@ -71,13 +74,22 @@ def build_dir(src: str, out: str, flavor: str = "native", tag: str = "", quiet: 
         return out
     bdir = f"{out}.build.{os.getpid()}"
     shutil.rmtree(bdir, ignore_errors=True)
-    cmd = ["make", "-C", src, f"BUILD_DIR={bdir}", f"GIT_COMMIT={tag or 'regress'}",
-           *flavor_args(flavor), os.path.join(bdir, LIBNAME)]
+    cmd = [
+        "make",
+        "-C",
+        src,
+        f"BUILD_DIR={bdir}",
+        f"GIT_COMMIT={tag or 'regress'}",
+        *flavor_args(flavor),
+        os.path.join(bdir, LIBNAME),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         shutil.rmtree(bdir, ignore_errors=True)
-        raise BuildError(f"building {src} ({flavor}) failed:\n$ {' '.join(cmd)}\n"
-                         + "\n".join((r.stdout + r.stderr).strip().splitlines()[-25:]))
+        raise BuildError(
+            f"building {src} ({flavor}) failed:\n$ {' '.join(cmd)}\n"
+            + "\n".join((r.stdout + r.stderr).strip().splitlines()[-25:])
+        )
     os.makedirs(os.path.dirname(out), exist_ok=True)
     tmp = f"{out}.{os.getpid()}.tmp"
     shutil.copyfile(os.path.join(bdir, LIBNAME), tmp)
@@ -89,7 +101,9 @@ def build_dir(src: str, out: str, flavor: str = "native", tag: str = "", quiet: 
 def build_rev(rev: str, flavor: str = "native", repo: str = REPO) -> tuple[str, str]:
     """(sha, path of the built library) for git revision `rev`."""
     sha = resolve(rev, repo)
-    out = os.path.join(CACHE, "libs", f"{sha}-{flavor}-{platform.machine()}{os.path.splitext(LIBNAME)[1]}")
+    out = os.path.join(
+        CACHE, "libs", f"{sha}-{flavor}-{platform.machine()}{os.path.splitext(LIBNAME)[1]}"
+    )
     if not os.path.isfile(out):
         build_dir(export(sha, repo), out, flavor, tag=sha[:12])
     return sha, out

@@ -12,6 +12,7 @@ bit-exact. A thread-local depth counter makes only the outermost wrapper spin wh
 one kernel calls another. The patch is found by parsing, not by line numbers, so
 it keeps working while scale_body.h changes; it fails loudly if it finds nothing.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,7 +60,8 @@ static inline void rp_planted_leave(uint64_t t0)
 _DEF = re.compile(
     r"(?P<head>^[ \t]*(?:RP_TARGET[ \t]+)?static[ \t]+(?:inline[ \t]+)?(?P<ret>[\w \t\*]*?))"
     r"[ \t]*RP_FN\((?P<name>\w+)\)\s*\((?P<params>[^;{)]*(?:\([^)]*\)[^;{)]*)*)\)\s*\{",
-    re.M)
+    re.M,
+)
 
 
 def _param_names(params: str) -> list[str]:
@@ -122,26 +124,38 @@ def patch_text(text: str, percent: int) -> tuple[str, list[str]]:
         args = ", ".join(_param_names(params))
         end = _body_end(text, m.end() - 1)
         head = m.group("head")
-        out.append(text[pos:m.start()])
-        out.append(text[m.start():end].replace(f"RP_FN({name})", f"RP_FN({name}_planted_inner)", 1))
+        out.append(text[pos : m.start()])
+        out.append(
+            text[m.start() : end].replace(f"RP_FN({name})", f"RP_FN({name}_planted_inner)", 1)
+        )
         call = f"RP_FN({name}_planted_inner)({args})"
         if ret == "void":
-            body = (f"    uint64_t rp_t0 = rp_planted_enter();\n    {call};\n"
-                    f"    rp_planted_leave(rp_t0);\n")
+            body = (
+                f"    uint64_t rp_t0 = rp_planted_enter();\n    {call};\n"
+                f"    rp_planted_leave(rp_t0);\n"
+            )
         else:
-            body = (f"    uint64_t rp_t0 = rp_planted_enter();\n    {ret} rp_r = {call};\n"
-                    f"    rp_planted_leave(rp_t0);\n    return rp_r;\n")
+            body = (
+                f"    uint64_t rp_t0 = rp_planted_enter();\n    {ret} rp_r = {call};\n"
+                f"    rp_planted_leave(rp_t0);\n    return rp_r;\n"
+            )
         out.append(f"\n{head.rstrip()} RP_FN({name})({params})\n{{\n{body}}}\n")
         names.append(name)
         pos = end
     out.append(text[pos:])
     if not names:
-        raise ValueError("no `static ... RP_FN(name)(...) {` kernel definitions found in scale_body.h")
+        raise ValueError(
+            "no `static ... RP_FN(name)(...) {` kernel definitions found in scale_body.h"
+        )
     first = re.search(r"^#include.*\n", text, re.M)
     cut = first.end() if first else 0
     new = "".join(out)
-    new = (new[:cut] + f"#ifndef RP_PLANTED_PERCENT\n#define RP_PLANTED_PERCENT {int(percent)}u\n#endif\n"
-           + HELPERS + new[cut:])
+    new = (
+        new[:cut]
+        + f"#ifndef RP_PLANTED_PERCENT\n#define RP_PLANTED_PERCENT {int(percent)}u\n#endif\n"
+        + HELPERS
+        + new[cut:]
+    )
     return new, names
 
 

@@ -19,6 +19,7 @@ Set REGRESS_LOCK=/path/to/lockfile to hold that lock (flock) around each round
 (one trial of every condition, well under a minute), so that other benchmark runs
 on a shared machine do not overlap it; results are rewritten after every round.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,9 @@ def make_clone(head_sha: str) -> str:
     clone = os.path.join(POWER_DIR, "clone")
     shutil.rmtree(clone, ignore_errors=True)
     os.makedirs(POWER_DIR, exist_ok=True)
-    subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", libs.REPO, clone], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--shared", "--no-checkout", libs.REPO, clone], check=True
+    )
     git(clone, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", head_sha)
     git(clone, "config", "user.name", "regress-power")
     git(clone, "config", "user.email", "regress-power@localhost")
@@ -67,7 +70,13 @@ def commit_variant(clone: str, head_sha: str, percent: int) -> str:
         git(clone, "commit", "-q", "--allow-empty", "-m", "identical: no change")
     else:
         names = plant.plant(clone, percent)
-        git(clone, "commit", "-q", "-am", f"planted: kernels {', '.join(names)} take {percent}% longer")
+        git(
+            clone,
+            "commit",
+            "-q",
+            "-am",
+            f"planted: kernels {', '.join(names)} take {percent}% longer",
+        )
     sha = git(clone, "rev-parse", "HEAD")
     git(clone, "checkout", "-q", "--detach", head_sha)
     return sha
@@ -78,7 +87,9 @@ def cond_name(p: int) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description="measure the regression gate's detection and false-alarm rates")
+    ap = argparse.ArgumentParser(
+        description="measure the regression gate's detection and false-alarm rates"
+    )
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--slowdowns", default="10,25", help="planted slowdowns in percent")
     ap.add_argument("--seconds", type=float, default=2.0, help="gate timing per case")
@@ -92,10 +103,13 @@ def main(argv=None) -> int:
 
     head_sha = libs.resolve(args.rev)
     percents = [0] + [int(p) for p in args.slowdowns.split(",") if p]
-    print(f"regress-power: HEAD {head_sha[:12]}; conditions {', '.join(map(cond_name, percents))}; "
-          f"{args.trials} trials each; gate factor {args.factor:g}, alpha {args.alpha:g}, "
-          f"{args.seconds:g} s per timing case" + (f"; each trial under flock {lock}" if lock else ""),
-          flush=True)
+    print(
+        f"regress-power: HEAD {head_sha[:12]}; conditions {', '.join(map(cond_name, percents))}; "
+        f"{args.trials} trials each; gate factor {args.factor:g}, alpha {args.alpha:g}, "
+        f"{args.seconds:g} s per timing case"
+        + (f"; each trial under flock {lock}" if lock else ""),
+        flush=True,
+    )
     clone = make_clone(head_sha)
     _, base_lib = libs.build_rev(head_sha, "native", repo=clone)
     conds = {}
@@ -108,15 +122,28 @@ def main(argv=None) -> int:
         insn, insn_flag = [], None
         if have_vg:
             try:
-                insn = [stats.judge_insn(c, icount.count(base_ic, c), icount.count(ic, c))
-                        for c in ("f32", "f64", "f32-strided")]
+                insn = [
+                    stats.judge_insn(c, icount.count(base_ic, c), icount.count(ic, c))
+                    for c in ("f32", "f64", "f32-strided")
+                ]
                 insn_flag = any(v.verdict == "regression" for v in insn)
             except icount.IcountError as e:
                 print(f"  instructions unavailable: {e}")
-        conds[p] = {"name": cond_name(p), "sha": sha, "lib": lib, "insn": insn,
-                    "insn_flag": insn_flag, "flags": [], "ratios": {}, "secs": []}
-        print(f"  built {cond_name(p):10s} {sha[:12]}"
-              + (f"; instructions f32 x{insn[0].ratio:.3f}" if insn else ""), flush=True)
+        conds[p] = {
+            "name": cond_name(p),
+            "sha": sha,
+            "lib": lib,
+            "insn": insn,
+            "insn_flag": insn_flag,
+            "flags": [],
+            "ratios": {},
+            "secs": [],
+        }
+        print(
+            f"  built {cond_name(p):10s} {sha[:12]}"
+            + (f"; instructions f32 x{insn[0].ratio:.3f}" if insn else ""),
+            flush=True,
+        )
     print(f"  builds done in {time.time() - t0:.0f} s", flush=True)
 
     out_json = os.path.join(POWER_DIR, "trial.json")
@@ -131,13 +158,33 @@ def main(argv=None) -> int:
         try:
             for p in order:
                 c = conds[p]
-                cmd = [sys.executable, os.path.join(HERE, "gate.py"), "--base", "HEAD",
-                       "--head", c["name"], "--base-lib", base_lib, "--head-lib", c["lib"],
-                       "--no-insn", "--seconds", str(args.seconds), "--factor", str(args.factor),
-                       "--alpha", str(args.alpha), "--json", out_json, "--quiet"]
+                cmd = [
+                    sys.executable,
+                    os.path.join(HERE, "gate.py"),
+                    "--base",
+                    "HEAD",
+                    "--head",
+                    c["name"],
+                    "--base-lib",
+                    base_lib,
+                    "--head-lib",
+                    c["lib"],
+                    "--no-insn",
+                    "--seconds",
+                    str(args.seconds),
+                    "--factor",
+                    str(args.factor),
+                    "--alpha",
+                    str(args.alpha),
+                    "--json",
+                    out_json,
+                    "--quiet",
+                ]
                 r = subprocess.run(cmd, capture_output=True, text=True)
                 if r.returncode not in (0, 1):
-                    print(f"  trial failed (exit {r.returncode}): {r.stderr.strip()}", file=sys.stderr)
+                    print(
+                        f"  trial failed (exit {r.returncode}): {r.stderr.strip()}", file=sys.stderr
+                    )
                     return 2
                 with open(out_json) as f:
                     res = json.load(f)
@@ -149,9 +196,13 @@ def main(argv=None) -> int:
             if lock_fd is not None:
                 fcntl.flock(lock_fd, fcntl.LOCK_UN)
                 os.close(lock_fd)
-        done = ", ".join(f"{conds[p]['name']} {sum(conds[p]['flags'])}/{len(conds[p]['flags'])}"
-                         for p in percents)
-        print(f"  round {t + 1}/{args.trials}: flagged {done}  ({time.time() - t0:.0f} s)", flush=True)
+        done = ", ".join(
+            f"{conds[p]['name']} {sum(conds[p]['flags'])}/{len(conds[p]['flags'])}"
+            for p in percents
+        )
+        print(
+            f"  round {t + 1}/{args.trials}: flagged {done}  ({time.time() - t0:.0f} s)", flush=True
+        )
         report(args, head_sha, percents, conds, have_vg, time.time() - t0, final=False)
     return report(args, head_sha, percents, conds, have_vg, time.time() - t0, final=True)
 
@@ -166,11 +217,15 @@ def report(args, head_sha, percents, conds, have_vg, total, final):
     except OSError:
         pass
     out()
-    out(f"Gate power on {cpu} ({os.cpu_count()} CPUs), HEAD {head_sha[:12]}: "
-          f"factor {args.factor:g}, alpha {args.alpha:g}, {args.seconds:g} s per timing case")
+    out(
+        f"Gate power on {cpu} ({os.cpu_count()} CPUs), HEAD {head_sha[:12]}: "
+        f"factor {args.factor:g}, alpha {args.alpha:g}, {args.seconds:g} s per timing case"
+    )
     cases = sorted({k for p in percents for k in conds[p]["ratios"]})
-    out(f"  {'condition':11s} {'trials':>6s} {'time layer flagged':>19s} {'whole gate':>11s} "
-          f"{'gate s/trial':>12s}  median HEAD/BASE per case ({', '.join(cases)})")
+    out(
+        f"  {'condition':11s} {'trials':>6s} {'time layer flagged':>19s} {'whole gate':>11s} "
+        f"{'gate s/trial':>12s}  median HEAD/BASE per case ({', '.join(cases)})"
+    )
     summary = []
     for p in percents:
         c = conds[p]
@@ -178,17 +233,34 @@ def report(args, head_sha, percents, conds, have_vg, total, final):
         gate_k = n if c["insn_flag"] else k
         meds = [statistics.median(c["ratios"][cs]) for cs in cases if cs in c["ratios"]]
         what = "false alarms" if p == 0 else "detected"
-        out(f"  {c['name']:11s} {n:6d} {k:4d} = {100 * k / n:5.1f}% {gate_k:4d} = {100 * gate_k / n:3.0f}% "
-              f"{statistics.mean(c['secs']):12.1f}  {' '.join(f'{m:.3f}' for m in meds)}   ({what})")
-        summary.append({"condition": c["name"], "percent": p, "trials": n, "time_flagged": k,
-                        "gate_flagged": gate_k, "insn_flag": c["insn_flag"],
-                        "median_ratio": dict(zip(cases, meds)), "flags": c["flags"],
-                        "ratios": c["ratios"],
-                        "mean_trial_seconds": statistics.mean(c["secs"])})
-    out(f"  instruction counts (deterministic, once per condition): "
-          + ", ".join(f"{conds[p]['name']} {'flagged' if conds[p]['insn_flag'] else 'not flagged'}"
-                      for p in percents if conds[p]["insn_flag"] is not None)
-          if have_vg else "  instruction counts: valgrind absent")
+        out(
+            f"  {c['name']:11s} {n:6d} {k:4d} = {100 * k / n:5.1f}% {gate_k:4d} = {100 * gate_k / n:3.0f}% "
+            f"{statistics.mean(c['secs']):12.1f}  {' '.join(f'{m:.3f}' for m in meds)}   ({what})"
+        )
+        summary.append(
+            {
+                "condition": c["name"],
+                "percent": p,
+                "trials": n,
+                "time_flagged": k,
+                "gate_flagged": gate_k,
+                "insn_flag": c["insn_flag"],
+                "median_ratio": dict(zip(cases, meds)),
+                "flags": c["flags"],
+                "ratios": c["ratios"],
+                "mean_trial_seconds": statistics.mean(c["secs"]),
+            }
+        )
+    out(
+        "  instruction counts (deterministic, once per condition): "
+        + ", ".join(
+            f"{conds[p]['name']} {'flagged' if conds[p]['insn_flag'] else 'not flagged'}"
+            for p in percents
+            if conds[p]["insn_flag"] is not None
+        )
+        if have_vg
+        else "  instruction counts: valgrind absent"
+    )
     ok = []
     for s in summary:
         rate = s["time_flagged"] / s["trials"]
@@ -199,13 +271,26 @@ def report(args, head_sha, percents, conds, have_vg, total, final):
         elif s["percent"] >= 10:
             ok.append(rate >= 0.95)
         # below 10%: no target, reported for information (where the factor bites)
-    out(f"  targets (identical <= 5%, 10% >= 95%, 25% = 100%, time layer alone): "
-          f"{'MET' if all(ok) else 'NOT MET'}; total {total / 60:.1f} min")
+    out(
+        f"  targets (identical <= 5%, 10% >= 95%, 25% = 100%, time layer alone): "
+        f"{'MET' if all(ok) else 'NOT MET'}; total {total / 60:.1f} min"
+    )
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
-        json.dump({"cpu": cpu, "head": head_sha, "factor": args.factor, "alpha": args.alpha,
-                   "seconds_per_case": args.seconds, "total_seconds": total, "final": final, "conditions": summary}, f,
-                  indent=1)
+        json.dump(
+            {
+                "cpu": cpu,
+                "head": head_sha,
+                "factor": args.factor,
+                "alpha": args.alpha,
+                "seconds_per_case": args.seconds,
+                "total_seconds": total,
+                "final": final,
+                "conditions": summary,
+            },
+            f,
+            indent=1,
+        )
     out(f"  results: {args.json}")
     return 0 if all(ok) else 1
 

@@ -11,17 +11,18 @@ is significant at ALPHA (Bonferroni-corrected across cases). Instruction counts
 (callgrind) are exact: a case regresses when HEAD executes more than
 (1 + INSN_TOL) times BASE's instructions.
 """
+
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 #: Defaults, stated in the gate's output and in docs/regress.md.
-FACTOR = 1.05       # a case is a regression when HEAD is slower than BASE by more than 5% ...
-ALPHA = 0.01        # ... and the sign test's p-value is below ALPHA / number of cases.
-INSN_TOL = 0.01     # instructions: more than 1% more than BASE is a regression.
+FACTOR = 1.05  # a case is a regression when HEAD is slower than BASE by more than 5% ...
+ALPHA = 0.01  # ... and the sign test's p-value is below ALPHA / number of cases.
+INSN_TOL = 0.01  # instructions: more than 1% more than BASE is a regression.
 
 
 def sign_test_greater(r) -> float:
@@ -33,7 +34,7 @@ def sign_test_greater(r) -> float:
     if n == 0:
         return 1.0
     tail = sum(math.comb(n, k) for k in range(pos, n + 1))
-    return min(1.0, tail / 2 ** n)
+    return min(1.0, tail / 2**n)
 
 
 def sign_test_less(r) -> float:
@@ -56,13 +57,13 @@ def bootstrap_median_ci(r, conf: float = 0.95, nboot: int = 2000, seed: int = 12
 class TimingVerdict:
     case: str
     rounds: int
-    ratio: float           # median over rounds of t_head / t_base (> 1: HEAD slower)
+    ratio: float  # median over rounds of t_head / t_base (> 1: HEAD slower)
     ci_lo: float
     ci_hi: float
-    p_slower: float        # one-sided sign test, HEAD slower
+    p_slower: float  # one-sided sign test, HEAD slower
     p_faster: float
-    verdict: str           # "regression" | "improvement" | "same"
-    t_numpy: float = math.nan    # median seconds per call
+    verdict: str  # "regression" | "improvement" | "same"
+    t_numpy: float = math.nan  # median seconds per call
     t_base: float = math.nan
     t_head: float = math.nan
     speedup_base: float = math.nan  # median over rounds of t_numpy / t_base
@@ -72,8 +73,9 @@ class TimingVerdict:
         return asdict(self)
 
 
-def judge_timing(case: str, t_base, t_head, t_numpy=None, factor: float = FACTOR,
-                 alpha: float = ALPHA) -> TimingVerdict:
+def judge_timing(
+    case: str, t_base, t_head, t_numpy=None, factor: float = FACTOR, alpha: float = ALPHA
+) -> TimingVerdict:
     """Verdict on one case from paired per-round times (seconds)."""
     b = np.asarray(t_base, dtype=float)
     h = np.asarray(t_head, dtype=float)
@@ -89,8 +91,18 @@ def judge_timing(case: str, t_base, t_head, t_numpy=None, factor: float = FACTOR
         verdict = "improvement"
     else:
         verdict = "same"
-    v = TimingVerdict(case, int(b.size), ratio, lo, hi, p_slow, p_fast, verdict,
-                      t_base=float(np.median(b)), t_head=float(np.median(h)))
+    v = TimingVerdict(
+        case,
+        int(b.size),
+        ratio,
+        lo,
+        hi,
+        p_slow,
+        p_fast,
+        verdict,
+        t_base=float(np.median(b)),
+        t_head=float(np.median(h)),
+    )
     if t_numpy is not None:
         n = np.asarray(t_numpy, dtype=float)
         v.t_numpy = float(np.median(n))

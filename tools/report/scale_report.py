@@ -14,6 +14,7 @@ $RAPTORS_BENCH_LOCK) only while it runs, so other users of the machine get turns
 
 Usage: python tools/report/scale_report.py [--quick] [--out reports] [--budget SECONDS]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,6 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -78,7 +78,7 @@ def interleaved(fns: dict, seconds: float, min_rounds=15, max_rounds=400):
     t_end = time.monotonic() + seconds
     r = 0
     while r < min_rounds or (time.monotonic() < t_end and r < max_rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for n in order:
             f = fns[n]
             t0 = now()
@@ -92,16 +92,28 @@ def interleaved(fns: dict, seconds: float, min_rounds=15, max_rounds=400):
 def stats(ts):
     m = statistics.fmean(ts)
     s = statistics.pstdev(ts)
-    return {"mean": m, "std": s, "cv": s / m if m else 0.0, "best": min(ts),
-            "median": statistics.median(ts)}
+    return {
+        "mean": m,
+        "std": s,
+        "cv": s / m if m else 0.0,
+        "best": min(ts),
+        "median": statistics.median(ts),
+    }
 
 
 def ratio_median(a, b):
     return statistics.median(x / y for x, y in zip(a, b))
 
 
-SIZES = [("16", (16,)), ("1K", (1024,)), ("64K", (65536,)), ("512²", (512, 512)),
-         ("1024²", (1024, 1024)), ("2048²", (2048, 2048)), ("4096²", (4096, 4096))]
+SIZES = [
+    ("16", (16,)),
+    ("1K", (1024,)),
+    ("64K", (65536,)),
+    ("512²", (512, 512)),
+    ("1024²", (1024, 1024)),
+    ("2048²", (2048, 2048)),
+    ("4096²", (4096, 4096)),
+]
 QUICK_SIZES = [SIZES[0], SIZES[2], SIZES[5], SIZES[6]]
 MODES = ["out", "alloc", "inplace"]
 
@@ -139,8 +151,11 @@ def make_case(dtype, shape, mode, rng):
 def copy_roofline(x, y, seconds):
     """Fastest plain copy of x's bytes into y: np.copyto vs libc memcpy."""
     xa, ya, n = x.ctypes.data, y.ctypes.data, x.nbytes
-    samples, _ = interleaved({"copyto": lambda: np.copyto(y, x),
-                              "memcpy": lambda: ctypes.memmove(ya, xa, n)}, seconds, min_rounds=9)
+    samples, _ = interleaved(
+        {"copyto": lambda: np.copyto(y, x), "memcpy": lambda: ctypes.memmove(ya, xa, n)},
+        seconds,
+        min_rounds=9,
+    )
     best = {k: statistics.median(v) for k, v in samples.items()}
     which = min(best, key=best.get)
     return best[which], which
@@ -171,8 +186,11 @@ def run_cases(quick: bool, budget: float):
             # The roofline copy runs in the same rounds, so a busy moment of the
             # shared machine slows it as much as the pair it is compared with.
             xa, ya = x.ctypes.data, y.ctypes.data
-            fns["copy"] = ((lambda: ctypes.memmove(ya, xa, nbytes))
-                           if roof[(dname, label)][1] == "memcpy" else (lambda: np.copyto(y, x)))
+            fns["copy"] = (
+                (lambda: ctypes.memmove(ya, xa, nbytes))
+                if roof[(dname, label)][1] == "memcpy"
+                else (lambda: np.copyto(y, x))
+            )
             samples, k = interleaved(fns, per_case, min_rounds=9 if nbytes > 8 << 20 else 15)
             # Each peer in its own interleaved pass against Raptors: a peer's
             # threads (OpenBLAS spins after each call) must not tax the
@@ -183,24 +201,41 @@ def run_cases(quick: bool, budget: float):
                 peer_samples[p] = ps
         raptors.set_num_threads(default_threads)
         n_t, r_t = samples["numpy"], samples["raptors"]
-        row = {"dtype": dname, "size": label, "n": int(np.prod(shape)), "mode": mode,
-               "threads": threads or default_threads, "nbytes": nbytes, "pairs": len(n_t),
-               "calls_per_sample": k, "numpy": stats(n_t), "raptors": stats(r_t),
-               "speedup": ratio_median(n_t, r_t), "copy_ns": statistics.median(samples["copy"]),
-               "copy_kind": roof[(dname, label)][1], "peers": {}}
+        row = {
+            "dtype": dname,
+            "size": label,
+            "n": int(np.prod(shape)),
+            "mode": mode,
+            "threads": threads or default_threads,
+            "nbytes": nbytes,
+            "pairs": len(n_t),
+            "calls_per_sample": k,
+            "numpy": stats(n_t),
+            "raptors": stats(r_t),
+            "speedup": ratio_median(n_t, r_t),
+            "copy_ns": statistics.median(samples["copy"]),
+            "copy_kind": roof[(dname, label)][1],
+            "peers": {},
+        }
         for p, ps in peer_samples.items():
             med = statistics.median(ps[p])
-            row["peers"][p] = {"median": med, "speedup": row["numpy"]["median"] / med,
-                               "vs_raptors": ratio_median(ps[p], ps["raptors"])}
+            row["peers"][p] = {
+                "median": med,
+                "speedup": row["numpy"]["median"] / med,
+                "vs_raptors": ratio_median(ps[p], ps["raptors"]),
+            }
         moved = 2 * nbytes
         row["gbps_numpy"] = moved / row["numpy"]["median"]
         row["gbps_raptors"] = moved / row["raptors"]["median"]
         row["gbps_copy"] = moved / row["copy_ns"]
         row["roofline"] = ratio_median(samples["copy"], r_t)
         rows.append(row)
-        print(f"[{i + 1}/{len(plan)}] {dname} {label} {mode} t={row['threads']}: "
-              f"speedup {row['speedup']:.2f}, {row['gbps_raptors']:.1f} GB/s, "
-              f"roofline {row['roofline']:.2f}", flush=True)
+        print(
+            f"[{i + 1}/{len(plan)}] {dname} {label} {mode} t={row['threads']}: "
+            f"speedup {row['speedup']:.2f}, {row['gbps_raptors']:.1f} GB/s, "
+            f"roofline {row['roofline']:.2f}",
+            flush=True,
+        )
     return rows
 
 
@@ -208,8 +243,11 @@ def small_call(seconds):
     """A 16-element call: Raptors' time as a multiple of NumPy's x * a."""
     x = np.ones(16, np.float32)
     with Lock():
-        s, _ = interleaved({"numpy": lambda: x * 2.5, "raptors": lambda: raptors.scale(x, 2.5)},
-                           seconds, min_rounds=30)
+        s, _ = interleaved(
+            {"numpy": lambda: x * 2.5, "raptors": lambda: raptors.scale(x, 2.5)},
+            seconds,
+            min_rounds=30,
+        )
     return ratio_median(s["raptors"], s["numpy"])
 
 
@@ -233,6 +271,7 @@ def blas_contention(seconds):
             t = now() - t0
             raptors.set_num_threads(default)
             return t
+
         return f
 
     fa, f1 = after_blas(default), after_blas(1)
@@ -242,19 +281,34 @@ def blas_contention(seconds):
         while len(ta) < 15 or (time.monotonic() < t_end and len(ta) < 200):
             ta.append(fa())
             t1.append(f1())
-    return {"threads": default, "median_ns": statistics.median(ta),
-            "one_thread_median_ns": statistics.median(t1), "ratio": ratio_median(t1, ta)}
+    return {
+        "threads": default,
+        "median_ns": statistics.median(ta),
+        "one_thread_median_ns": statistics.median(t1),
+        "ratio": ratio_median(t1, ta),
+    }
 
 
 def machine():
-    info = {"platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__}
+    info = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
         for line in out.splitlines():
             k, _, v = line.partition(":")
-            if k.strip() in ("Model name", "CPU(s)", "L1d cache", "L2 cache", "L3 cache",
-                             "Thread(s) per core", "Hypervisor vendor", "Flags"):
+            if k.strip() in (
+                "Model name",
+                "CPU(s)",
+                "L1d cache",
+                "L2 cache",
+                "L3 cache",
+                "Thread(s) per core",
+                "Hypervisor vendor",
+                "Flags",
+            ):
                 v = v.strip()
                 if k.strip() == "Flags":
                     v = " ".join(f for f in v.split() if f.startswith(("avx512f", "avx2")))
@@ -267,6 +321,7 @@ def machine():
         pass
     try:
         import scipy
+
         info["scipy"] = scipy.__version__
     except Exception:
         pass
@@ -277,8 +332,12 @@ def machine():
 
 def find(rows, dtype, size, mode, threads=None):
     for r in rows:
-        if r["dtype"] == dtype and r["size"] == size and r["mode"] == mode and \
-                (threads is None and r["threads"] != 1 or r["threads"] == threads):
+        if (
+            r["dtype"] == dtype
+            and r["size"] == size
+            and r["mode"] == mode
+            and ((threads is None and r["threads"] != 1) or r["threads"] == threads)
+        ):
             return r
     return None
 
@@ -306,8 +365,12 @@ def targets(rows, small, contention):
         b = r["peers"].get("openblas-scal")
         if b:
             rel = b["vs_raptors"]
-            add("float32 2048² in place vs OpenBLAS sscal (sscal time / Raptors time)", "≥ 1.0",
-                rel, rel >= 1.0)
+            add(
+                "float32 2048² in place vs OpenBLAS sscal (sscal time / Raptors time)",
+                "≥ 1.0",
+                rel,
+                rel >= 1.0,
+            )
     r = find(rows, "float32", "2048²", "out", 1)
     if r:
         add("float32 2048² out=, 1 thread", "≥ 0.98", r["speedup"], r["speedup"] >= 0.98)
@@ -321,12 +384,19 @@ def targets(rows, small, contention):
         add("16-element call, Raptors time / NumPy x*a time", "≤ 3.0", small, small <= 3.0)
     r = find(rows, "float32", "2048²", "out")
     if r:
-        add("float32 2048² out=, fraction of copy roofline", "≥ 0.9", r["roofline"],
-            r["roofline"] >= 0.9)
+        add(
+            "float32 2048² out=, fraction of copy roofline",
+            "≥ 0.9",
+            r["roofline"],
+            r["roofline"] >= 0.9,
+        )
     if contention:
-        add("2048² right after an OpenBLAS call: 1-thread time / default-threads time",
-            "≥ ~0.9 (never far slower than one thread)", contention["ratio"],
-            contention["ratio"] >= 0.9)
+        add(
+            "2048² right after an OpenBLAS call: 1-thread time / default-threads time",
+            "≥ ~0.9 (never far slower than one thread)",
+            contention["ratio"],
+            contention["ratio"] >= 0.9,
+        )
     return t
 
 
@@ -337,6 +407,7 @@ def us(ns):
 def plot(rows, path):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except Exception as exc:
@@ -351,16 +422,24 @@ def plot(rows, path):
             ns = [r["nbytes"] for r in rs]
             color = {"out": "C0", "alloc": "C1", "inplace": "C2"}[mode]
             ax_s.plot(ns, [r["speedup"] for r in rs], "o-", color=color, label=f"Raptors {mode}")
-            ax_g.plot(ns, [r["gbps_raptors"] for r in rs], "o-", color=color,
-                      label=f"Raptors {mode}")
+            ax_g.plot(
+                ns, [r["gbps_raptors"] for r in rs], "o-", color=color, label=f"Raptors {mode}"
+            )
             if mode == "out":
-                ax_g.plot(ns, [r["gbps_numpy"] for r in rs], "s--", color="grey",
-                          label="NumPy out=")
+                ax_g.plot(
+                    ns, [r["gbps_numpy"] for r in rs], "s--", color="grey", label="NumPy out="
+                )
                 ax_g.plot(ns, [r["gbps_copy"] for r in rs], "k:", label="copy roofline")
         rs1 = [r for r in rows if r["dtype"] == d and r["threads"] == 1]
         if rs1:
-            ax_s.plot([r["nbytes"] for r in rs1], [r["speedup"] for r in rs1], "x", color="C3",
-                      markersize=10, label="Raptors out=, 1 thread")
+            ax_s.plot(
+                [r["nbytes"] for r in rs1],
+                [r["speedup"] for r in rs1],
+                "x",
+                color="C3",
+                markersize=10,
+                label="Raptors out=, 1 thread",
+            )
         ax_s.axhline(1.0, color="grey", lw=0.8)
         for ax in (ax_s, ax_g):
             ax.set_xscale("log", base=2)
@@ -380,9 +459,9 @@ def limits_text(rows, info):
     l2 = info.get("l2_bytes", 0)
     l3 = info.get("l3_bytes", 0)
     return [
-        f"- **16 – 1K elements**: the call itself. NumPy's ufunc machinery costs well under a "
-        f"microsecond; Raptors pays a Python function, ctypes' argument conversion and the "
-        f"foreign call (~0.4 us of it is ctypes alone), then a few nanoseconds of kernel.",
+        "- **16 – 1K elements**: the call itself. NumPy's ufunc machinery costs well under a "
+        "microsecond; Raptors pays a Python function, ctypes' argument conversion and the "
+        "foreign call (~0.4 us of it is ctypes alone), then a few nanoseconds of kernel.",
         f"- **64K elements (256–512 KiB)**: the L2 ({l2 // 1024} KiB per core) holds x and y; "
         f"one core's load/store ports limit both libraries alike, and a second thread only pays "
         f"when a call moves more than ~{2 * (l2 // 4) // 1024} KiB (the run-time threshold, L2/4 per thread).",
@@ -390,40 +469,52 @@ def limits_text(rows, info):
         f"the L3 bandwidth per core bounds one thread, so two threads on two cores roughly "
         f"double it, when the second core is free. This machine is shared with other jobs, "
         f"which is the main source of spread at these sizes.",
-        f"- **4096²** (64 MiB per f32 array): DRAM. Streaming stores (above x + y > L3/2) skip "
-        f"the read-for-ownership of y, and the pool skips the page faults and zeroing that "
-        f"NumPy's fresh 64 MiB allocation pays on every call.",
+        "- **4096²** (64 MiB per f32 array): DRAM. Streaming stores (above x + y > L3/2) skip "
+        "the read-for-ownership of y, and the pool skips the page faults and zeroing that "
+        "NumPy's fresh 64 MiB allocation pays on every call.",
     ]
 
 
 def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, args):
     date = dt.date.today().isoformat()
-    lines = [f"# Raptors scale vs NumPy — {date}", "",
-             f"Made by `make report` ({'--quick' if args.quick else 'full'}; "
-             f"`python tools/report/scale_report.py`) at "
-             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.", "",
-             "Method: NumPy, Raptors and the peers run interleaved in one process, one sample "
-             "each per round in rotating order; a sample is the mean of k back-to-back calls "
-             "(k sized to ~0.3 ms). Speedup = median over rounds of NumPy time / Raptors time. "
-             "GB/s counts bytes read + bytes written (2 × array bytes). Roofline = median over "
-             "rounds of copy time / Raptors time, the copy being the fastest plain copy of the "
-             "same bytes (np.copyto or libc memcpy, whichever is faster at that size) run in the "
-             "same rounds; copy GB/s is that copy's median. Times in µs.", "",
-             "## Machine", ""]
+    lines = [
+        f"# Raptors scale vs NumPy — {date}",
+        "",
+        f"Made by `make report` ({'--quick' if args.quick else 'full'}; "
+        f"`python tools/report/scale_report.py`) at "
+        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        "",
+        "Method: NumPy, Raptors and the peers run interleaved in one process, one sample "
+        "each per round in rotating order; a sample is the mean of k back-to-back calls "
+        "(k sized to ~0.3 ms). Speedup = median over rounds of NumPy time / Raptors time. "
+        "GB/s counts bytes read + bytes written (2 × array bytes). Roofline = median over "
+        "rounds of copy time / Raptors time, the copy being the fastest plain copy of the "
+        "same bytes (np.copyto or libc memcpy, whichever is faster at that size) run in the "
+        "same rounds; copy GB/s is that copy's median. Times in µs.",
+        "",
+        "## Machine",
+        "",
+    ]
     for k, v in info.items():
         lines.append(f"- {k}: {v}")
     lines += ["", "`raptors.build_info()`:", "", "```json", json.dumps(bi, indent=1), "```", ""]
 
     tt = targets(rows, small, contention)
-    lines += ["## Targets (issue 4)", "", "| target | wanted | measured | met |",
-              "| --- | --- | --- | --- |"]
+    lines += [
+        "## Targets (issue 4)",
+        "",
+        "| target | wanted | measured | met |",
+        "| --- | --- | --- | --- |",
+    ]
     for name, want, val, ok in tt:
         lines.append(f"| {name} | {want} | {val:.2f} | {'yes' if ok else '**no**'} |")
     lines.append("")
 
     peer_names = sorted({p for r in rows for p in r["peers"]})
-    head = ("| dtype | size | mode | thr | NumPy mean ± std | CV | best | Raptors mean ± std | CV "
-            "| best | speedup | GB/s NumPy | GB/s Raptors | copy GB/s | roofline |")
+    head = (
+        "| dtype | size | mode | thr | NumPy mean ± std | CV | best | Raptors mean ± std | CV "
+        "| best | speedup | GB/s NumPy | GB/s Raptors | copy GB/s | roofline |"
+    )
     sep = "| --- " * 15 + "|"
     for p in peer_names:
         head += f" {p} speedup |"
@@ -431,21 +522,25 @@ def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, 
     lines += ["## All cases", "", head, sep]
     for r in rows:
         n, ra = r["numpy"], r["raptors"]
-        line = (f"| {r['dtype']} | {r['size']} | {r['mode']} | {r['threads']} "
-                f"| {us(n['mean'])} ± {us(n['std'])} | {n['cv']:.0%} | {us(n['best'])} "
-                f"| {us(ra['mean'])} ± {us(ra['std'])} | {ra['cv']:.0%} | {us(ra['best'])} "
-                f"| **{r['speedup']:.2f}** | {r['gbps_numpy']:.1f} | {r['gbps_raptors']:.1f} "
-                f"| {r['gbps_copy']:.1f} | {r['roofline']:.2f} |")
+        line = (
+            f"| {r['dtype']} | {r['size']} | {r['mode']} | {r['threads']} "
+            f"| {us(n['mean'])} ± {us(n['std'])} | {n['cv']:.0%} | {us(n['best'])} "
+            f"| {us(ra['mean'])} ± {us(ra['std'])} | {ra['cv']:.0%} | {us(ra['best'])} "
+            f"| **{r['speedup']:.2f}** | {r['gbps_numpy']:.1f} | {r['gbps_raptors']:.1f} "
+            f"| {r['gbps_copy']:.1f} | {r['roofline']:.2f} |"
+        )
         for p in peer_names:
             pv = r["peers"].get(p)
             line += f" {pv['speedup']:.2f} |" if pv else " |"
         lines.append(line)
     lines.append("")
-    lines.append("Peer columns: NumPy time / peer time (>1: the peer is faster than NumPy; "
-                 "compare with the speedup column), from a separate pass interleaving the peer "
-                 "with Raptors, so that a peer's spinning threads do not tax the NumPy/Raptors "
-                 "pairs; the effect of a co-running OpenBLAS pool on Raptors is measured on its "
-                 "own below.")
+    lines.append(
+        "Peer columns: NumPy time / peer time (>1: the peer is faster than NumPy; "
+        "compare with the speedup column), from a separate pass interleaving the peer "
+        "with Raptors, so that a peer's spinning threads do not tax the NumPy/Raptors "
+        "pairs; the effect of a co-running OpenBLAS pool on Raptors is measured on its "
+        "own below."
+    )
     lines.append("")
     if plot_err:
         lines += [plot_err, ""]
@@ -454,41 +549,67 @@ def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, 
     if small is not None:
         lines += [f"A 16-element call: Raptors takes {small:.2f}× NumPy's `x * a` time.", ""]
     if contention:
-        lines += ["Co-running OpenBLAS (2048² f32 `out=` timed right after an `sgemm`, whose "
-                  f"threads then spin): {contention['threads']} threads "
-                  f"{us(contention['median_ns'])} µs vs 1 thread "
-                  f"{us(contention['one_thread_median_ns'])} µs (1-thread time / default time = "
-                  f"{contention['ratio']:.2f}).", ""]
+        lines += [
+            "Co-running OpenBLAS (2048² f32 `out=` timed right after an `sgemm`, whose "
+            f"threads then spin): {contention['threads']} threads "
+            f"{us(contention['median_ns'])} µs vs 1 thread "
+            f"{us(contention['one_thread_median_ns'])} µs (1-thread time / default time = "
+            f"{contention['ratio']:.2f}).",
+            "",
+        ]
 
     lines += ["## Findings", ""]
     best = max((r for r in rows if r["threads"] != 1), key=lambda r: r["speedup"])
-    worst = min((r for r in rows if r["threads"] != 1 and r["size"] not in ("16", "1K")),
-                key=lambda r: r["speedup"])
-    lines += [f"- Largest speedup: {best['dtype']} {best['size']} {best['mode']} at "
-              f"{best['speedup']:.2f}×; lowest above 1K elements: {worst['dtype']} "
-              f"{worst['size']} {worst['mode']} at {worst['speedup']:.2f}×."]
+    worst = min(
+        (r for r in rows if r["threads"] != 1 and r["size"] not in ("16", "1K")),
+        key=lambda r: r["speedup"],
+    )
+    lines += [
+        f"- Largest speedup: {best['dtype']} {best['size']} {best['mode']} at "
+        f"{best['speedup']:.2f}×; lowest above 1K elements: {worst['dtype']} "
+        f"{worst['size']} {worst['mode']} at {worst['speedup']:.2f}×."
+    ]
     unmet = [name for name, _, _, ok in tt if not ok]
-    lines.append(f"- Targets met: {len(tt) - len(unmet)} of {len(tt)}" +
-                 (f"; not met: {'; '.join(unmet)}." if unmet else "."))
-    lines.append("- Every Raptors result here is bit-identical to NumPy's "
-                 "(`make test` checks it); no fast-math, no FTZ/DAZ.")
+    lines.append(
+        f"- Targets met: {len(tt) - len(unmet)} of {len(tt)}"
+        + (f"; not met: {'; '.join(unmet)}." if unmet else ".")
+    )
+    lines.append(
+        "- Every Raptors result here is bit-identical to NumPy's "
+        "(`make test` checks it); no fast-math, no FTZ/DAZ."
+    )
     lines += ["", "## What limits each size", ""] + limits_text(rows, bi) + [""]
-    lines += ["## Next steps", "",
-              "- Re-run on an idle machine: the load average above says how shared this one was.",
-              "- A C-level entry taking the ndarray itself (a CPython extension) would cut the "
-              "small-call cost below ctypes' floor.",
-              "- Find why OpenBLAS `sscal` turns bimodal (~0.5 ms or ~7 ms at 2048²) in a process "
-              "where a Raptors worker exists (not seen with RAPTORS_NUM_THREADS=1).",
-              "- Static first assignment of chunks per thread (then stealing), so repeated calls "
-              "on L2-sized arrays find their half in the same core's L2.",
-              "- Per-size tuning of the thread threshold and streaming threshold from a "
-              "calibration run at import, instead of fixed fractions of the cache sizes.", ""]
+    lines += [
+        "## Next steps",
+        "",
+        "- Re-run on an idle machine: the load average above says how shared this one was.",
+        "- A C-level entry taking the ndarray itself (a CPython extension) would cut the "
+        "small-call cost below ctypes' floor.",
+        "- Find why OpenBLAS `sscal` turns bimodal (~0.5 ms or ~7 ms at 2048²) in a process "
+        "where a Raptors worker exists (not seen with RAPTORS_NUM_THREADS=1).",
+        "- Static first assignment of chunks per thread (then stealing), so repeated calls "
+        "on L2-sized arrays find their half in the same core's L2.",
+        "- Per-size tuning of the thread threshold and streaming threshold from a "
+        "calibration run at import, instead of fixed fractions of the cache sizes.",
+        "",
+    ]
     date_path = os.path.join(outdir, f"scale-{date}.md")
     with open(date_path, "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(outdir, f"scale-{date}.json"), "w") as f:
-        json.dump({"rows": rows, "small_call": small, "contention": contention, "machine": info,
-                   "build_info": bi, "targets": tt}, f, indent=1, default=str)
+        json.dump(
+            {
+                "rows": rows,
+                "small_call": small,
+                "contention": contention,
+                "machine": info,
+                "build_info": bi,
+                "targets": tt,
+            },
+            f,
+            indent=1,
+            default=str,
+        )
     return date_path, tt
 
 
@@ -496,13 +617,17 @@ def summary(rows, tt, info, small, path):
     """The short table for the README's Performance section."""
     date = dt.date.today().isoformat()
     cpu = info.get("Model name", platform.machine())
-    lines = [f"Measured {date} on {cpu} ({info.get('CPU(s)', '?')} CPUs, L2 "
-             f"{info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')}; load average "
-             f"{' '.join(info.get('loadavg', []))}), NumPy {np.__version__}, by `make report`. "
-             "Speedup = NumPy time / Raptors time (median of interleaved pairs), default threads; "
-             "GB/s = bytes read + written.", "",
-             "| size | f32 out= | f32 new | f32 in place | f64 out= | f64 new | f64 in place "
-             "| f32 out= GB/s |", "| --- " * 8 + "|"]
+    lines = [
+        f"Measured {date} on {cpu} ({info.get('CPU(s)', '?')} CPUs, L2 "
+        f"{info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')}; load average "
+        f"{' '.join(info.get('loadavg', []))}), NumPy {np.__version__}, by `make report`. "
+        "Speedup = NumPy time / Raptors time (median of interleaved pairs), default threads; "
+        "GB/s = bytes read + written.",
+        "",
+        "| size | f32 out= | f32 new | f32 in place | f64 out= | f64 new | f64 in place "
+        "| f32 out= GB/s |",
+        "| --- " * 8 + "|",
+    ]
     sizes = []
     for r in rows:
         if r["size"] not in sizes:
@@ -527,8 +652,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer sizes, shorter runs")
     ap.add_argument("--out", default="reports")
-    ap.add_argument("--budget", type=float, default=None,
-                    help="seconds for the main table (default 90, quick 30)")
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds for the main table (default 90, quick 30)",
+    )
     args = ap.parse_args()
     budget = args.budget or (30.0 if args.quick else 90.0)
     os.makedirs(args.out, exist_ok=True)
