@@ -11,6 +11,8 @@ import ctypes
 import json
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 #: The ABI this package was written against; must equal raptors_abi_version().
 ABI_VERSION = 2
@@ -119,13 +121,22 @@ _scale_strided = {
 }
 
 
-def scale_strided(dtype: str, shape, x_addr: int, x_strides, y_addr: int, y_strides, factor) -> int:
+def scale_strided(
+    dtype: str,
+    shape: Sequence[int],
+    x_addr: int,
+    x_strides: Sequence[int],
+    y_addr: int,
+    y_strides: Sequence[int],
+    factor: float,
+) -> int:
     """Call the N-d strided kernel; shape and strides (bytes) are int sequences."""
     nd = len(shape)
     arr = ctypes.c_int64 * nd
-    return _scale_strided[dtype](
+    status: int = _scale_strided[dtype](
         nd, arr(*shape), x_addr, arr(*x_strides), y_addr, arr(*y_strides), factor
     )
+    return status
 
 
 # The contiguous fast path. ctypes has no cheap way to get an ndarray's data
@@ -141,14 +152,14 @@ scale_ref = {"float32": _lib.raptors_scale_f32_ref, "float64": _lib.raptors_scal
 EOVERLAP = -3
 
 
-def _find_data_offset():
+def _find_data_offset() -> int | None:
     if sys.implementation.name != "cpython":
         return None
     import numpy as np
 
-    off = object.__basicsize__
+    off: int = object.__basicsize__
     base = np.arange(64, dtype=np.float64)
-    probes = [
+    probes: list[np.ndarray[Any, Any]] = [
         base,
         base[3:],
         base[::2],
@@ -176,14 +187,20 @@ _free = _lib.raptors_free
 class _Block:
     __slots__ = ("__array_interface__", "_addr", "_nbytes")
 
-    def __init__(self, shape, typestr, strides, nbytes):
-        self._addr = None  # __del__ runs even when __init__ raises
-        addr = _alloc(nbytes)
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        typestr: str,
+        strides: tuple[int, ...] | None,
+        nbytes: int,
+    ) -> None:
+        self._addr: int | None = None  # __del__ runs even when __init__ raises
+        addr: int | None = _alloc(nbytes)
         if not addr:
             raise MemoryError(f"raptors: cannot allocate {nbytes} bytes")
         self._addr = addr
         self._nbytes = nbytes
-        self.__array_interface__ = {
+        self.__array_interface__: dict[str, Any] = {
             "data": (addr, False),
             "shape": shape,
             "typestr": typestr,
@@ -191,46 +208,57 @@ class _Block:
             "version": 3,
         }
 
-    def __del__(self, _free=_free):
+    def __del__(self, _free: Any = _free) -> None:
         # Default argument: still bound at interpreter shutdown, when globals may be gone.
         if self._addr:
             _free(self._addr, self._nbytes)
 
 
-def block(shape, typestr: str, strides, nbytes: int):
+def block(
+    shape: tuple[int, ...], typestr: str, strides: tuple[int, ...] | None, nbytes: int
+) -> _Block:
     """An object whose __array_interface__ describes a fresh pooled buffer."""
     return _Block(shape, typestr, strides, nbytes)
 
 
 def pool_trim() -> int:
     """Unmap every buffer the pool keeps for reuse; returns the bytes released."""
-    return _lib.raptors_pool_trim()
+    released: int = _lib.raptors_pool_trim()
+    return released
 
 
 def pool_cached() -> int:
     """Bytes of freed buffers the pool holds for reuse."""
-    return _lib.raptors_pool_cached()
+    cached: int = _lib.raptors_pool_cached()
+    return cached
 
 
 def version() -> str:
-    return _lib.raptors_version().decode()
+    text: bytes = _lib.raptors_version()
+    return text.decode()
 
 
-def build_info() -> dict:
-    return json.loads(_lib.raptors_build_info().decode())
+def build_info() -> dict[str, Any]:
+    text: bytes = _lib.raptors_build_info()
+    info: dict[str, Any] = json.loads(text.decode())
+    return info
 
 
 def set_num_threads(n: int) -> int:
-    return _lib.raptors_set_num_threads(n)
+    status: int = _lib.raptors_set_num_threads(n)
+    return status
 
 
 def get_num_threads() -> int:
-    return _lib.raptors_get_num_threads()
+    n: int = _lib.raptors_get_num_threads()
+    return n
 
 
 def get_simd() -> str:
-    return _lib.raptors_get_simd().decode()
+    name: bytes = _lib.raptors_get_simd()
+    return name.decode()
 
 
 def set_simd(name: str) -> int:
-    return _lib.raptors_set_simd(name.encode())
+    status: int = _lib.raptors_set_simd(name.encode())
+    return status
