@@ -180,7 +180,7 @@ def random_shape(rng):
         if k == len(carriers) - 1:
             shape[d] = left
         else:
-            n = int(round(left ** rng.random())) if left > 1 else 1
+            n = round(left ** rng.random()) if left > 1 else 1
             n = max(1, min(n, left))
             shape[d] = n
             left = max(1, left // n)
@@ -210,7 +210,7 @@ def dense_strides(rng, shape, itemsize, gaps=True):
 def free_strides(rng, shape, itemsize):
     """Any strides, zero and overlapping included (fine for a read-only input)."""
     strides = []
-    for n in shape:
+    for _ in shape:
         r = rng.random()
         if r < 0.15:
             s = 0
@@ -436,7 +436,6 @@ def make_out(rng, x, x_base, notes):
             None,
         )
     dtype, shape = native(x.dtype), x.shape
-    swapped = not x.dtype.isnative
     r = rng.random()
     if r < 0.35:
         notes.append("out:None")

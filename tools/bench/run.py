@@ -477,7 +477,8 @@ def main(argv=None):
     if unbuilt:
         say(
             "commit(s) %s did not build: recorded as failed (every benchmark failed; earlier "
-            "results of these commits, if any, are kept). To see why: `git worktree add /tmp/x <commit> && "
+            "results of these commits, if any, are kept). To see why: "
+            "`git worktree add /tmp/x <commit> && "
             "make -C /tmp/x lib`" % ", ".join(unbuilt),
             err=True,
         )

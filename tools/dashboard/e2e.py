@@ -20,6 +20,7 @@ Usage: python tools/dashboard/e2e.py [--html-dir DIR] [--bench NAME] [--out DIR]
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -129,10 +130,8 @@ class WebSocket:
                     return b"".join(parts).decode("utf-8", "replace")
 
     def close(self):
-        try:
+        with contextlib.suppress(OSError):
             self._send_frame(0x8, b"")
-        except OSError:
-            pass
         self.sock.close()
 
 
@@ -234,7 +233,8 @@ def find_chromium():
 
 
 def start_chromium(binary, profile, timeout=60):
-    log = open(os.path.join(profile, "chromium.log"), "wb")
+    # Open for chromium's whole life; the caller's cleanup closes it with the process.
+    log = open(os.path.join(profile, "chromium.log"), "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [binary] + CHROMIUM_FLAGS + ["--user-data-dir=" + profile, "about:blank"],
         stdout=log,
@@ -247,7 +247,8 @@ def start_chromium(binary, profile, timeout=60):
         if proc.poll() is not None:
             raise RuntimeError("chromium exited with %s; see %s" % (proc.returncode, log.name))
         if os.path.exists(port_file):
-            lines = open(port_file).read().split()
+            with open(port_file) as f:
+                lines = f.read().split()
             if len(lines) >= 2:
                 return proc, int(lines[0])
         time.sleep(0.1)
@@ -462,10 +463,8 @@ def run(args):
         check("harness", False, "%s: %s" % (type(e).__name__, e))
     finally:
         if cdp:
-            try:
+            with contextlib.suppress(Exception):
                 cdp.call("Browser.close", timeout=5)
-            except Exception:
-                pass
             cdp.ws.close()
         stop(browser)
         stop(server)

@@ -94,8 +94,8 @@ def warn_needs_internet(html_dir, reason):
         "[dashboard]   %s\n"
         "[dashboard] The published dashboard in %s still loads jQuery/Flot/Bootstrap\n"
         "[dashboard] from public CDNs: THE PAGE WILL NEED INTERNET ACCESS to show graphs.\n"
-        "[dashboard] Re-run `make publish` once npm can reach its registry to make it offline.\n%s\n\n"
-        % (bar, reason, html_dir, bar)
+        "[dashboard] Re-run `make publish` once npm can reach its registry to make it offline."
+        "\n%s\n\n" % (bar, reason, html_dir, bar)
     )
     sys.stderr.flush()
 
@@ -123,7 +123,9 @@ def cache_ok(cache_dir):
 
 
 def ensure_npm_cache(cache_dir=DEFAULT_CACHE, npm=None):
-    """Install the pinned packages into cache_dir. Returns node_modules path or raises RuntimeError."""
+    """Install the pinned packages into cache_dir.
+
+    Returns the node_modules path, or raises RuntimeError."""
     if cache_ok(cache_dir):
         log("reusing npm cache %s" % cache_dir)
         return os.path.join(cache_dir, "node_modules")
@@ -250,7 +252,7 @@ def rewrite_pages(html_dir, vendor_dir):
         with open(page, encoding="utf-8") as f:
             text = f.read()
 
-        def fix(m):
+        def fix(m, page=page):  # bound now: called only within this iteration
             nonlocal count
             tag, kind = m.group(0), m.group(1).lower()
             attr = "src" if kind == "script" else "href"
@@ -266,7 +268,7 @@ def rewrite_pages(html_dir, vendor_dir):
             href = os.path.relpath(local, os.path.dirname(page)).replace(os.sep, "/")
             tag = re.sub(
                 ATTR_RE.format(name=attr),
-                lambda a: a.group(1) + a.group(2) + href + a.group(2),
+                lambda a, href=href: a.group(1) + a.group(2) + href + a.group(2),
                 tag,
                 count=1,
                 flags=re.I | re.S,
@@ -292,10 +294,9 @@ def rewrite_pages(html_dir, vendor_dir):
 def make_offline(html_dir, cache_dir=DEFAULT_CACHE, npm=None):
     """Returns True if the dashboard is now self-contained, False (after warning) otherwise."""
     html_dir = os.path.abspath(html_dir)
-    if not external_refs(html_dir):
-        if os.path.isdir(os.path.join(html_dir, VENDOR_DIRNAME)):
-            log("pages already use local vendor/ copies")
-            return True
+    if not external_refs(html_dir) and os.path.isdir(os.path.join(html_dir, VENDOR_DIRNAME)):
+        log("pages already use local vendor/ copies")
+        return True
     try:
         node_modules = ensure_npm_cache(cache_dir, npm)
     except RuntimeError as e:

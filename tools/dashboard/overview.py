@@ -500,7 +500,7 @@ def main(argv=None):
     ap.add_argument("--results-dir", default=None)
     a = ap.parse_args(argv)
     _, html_dir, results_dir = asv_dirs(a.config)
-    path, machines = write_overview(a.html_dir or html_dir, a.results_dir or results_dir)
+    path, _ = write_overview(a.html_dir or html_dir, a.results_dir or results_dir)
     print(path)
     return 0
 
