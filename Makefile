@@ -52,7 +52,10 @@ endif
 # IEEE semantics are the contract: no fast-math of any kind, and no contraction
 # of a*b+c into one rounding. Hidden visibility: only RAPTORS_API is exported.
 OPT_CFLAGS  := -O3 -flto -ffp-contract=off
-WARN_CFLAGS := -Wall -Wextra
+# Warnings: `make lint` turns them into errors under gcc and clang.
+WARN_CFLAGS := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+               -Wformat=2 -Wundef -Wvla -Wconversion -Wsign-conversion -Wdouble-promotion \
+               -Wcast-qual -Wcast-align
 CFLAGS_ALL  := -std=c11 $(OPT_CFLAGS) $(TUNE) $(WARN_CFLAGS) -fPIC -fvisibility=hidden \
                -pthread $(EXTRA_CFLAGS)
 LDFLAGS_ALL := $(OPT_CFLAGS) $(TUNE) -pthread $(SHARED) $(EXTRA_LDFLAGS)
@@ -100,21 +103,59 @@ $(BUILD_DIR):
 	mkdir -p $@
 
 # ---- Python environment and tests ----------------------------------------
-$(VENV)/.stamp-test: requirements/test.txt
+# Every version is pinned in requirements/constraints.txt, and only there; what each task
+# needs is an extra of pyproject.toml. `make` installs an extra together with the package
+# itself (editable: this tree, importable from anywhere).
+CONSTRAINTS := requirements/constraints.txt
+PIP_INSTALL := $(PYTHON) -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS)
+
+# The installer and the build backend first: the editable install builds without isolation.
+$(VENV)/.stamp-venv: $(CONSTRAINTS)
 	test -x $(PYTHON) || $(HOST_PY) -m venv $(VENV)
-	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -r requirements/test.txt
+	$(PIP_INSTALL) pip hatchling editables
 	touch $@
 
-venv: $(VENV)/.stamp-test ## create .venv with what the tests need
-
-# Editable install: the package in this tree, importable from anywhere.
-$(VENV)/.stamp-install: $(VENV)/.stamp-test pyproject.toml hatch_build.py
-	$(PYTHON) -m pip install -q --no-build-isolation --no-deps -e .
+# $(VENV)/.stamp-extra-<name>: the package plus pyproject's extra <name> (test, lint, bench, ...).
+$(VENV)/.stamp-extra-%: $(VENV)/.stamp-venv pyproject.toml hatch_build.py
+	$(PIP_INSTALL) --no-build-isolation -e '.[$*]'
 	touch $@
+
+VENV_TEST := $(VENV)/.stamp-extra-test
+VENV_LINT := $(VENV)/.stamp-extra-lint
+
+venv: $(VENV_TEST) $(VENV_LINT) ## create .venv with what the tests and the linters need
+
+# ---- Lint: Python (ruff, mypy --strict) and C (-Werror under gcc and clang) ----
+LINT_CCS        ?= gcc clang
+LINT_CFLAGS     := -Werror
+LINT_PY_SOURCES := raptors tests benchmarks tools hatch_build.py
+LINT_SUDO       := $(if $(filter 0,$(shell id -u 2>/dev/null)),,sudo)
+
+.PHONY: lint lint-py lint-c
+
+lint: lint-py lint-c ## ruff check + ruff format --check, mypy --strict, C with -Werror (gcc, clang)
+
+lint-py: $(VENV_LINT)
+	$(VENV)/bin/ruff check $(LINT_PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(LINT_PY_SOURCES)
+	$(VENV)/bin/mypy
+
+lint-c: $(LINT_CCS:%=lint-c-%)
+
+# Each compiler builds the whole library (LTO link included) into its own directory, so
+# the product in build/ is untouched. A missing clang is installed from Debian. (A pattern
+# rule cannot be .PHONY, hence FORCE.)
+lint-c-%: FORCE
+	@command -v $* >/dev/null 2>&1 || { \
+	  echo "lint: installing $* (apt-get)"; \
+	  $(LINT_SUDO) apt-get update -qq && \
+	  $(LINT_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $* >/dev/null; }
+	@$(MAKE) --no-print-directory -s CC=$* BUILD_DIR=build-lint-$* \
+	    EXTRA_CFLAGS='$(LINT_CFLAGS)' build-lint-$*/$(LIBNAME)
+	@echo "lint: libraptors builds cleanly with $* $(LINT_CFLAGS) ($$($* -dumpversion))"
 
 PYTEST_ARGS ?=
-test: venv lib $(VENV)/.stamp-install ## build, install and run the test suite
+test: lint $(VENV_TEST) lib ## make lint, then build, install and run the test suite
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 clean: ## remove build products

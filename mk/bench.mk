@@ -6,7 +6,7 @@
 # asv runs into a temporary copy of the results and merges back only what it measured (see
 # tools/bench/run.py); publish (mk/dashboard.mk) then writes the dashboard. See README.md, "Benchmarks".
 
-BENCH_VENV_STAMP := $(VENV)/.stamp-bench
+BENCH_VENV_STAMP := $(VENV)/.stamp-extra-bench
 ASV_CONFIG ?= asv.conf.json
 N          ?= 20
 QUICK      ?=
@@ -14,13 +14,9 @@ BENCH      ?=
 BENCH_ARGS := --config $(ASV_CONFIG) $(if $(filter-out 0,$(QUICK)),--quick) \
               $(if $(BENCH),--bench '$(BENCH)')
 
-$(BENCH_VENV_STAMP): $(VENV)/.stamp-test requirements/bench.txt
-	$(PYTHON) -m pip install -q -r requirements/bench.txt
-	touch $@
-
 .PHONY: bench bench-history bench-setup bench-check
 
-bench-setup: $(BENCH_VENV_STAMP) ## install asv + virtualenv into .venv (requirements/bench.txt)
+bench-setup: $(BENCH_VENV_STAMP) ## install asv + virtualenv into .venv (the `bench` extra)
 
 # run.py's exit status 2/3 (a benchmark failed / a commit did not build) still publishes what
 # was measured, then fails.

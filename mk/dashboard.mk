@@ -8,14 +8,8 @@ DASH_DIR  := tools/dashboard
 CHROMIUM  ?= chromium
 DASH_SUDO := $(if $(filter 0,$(shell id -u 2>/dev/null)),,sudo)
 
-# asv must be importable by $(PYTHON). mk/bench.mk (included before this file) owns
-# requirements/bench.txt and the stamp that installs it: BENCH_VENV_STAMP. Without it, install
-# the requirements (or asv alone) here.
-DASH_VENV_DEP := $(if $(BENCH_VENV_STAMP),$(BENCH_VENV_STAMP),$(VENV)/.stamp-dashboard)
-
-$(VENV)/.stamp-dashboard: $(VENV)/.stamp-test $(wildcard requirements/bench.txt)
-	$(PYTHON) -m pip install -q $(if $(wildcard requirements/bench.txt),-r requirements/bench.txt,'asv>=0.6,<0.7' virtualenv)
-	touch $@
+# asv must be importable by $(PYTHON): pyproject's `bench` extra.
+DASH_VENV_DEP := $(VENV)/.stamp-extra-bench
 
 .PHONY: publish preview e2e e2e-deps
 

@@ -34,13 +34,13 @@ regress-deps:
 	    $(REGRESS_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind ) \
 	  >/dev/null 2>&1 || echo "regress: could not install valgrind; instruction counts will be skipped"; }
 
-regress: $(VENV)/.stamp-test regress-deps $(REGRESS_ASV_DEP) ## compare HEAD with BASE=<rev> (exit 1 on a regression beyond FACTOR)
+regress: $(VENV)/.stamp-extra-regress regress-deps $(REGRESS_ASV_DEP) ## compare HEAD with BASE=<rev> (exit 1 on a regression beyond FACTOR)
 	@test -n "$(BASE)" || { echo "usage: make regress BASE=<git revision> [FACTOR=1.05]"; exit 2; }
 	$(PYTHON) tools/regress/gate.py --base '$(BASE)' --head '$(REGRESS_HEAD)' --factor $(FACTOR) \
 	    --alpha $(ALPHA) --insn-tol $(INSN_TOL) --seconds $(REGRESS_SECONDS) \
 	    $(if $(filter 1,$(ASV) $(ASV_STRICT)),--asv) $(if $(filter 1,$(ASV_STRICT)),--asv-strict) \
 	    $(REGRESS_ARGS)
 
-regress-power: $(VENV)/.stamp-test regress-deps ## measure the gate: planted 10%/25% slowdowns and identical commits, TRIALS each
+regress-power: $(VENV)/.stamp-extra-regress regress-deps ## measure the gate: planted 10%/25% slowdowns and identical commits, TRIALS each
 	$(PYTHON) tools/regress/power.py --trials $(TRIALS) --slowdowns $(SLOWDOWNS) \
 	    --seconds $(POWER_SECONDS) --factor $(FACTOR) --alpha $(ALPHA)

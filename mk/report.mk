@@ -5,14 +5,10 @@
 
 REPORT_ARGS ?=
 
-$(VENV)/.stamp-report: $(VENV)/.stamp-test requirements/report.txt
-	$(PYTHON) -m pip install -q -r requirements/report.txt
-	touch $@
-
 .PHONY: report report-quick
 
-report: lib $(VENV)/.stamp-install $(VENV)/.stamp-report ## measure scale vs NumPy/peers, write reports/scale-<date>.md
+report: lib $(VENV)/.stamp-extra-report ## measure scale vs NumPy/peers, write reports/scale-<date>.md
 	$(PYTHON) tools/report/scale_report.py $(REPORT_ARGS)
 
-report-quick: lib $(VENV)/.stamp-install $(VENV)/.stamp-report ## the same, fewer sizes
+report-quick: lib $(VENV)/.stamp-extra-report ## the same, fewer sizes
 	$(PYTHON) tools/report/scale_report.py --quick $(REPORT_ARGS)

@@ -33,7 +33,7 @@ sanitize-lib: ## build $(SAN_BUILD_DIR)/libraptors.so with ASan + UBSan
 	@$(MAKE) --no-print-directory CC=$(SAN_CC) BUILD_DIR=$(SAN_BUILD_DIR) \
 	    EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" $(SAN_LIB)
 
-sanitize-canary: venv $(VENV)/.stamp-install sanitize-lib
+sanitize-canary: venv $(VENV_TEST) sanitize-lib
 	@$(SAN_ENV) $(PYTHON) tools/fuzz/canary.py
 
 # Left out by default: tests of other tools that gain nothing from a sanitized libraptors --
@@ -49,7 +49,7 @@ fuzz_arg = $(if $(filter command line environment,$(origin $(1))),$($(1)))
 FUZZ_SEED = $(call fuzz_arg,SEED)
 FUZZ_N    = $(call fuzz_arg,N)
 FUZZ_TIME = $(or $(call fuzz_arg,TIME),$(if $(FUZZ_N),,60))
-fuzz: venv lib $(VENV)/.stamp-install $(if $(SANITIZE),sanitize-lib) ## fuzz scale vs NumPy (SEED= N= TIME= SANITIZE=1)
+fuzz: venv lib $(VENV_TEST) $(if $(SANITIZE),sanitize-lib) ## fuzz scale vs NumPy (SEED= N= TIME= SANITIZE=1)
 	$(if $(SANITIZE),$(SAN_ENV)) $(PYTHON) tests/fuzz_scale.py $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
 	    $(if $(FUZZ_N),--cases $(FUZZ_N)) $(if $(FUZZ_TIME),--time $(FUZZ_TIME))
 

@@ -19,13 +19,20 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CACHE=${ARM64_CACHE:-$ROOT/.cache/arm64}
 HOST_PYTHON=${HOST_PYTHON:-python3}
-# The project's test requirements (as `make venv` installs them on the host) plus ours.
-REQ_FILES=()
-for f in "$ROOT/requirements/test.txt" "$HERE/requirements.txt"; do
-    [ -f "$f" ] && REQ_FILES+=("$f")
-done
-REQ_ARGS=()
-for f in "${REQ_FILES[@]}"; do REQ_ARGS+=(-r "$f"); done
+# The project's `test` extra (pyproject.toml, as `make venv` installs it on the host) plus
+# ours, at the versions pinned in requirements/constraints.txt.
+mkdir -p "$CACHE"
+TEST_EXTRA=$CACHE/requirements-test-extra.txt
+"$HOST_PYTHON" - "$ROOT/pyproject.toml" > "$TEST_EXTRA.tmp" <<'PY'
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    extras = tomllib.load(f)["project"]["optional-dependencies"]
+print("numpy")
+print("\n".join(extras["test"]))
+PY
+mv -f "$TEST_EXTRA.tmp" "$TEST_EXTRA"
+REQ_FILES=("$TEST_EXTRA" "$HERE/requirements.txt" "$ROOT/requirements/constraints.txt")
+REQ_ARGS=(-r "$TEST_EXTRA" -r "$HERE/requirements.txt" -c "$ROOT/requirements/constraints.txt")
 SYSROOT=$CACHE/sysroot
 DEBS=$CACHE/debs
 WHEELS=$CACHE/wheels
