@@ -5,6 +5,7 @@
 array([0. , 2.5, 5. , 7.5], dtype=float32)
 """
 
+from . import _threadpool
 from .api import build_info, get_num_threads, get_simd, scale, set_num_threads, set_simd
 
 __version__ = "0.1.0"
@@ -18,3 +19,6 @@ __all__ = [
     "set_num_threads",
     "set_simd",
 ]
+
+# threadpoolctl.threadpool_info()/threadpool_limits() see and limit Raptors' pool (when installed).
+_threadpool.register_threadpoolctl_controller()
