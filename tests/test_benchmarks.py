@@ -16,6 +16,7 @@ import pkgutil
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -404,7 +405,7 @@ def test_end_to_end_on_a_clone(tmp_path):
     prov = r["bench_provenance.BuildInfo.track_threads"]
     assert any("avx" in p or "neon" in p or "scalar" in p for ps in prov[1] for p in ps), prov
     assert data["requirements"].get("numpy"), data["requirements"]
-    good_before = path.read_text()
+    good_before = Path(path).read_text()
 
     pub = subprocess.run(
         [sys.executable, "-m", "asv", "publish"],
@@ -431,7 +432,7 @@ def test_end_to_end_on_a_clone(tmp_path):
         timeout=600,
     )
     assert out.returncode == 1, out.stdout + out.stderr
-    assert path.read_text() == good_before
+    assert Path(path).read_text() == good_before
 
     # A commit that does not build.
     with open(clone / "libraptors" / "scale.c", "a") as f:
@@ -460,7 +461,7 @@ def test_end_to_end_on_a_clone(tmp_path):
     assert broken in results, log  # recorded ...
     bad = results[broken][1]
     assert all(row[0] is None for row in bad["results"].values())  # ... as failed
-    assert path.read_text() == good_before  # the earlier commit's results untouched
+    assert Path(path).read_text() == good_before  # the earlier commit's results untouched
     pub = subprocess.run(
         [sys.executable, "-m", "asv", "publish"],
         cwd=clone,
