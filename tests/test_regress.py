@@ -2,10 +2,12 @@
 planted-slowdown patch, and the callgrind instruction metric (deterministic; planted work counts
 more). No timing is asserted anywhere here."""
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ sys.path.insert(0, os.path.join(REPO, "tools", "regress"))
 import icount  # noqa: E402
 import libs  # noqa: E402
 import plant  # noqa: E402
+import progress  # noqa: E402
 import stats  # noqa: E402
 
 
@@ -279,3 +282,64 @@ def test_without_valgrind_the_metric_is_skipped_with_a_clear_message(tmp_path, m
 
     with pytest.raises(NotImplementedError, match="valgrind is not installed"):
         bench_instructions.ScaleInstructions().setup("f32", bench_instructions._VARIANTS[0])
+
+
+# ---- progress bars (tools/regress/progress.py) -------------------------------------------------
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_goes_to_stderr_as_lines_in_a_log(capsys):
+    # disable=False: the test holds even where TQDM_DISABLE is set
+    bar = progress.Progress(3, "trials", "gate", disable=False)
+    for name in ("identical", "slow+10%", "slow+25%"):
+        bar.doing(name)
+        bar.say(f"ran {name}")
+        bar.update()
+    bar.close()
+    out, err = capsys.readouterr()
+    assert out == "ran identical\nran slow+10%\nran slow+25%\n"  # stdout as plain prints
+    assert "\r" not in err
+    lines = err.splitlines()
+    assert "0/3" in lines[0]  # the total up front, then rate-limited lines...
+    assert lines[-1].startswith("slow+25%:") and "3/3" in lines[-1]  # ...and always a final one
+
+
+def test_progress_in_a_log_writes_the_final_line_once(monkeypatch):
+    monkeypatch.setattr(progress, "LOG_INTERVAL", 0)  # every update() writes a line
+    log = io.StringIO()
+    bar = progress.Progress(2, "trials", "gate", file=log, disable=False)
+    bar.update()
+    bar.doing("slow+10%")
+    bar.update()
+    bar.close()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 3 and lines[-1].startswith("slow+10%:") and "2/2" in lines[-1]
+
+
+def test_progress_redraws_in_place_on_a_terminal_and_can_be_turned_off(capsys):
+    tty = _Tty()
+    bar = progress.Progress(2, "report", "case", file=tty, disable=False)
+    bar.doing("report float32 16 out")
+    bar.say("[1/2] a line of the report")
+    bar.update(2)
+    bar.close()
+    assert "\rreport float32 16 out:" in tty.getvalue() and "2/2" in tty.getvalue()
+    assert capsys.readouterr().out == "[1/2] a line of the report\n"
+    for off in (_Tty(), io.StringIO()):
+        bar = progress.Progress(2, "report", "case", file=off, no_progress=True)
+        bar.doing("x")
+        bar.say("still printed")
+        bar.update(2)
+        bar.close()
+        assert off.getvalue() == ""
+        assert capsys.readouterr().out == "still printed\n"
+
+
+def test_progress_never_redraws_on_its_own():
+    # No tqdm monitor thread, which could redraw a bar in the middle of a measurement.
+    bar = progress.Progress(1, "x", "case", file=io.StringIO(), disable=False)
+    assert progress.tqdm.monitor_interval == 0
+    assert not any(type(t).__name__ == "TMonitor" for t in threading.enumerate())
+    bar.close()

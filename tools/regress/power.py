@@ -18,6 +18,9 @@ taken once per condition.
 Set REGRESS_LOCK=/path/to/lockfile to hold that lock (flock) around each round
 (one trial of every condition, well under a minute), so that other benchmark runs
 on a shared machine do not overlap it; results are rewritten after every round.
+
+Progress (builds, then one step per gate run, with an ETA) goes to stderr
+(tools/regress/progress.py); --no-progress or TQDM_DISABLE=1 turns it off.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ sys.path.insert(0, HERE)
 import icount  # noqa: E402
 import libs  # noqa: E402
 import plant  # noqa: E402
+import progress  # noqa: E402
 import stats  # noqa: E402
 
 POWER_DIR = os.path.join(libs.CACHE, "power")
@@ -97,6 +101,7 @@ def main(argv=None) -> int:
     ap.add_argument("--alpha", type=float, default=stats.ALPHA)
     ap.add_argument("--rev", default="HEAD")
     ap.add_argument("--json", default=os.path.join(POWER_DIR, "results.json"))
+    ap.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     args = ap.parse_args(argv)
     t0 = time.time()
     lock = os.environ.get("REGRESS_LOCK")
@@ -110,12 +115,17 @@ def main(argv=None) -> int:
         + (f"; each trial under flock {lock}" if lock else ""),
         flush=True,
     )
+    # Builds: one step for HEAD, one per condition (cached builds take no time, so the ETA here
+    # is rough; the trials below have a steady one).
+    bar = progress.Progress(1 + len(percents), "build HEAD", "build", no_progress=args.no_progress)
     clone = make_clone(head_sha)
     _, base_lib = libs.build_rev(head_sha, "native", repo=clone)
     conds = {}
     have_vg = icount.valgrind() is not None
     base_ic = libs.build_rev(head_sha, "icount", repo=clone)[1] if have_vg else None
+    bar.update()
     for p in percents:
+        bar.doing(f"build {cond_name(p)}")
         sha = commit_variant(clone, head_sha, p)
         lib = libs.build_rev(sha, "native", repo=clone)[1]
         ic = libs.build_rev(sha, "icount", repo=clone)[1] if have_vg else None
@@ -128,7 +138,7 @@ def main(argv=None) -> int:
                 ]
                 insn_flag = any(v.verdict == "regression" for v in insn)
             except icount.IcountError as e:
-                print(f"  instructions unavailable: {e}")
+                bar.say(f"  instructions unavailable: {e}")
         conds[p] = {
             "name": cond_name(p),
             "sha": sha,
@@ -139,16 +149,21 @@ def main(argv=None) -> int:
             "ratios": {},
             "secs": [],
         }
-        print(
+        bar.say(
             f"  built {cond_name(p):10s} {sha[:12]}"
-            + (f"; instructions f32 x{insn[0].ratio:.3f}" if insn else ""),
-            flush=True,
+            + (f"; instructions f32 x{insn[0].ratio:.3f}" if insn else "")
         )
+        bar.update()
+    bar.close()
     print(f"  builds done in {time.time() - t0:.0f} s", flush=True)
 
     out_json = os.path.join(POWER_DIR, "trial.json")
     order = list(percents)
     rng = random.Random(12345)
+    # One step per gate run; the bar moves only between them (each gate times in its own process).
+    bar = progress.Progress(
+        args.trials * len(percents), "trials", "gate", no_progress=args.no_progress
+    )
     for t in range(args.trials):
         rng.shuffle(order)
         lock_fd = None
@@ -158,6 +173,7 @@ def main(argv=None) -> int:
         try:
             for p in order:
                 c = conds[p]
+                bar.doing(f"{c['name']} (round {t + 1}/{args.trials})")
                 cmd = [
                     sys.executable,
                     os.path.join(HERE, "gate.py"),
@@ -182,7 +198,8 @@ def main(argv=None) -> int:
                 ]
                 r = subprocess.run(cmd, capture_output=True, text=True)
                 if r.returncode not in (0, 1):
-                    print(
+                    bar.close()
+                    bar.say(
                         f"  trial failed (exit {r.returncode}): {r.stderr.strip()}", file=sys.stderr
                     )
                     return 2
@@ -192,6 +209,7 @@ def main(argv=None) -> int:
                 c["secs"].append(res["seconds"])
                 for v in res["timing"]:
                     c["ratios"].setdefault(v["case"], []).append(v["ratio"])
+                bar.update()
         finally:
             if lock_fd is not None:
                 fcntl.flock(lock_fd, fcntl.LOCK_UN)
@@ -200,10 +218,9 @@ def main(argv=None) -> int:
             f"{conds[p]['name']} {sum(conds[p]['flags'])}/{len(conds[p]['flags'])}"
             for p in percents
         )
-        print(
-            f"  round {t + 1}/{args.trials}: flagged {done}  ({time.time() - t0:.0f} s)", flush=True
-        )
+        bar.say(f"  round {t + 1}/{args.trials}: flagged {done}  ({time.time() - t0:.0f} s)")
         report(args, head_sha, percents, conds, have_vg, time.time() - t0, final=False)
+    bar.close()
     return report(args, head_sha, percents, conds, have_vg, time.time() - t0, final=True)
 
 
@@ -234,7 +251,8 @@ def report(args, head_sha, percents, conds, have_vg, total, final):
         meds = [statistics.median(c["ratios"][cs]) for cs in cases if cs in c["ratios"]]
         what = "false alarms" if p == 0 else "detected"
         out(
-            f"  {c['name']:11s} {n:6d} {k:4d} = {100 * k / n:5.1f}% {gate_k:4d} = {100 * gate_k / n:3.0f}% "
+            f"  {c['name']:11s} {n:6d} {k:4d} = {100 * k / n:5.1f}% "
+            f"{gate_k:4d} = {100 * gate_k / n:3.0f}% "
             f"{statistics.mean(c['secs']):12.1f}  {' '.join(f'{m:.3f}' for m in meds)}   ({what})"
         )
         summary.append(

@@ -12,7 +12,11 @@ The copy roofline is the fastest plain copy of the same bytes, run in the same r
 Each case holds the shared benchmark lock (/tmp/raptors-bench.lock, or
 $RAPTORS_BENCH_LOCK) only while it runs, so other users of the machine get turns.
 
+Progress (one step per case, with an ETA) goes to stderr, updated between cases only
+(tools/regress/progress.py); --no-progress or TQDM_DISABLE=1 turns it off.
+
 Usage: python tools/report/scale_report.py [--quick] [--out reports] [--budget SECONDS]
+       [--no-progress]
 """
 
 from __future__ import annotations
@@ -26,11 +30,16 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 
 import numpy as np
 
 import raptors
+
+# The progress bar helper is shared with the regression tools.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "regress"))
+import progress
 
 LOCK_PATH = os.environ.get("RAPTORS_BENCH_LOCK", "/tmp/raptors-bench.lock")
 now = time.perf_counter_ns
@@ -161,8 +170,8 @@ def copy_roofline(x, y, seconds):
     return best[which], which
 
 
-def run_cases(quick: bool, budget: float):
-    rng = np.random.default_rng(0)
+def plan_cases(quick: bool):
+    """(dtype, size label, shape, mode, threads or None) of each case, in the order they run."""
     sizes = QUICK_SIZES if quick else SIZES
     plan = []
     for dtype in (np.float32, np.float64):
@@ -173,11 +182,19 @@ def run_cases(quick: bool, budget: float):
     for label, shape in sizes:
         if label in ("64K", "2048²", "4096²"):
             plan.append((np.float32, label, shape, "out", 1))
+    return plan
+
+
+def run_cases(quick: bool, budget: float, bar):
+    rng = np.random.default_rng(0)
+    sizes = QUICK_SIZES if quick else SIZES
+    plan = plan_cases(quick)
     per_case = max(0.5, budget / (len(plan) + len(sizes) * 2))
     rows, roof = [], {}
     default_threads = raptors.get_num_threads()
     for i, (dtype, label, shape, mode, threads) in enumerate(plan):
         dname = np.dtype(dtype).name
+        bar.doing(f"report {dname} {label} {mode}" + (f" t={threads}" if threads else ""))
         fns, peers, nbytes, (x, y) = make_case(dtype, shape, mode, rng)
         raptors.set_num_threads(threads or default_threads)
         with Lock():
@@ -185,11 +202,12 @@ def run_cases(quick: bool, budget: float):
                 roof[(dname, label)] = copy_roofline(x, y, per_case / 3)
             # The roofline copy runs in the same rounds, so a busy moment of the
             # shared machine slows it as much as the pair it is compared with.
+            # (B023: these closures only run within this iteration.)
             xa, ya = x.ctypes.data, y.ctypes.data
             fns["copy"] = (
-                (lambda: ctypes.memmove(ya, xa, nbytes))
+                (lambda: ctypes.memmove(ya, xa, nbytes))  # noqa: B023
                 if roof[(dname, label)][1] == "memcpy"
-                else (lambda: np.copyto(y, x))
+                else (lambda: np.copyto(y, x))  # noqa: B023
             )
             samples, k = interleaved(fns, per_case, min_rounds=9 if nbytes > 8 << 20 else 15)
             # Each peer in its own interleaved pass against Raptors: a peer's
@@ -230,12 +248,12 @@ def run_cases(quick: bool, budget: float):
         row["gbps_copy"] = moved / row["copy_ns"]
         row["roofline"] = ratio_median(samples["copy"], r_t)
         rows.append(row)
-        print(
+        bar.say(
             f"[{i + 1}/{len(plan)}] {dname} {label} {mode} t={row['threads']}: "
             f"speedup {row['speedup']:.2f}, {row['gbps_raptors']:.1f} GB/s, "
-            f"roofline {row['roofline']:.2f}",
-            flush=True,
+            f"roofline {row['roofline']:.2f}"
         )
+        bar.update()
     return rows
 
 
@@ -316,8 +334,9 @@ def machine():
     except OSError:
         pass
     try:
-        info["loadavg"] = open("/proc/loadavg").read().split()[:3]
-    except OSError:
+        with open("/proc/loadavg") as f:
+            info["loadavg"] = f.read().split()[:3]
+    except OSError:  # not Linux
         pass
     try:
         import scipy
@@ -464,7 +483,8 @@ def limits_text(rows, info):
         "foreign call (~0.4 us of it is ctypes alone), then a few nanoseconds of kernel.",
         f"- **64K elements (256–512 KiB)**: the L2 ({l2 // 1024} KiB per core) holds x and y; "
         f"one core's load/store ports limit both libraries alike, and a second thread only pays "
-        f"when a call moves more than ~{2 * (l2 // 4) // 1024} KiB (the run-time threshold, L2/4 per thread).",
+        f"when a call moves more than ~{2 * (l2 // 4) // 1024} KiB (the run-time threshold, "
+        "L2/4 per thread).",
         f"- **512² – 2048²**: x + y from 2 MiB to 32 MiB sit in the L3 ({l3 >> 20} MiB, shared): "
         f"the L3 bandwidth per core bounds one thread, so two threads on two cores roughly "
         f"double it, when the second core is free. This machine is shared with other jobs, "
@@ -658,12 +678,22 @@ def main():
         default=None,
         help="seconds for the main table (default 90, quick 30)",
     )
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     args = ap.parse_args()
     budget = args.budget or (30.0 if args.quick else 90.0)
     os.makedirs(args.out, exist_ok=True)
-    rows = run_cases(args.quick, budget)
+    # One step per case, then the 16-element call and the OpenBLAS contention run (seconds each).
+    bar = progress.Progress(
+        len(plan_cases(args.quick)) + 2, "report", "case", no_progress=args.no_progress
+    )
+    rows = run_cases(args.quick, budget, bar)
+    bar.doing("report 16-element call")
     small = small_call(2.0)
+    bar.update()
+    bar.doing("report after an OpenBLAS call")
     contention = blas_contention(3.0)
+    bar.update()
+    bar.close()
     info = machine()
     bi = raptors.build_info()
     png_name = f"scale-{dt.date.today().isoformat()}.png"
