@@ -14,6 +14,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tools", "regress"))
+sys.path.insert(1, os.path.join(REPO, "tools"))  # tools/progress.py
 
 import icount  # noqa: E402
 import libs  # noqa: E402
@@ -284,7 +285,7 @@ def test_without_valgrind_the_metric_is_skipped_with_a_clear_message(tmp_path, m
         bench_instructions.ScaleInstructions().setup("f32", bench_instructions._VARIANTS[0])
 
 
-# ---- progress bars (tools/regress/progress.py) -------------------------------------------------
+# ---- progress bars (tools/progress.py) -------------------------------------------------
 class _Tty(io.StringIO):
     def isatty(self):
         return True

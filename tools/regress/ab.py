@@ -152,7 +152,7 @@ def measure_case(
     for f in sides.values():
         f()
     one = max((time.perf_counter() - t0) / 3, 1e-7)
-    k = max(1, int(round(target_sample / one)))
+    k = max(1, round(target_sample / one))
     timers = {s: batch_timer(f, k) for s, f in sides.items()}
     per_round = 3 * k * one
     rounds = int(min(max_rounds, max(min_rounds, seconds / per_round)))

@@ -104,18 +104,22 @@ def run_timing(base_lib, head_lib, cases, seconds, seed, factor, alpha, python, 
 def print_timing(verdicts, factor, alpha, ncases, simd, log):
     log(
         f"Time, in-process interleaved A/B (SIMD {simd}; 1 thread; median of rounds). "
-        f"Regression: HEAD/BASE > {factor:g} and sign-test p < {alpha:g}/{ncases} = {alpha / ncases:.2g}"
+        f"Regression: HEAD/BASE > {factor:g} and sign-test p < {alpha:g}/{ncases} "
+        f"= {alpha / ncases:.2g}"
     )
     hdr = (
         f"  {'case':15s} {'rounds':>6s} {'numpy':>9s} {'base':>9s} {'head':>9s} "
-        f"{'x np base':>9s} {'x np head':>9s} {'head/base':>9s} {'95% CI':>15s} {'p(slower)':>9s}  verdict"
+        f"{'x np base':>9s} {'x np head':>9s} {'head/base':>9s} {'95% CI':>15s} "
+        f"{'p(slower)':>9s}  verdict"
     )
     log(hdr)
     for v in verdicts:
+        ci = f"[{v.ci_lo:.3f}, {v.ci_hi:.3f}]"
+        verdict = v.verdict.upper() if v.verdict == "regression" else v.verdict
         log(
             f"  {v.case:15s} {v.rounds:6d} {fmt_t(v.t_numpy):>9s} {fmt_t(v.t_base):>9s} "
             f"{fmt_t(v.t_head):>9s} {v.speedup_base:9.3f} {v.speedup_head:9.3f} {v.ratio:9.4f} "
-            f"{'[' + f'{v.ci_lo:.3f}, {v.ci_hi:.3f}' + ']':>15s} {v.p_slower:9.2g}  {v.verdict.upper() if v.verdict == 'regression' else v.verdict}"
+            f"{ci:>15s} {v.p_slower:9.2g}  {verdict}"
         )
     log(
         "  (x np = speedup over NumPy, NumPy time / Raptors time in the same rounds; "
@@ -127,7 +131,8 @@ def print_insn(insn, tol, variant, log):
     if not insn:
         return
     log(
-        f"Instructions per scale call (callgrind, deterministic; {variant}, 1 thread, fixed inputs). "
+        f"Instructions per scale call (callgrind, deterministic; {variant}, 1 thread, "
+        f"fixed inputs). "
         f"Regression: HEAD > BASE x {1 + tol:g}"
     )
     log(f"  {'case':15s} {'base':>14s} {'head':>14s} {'head/base':>9s}  verdict")
@@ -338,7 +343,8 @@ def main(argv=None) -> int:
         log(f"REGRESSION: {', '.join(reasons)}  ({elapsed:.0f} s)")
         return 1
     log(
-        f"OK: no regression beyond factor {args.factor:g} (p < {args.alpha:g}) in time, none beyond "
+        f"OK: no regression beyond factor {args.factor:g} (p < {args.alpha:g}) in time, "
+        f"none beyond "
         f"{args.insn_tol * 100:g}% in instructions ({elapsed:.0f} s)"
     )
     return 0

@@ -189,7 +189,7 @@ def count(lib: str, case: str = "f32", variant: str = DEFAULT_VARIANT, n: int | 
         raise IcountError(
             "valgrind is not installed (apt-get install valgrind): instruction counts skipped"
         )
-    kind, default_n = CASES[case] if case in CASES else (case, 100003)
+    kind, default_n = CASES.get(case, (case, 100003))
     n = default_n if n is None else n
     exe = driver()
     with tempfile.TemporaryDirectory(prefix="raptors-cg-") as td:

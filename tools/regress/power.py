@@ -20,7 +20,7 @@ Set REGRESS_LOCK=/path/to/lockfile to hold that lock (flock) around each round
 on a shared machine do not overlap it; results are rewritten after every round.
 
 Progress (builds, then one step per gate run, with an ETA) goes to stderr
-(tools/regress/progress.py); --no-progress or TQDM_DISABLE=1 turns it off.
+(tools/progress.py); --no-progress or TQDM_DISABLE=1 turns it off.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.dirname(HERE))  # tools/progress.py
 import icount  # noqa: E402
 import libs  # noqa: E402
 import plant  # noqa: E402

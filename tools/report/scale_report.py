@@ -13,7 +13,7 @@ Each case holds the shared benchmark lock (/tmp/raptors-bench.lock, or
 $RAPTORS_BENCH_LOCK) only while it runs, so other users of the machine get turns.
 
 Progress (one step per case, with an ETA) goes to stderr, updated between cases only
-(tools/regress/progress.py); --no-progress or TQDM_DISABLE=1 turns it off.
+(tools/progress.py); --no-progress or TQDM_DISABLE=1 turns it off.
 
 Usage: python tools/report/scale_report.py [--quick] [--out reports] [--budget SECONDS]
        [--no-progress]
@@ -37,8 +37,8 @@ import numpy as np
 
 import raptors
 
-# The progress bar helper is shared with the regression tools.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "regress"))
+# tools/progress.py: the progress bar shared by the long tools.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import progress
 
 LOCK_PATH = os.environ.get("RAPTORS_BENCH_LOCK", "/tmp/raptors-bench.lock")
