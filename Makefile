@@ -73,7 +73,7 @@ PKG_LIB := raptors/$(LIBNAME)
 GIT_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
 CC_VERSION := $(shell $(CC) --version 2>/dev/null | head -n 1)
 
-.PHONY: lib all test venv clean distclean help ci-extra FORCE
+.PHONY: lib all test venv sdist clean distclean help ci-extra FORCE
 
 lib: $(PKG_LIB) ## build libraptors and place it in the package
 all: lib
@@ -157,6 +157,10 @@ lint-c-%: FORCE
 PYTEST_ARGS ?=
 test: lint $(VENV_TEST) lib ## make lint, then build, install and run the test suite
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# The sdist holds the sources only; whoever installs it compiles the library (`make lib`).
+sdist: $(VENV_TEST) ## dist/raptors-<version>.tar.gz: C sources, Makefile, package
+	$(PYTHON) -m build --sdist --no-isolation --outdir dist
 
 clean: ## remove build products
 	rm -rf $(BUILD_DIR) build-* raptors/libraptors.so raptors/libraptors.dylib \
