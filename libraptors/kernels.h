@@ -6,6 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Results must equal NumPy's bit for bit, so IEEE 754 semantics are the contract:
+ * refuse to compile under any option that gives them up. gcc and clang announce
+ * such options through these predefined macros (gcc also clears __GCC_IEC_559). */
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \
+    defined(__NO_SIGNED_ZEROS__) || defined(__RECIPROCAL_MATH__) ||                    \
+    defined(__ASSOCIATIVE_MATH__) || (defined(__GCC_IEC_559) && __GCC_IEC_559 == 0)
+#error "libraptors needs IEEE 754 semantics: build it without fast/finite/unsafe math options"
+#endif
+
 enum { RP_F32 = 0, RP_F64 = 1, RP_NDTYPES = 2 };
 
 /* Contiguous: y[i] = *factor * x[i], i < n. x, y aligned to the element size.

@@ -33,17 +33,35 @@ def test_build_info_fields():
     assert re.search(r"\d+\.\d+", info["compiler"])
 
 
+# Any option that touches floating-point semantics: every -f...math... option (fast,
+# unsafe, finite, reciprocal, associative, errno), signed zeros, trapping, and the one
+# -O level spelled as a word. The build passes none; -ffp-contract=off is the exception
+# it needs (no fused multiply-add).
+FP_SEMANTICS_OPTION = re.compile(r"^-f\S*(math|signed-zeros|trapping)|^-O[a-z]{2,}$")
+
+
 def test_flags_are_ieee_safe():
     flags = raptors.build_info()["cflags"].split()
-    assert "-O3" in flags and "-flto" in flags
-    for bad in [
-        "-ffast-math",
-        "-Ofast",
-        "-funsafe-math-optimizations",
-        "-ffinite-math-only",
-        "-fno-signed-zeros",
-    ]:
-        assert bad not in flags
+    assert "-O3" in flags and "-flto" in flags and "-ffp-contract=off" in flags
+    assert not [f for f in flags if FP_SEMANTICS_OPTION.search(f)], flags
+
+
+def test_fp_semantics_pattern_catches_what_it_must():
+    """The pattern above has teeth: each -f option that gives up IEEE semantics is caught,
+    the build's own flags are not."""
+    words = [
+        "fast-math",
+        "unsafe-math-optimizations",
+        "finite-math-only",
+        "no-signed-zeros",
+        "reciprocal-math",
+        "associative-math",
+        "no-math-errno",
+        "no-trapping-math",
+    ]
+    assert all(FP_SEMANTICS_OPTION.search("-f" + w) for w in words)
+    safe = ["-O3", "-Os", "-flto", "-ffp-contract=off", "-fPIC", "-fvisibility=hidden"]
+    assert not [f for f in safe if FP_SEMANTICS_OPTION.search(f)]
 
 
 def test_every_variant_selectable():

@@ -167,7 +167,7 @@ def test_control_register_rounding_and_numpy_unchanged_by_import_and_use(fp_help
 def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
     """NumPy computes in the calling thread's FP environment; so must every thread
     of a raptors call. A caller that set another rounding mode (or FTZ/DAZ, as a
-    library built with -ffast-math does) gets NumPy's answer on big arrays too,
+    library built with fast-math options does) gets NumPy's answer on big arrays too,
     whose chunks run on the pool's workers, started before the change."""
     run_child(
         fp_helper,
