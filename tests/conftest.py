@@ -45,7 +45,9 @@ def special_values(dtype):
         1.0,
         -1.0,
         0.5,
+        2.0,
         3.0,
+        65504.0,  # float16's largest
         info.max,
         -info.max,
         info.tiny,

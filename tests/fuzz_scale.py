@@ -40,6 +40,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
+from conftest import special_values  # tests/ is this script's directory
 
 import raptors
 
@@ -89,36 +90,6 @@ def _sample(rng, seq):
 
 
 # ---- values -----------------------------------------------------------------
-
-
-def special_values(dtype):
-    info = np.finfo(dtype)
-    vals = [
-        0.0,
-        -0.0,
-        np.inf,
-        -np.inf,
-        np.nan,
-        -np.nan,
-        1.0,
-        -1.0,
-        0.5,
-        2.0,
-        3.0,
-        1 / 3,
-        info.max,
-        -info.max,
-        info.tiny,
-        -info.tiny,
-        info.smallest_subnormal,
-        -info.smallest_subnormal,
-        info.tiny / 2,
-        info.eps,
-        1e-30,
-        1e30,
-        65504.0,
-    ]
-    return np.array(vals, dtype=dtype)
 
 
 def random_values(rng, dtype, n):
