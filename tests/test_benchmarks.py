@@ -334,7 +334,21 @@ def test_unwritable_results_dir_stops_before_running(open_tmp):
 
 # ---- end to end on a temporary clone ---------------------------------------------------------
 def _git(cwd, *args):
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    """Run git in cwd; its stdout, stripped."""
+    r = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+def _asv_publish(clone, env):
+    pub = subprocess.run(
+        [sys.executable, "-m", "asv", "publish"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert pub.returncode == 0, pub.stdout + pub.stderr
 
 
 def _results(res_dir):
@@ -383,9 +397,7 @@ def test_end_to_end_on_a_clone(tmp_path):
     log = out.stdout + out.stderr
     assert out.returncode == 0, log
     assert "was missing: created it" in log
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True
-    ).stdout.strip()
+    head = _git(clone, "rev-parse", "HEAD")
     res_dir = clone / ".asv" / "results"
     results = _results(res_dir)
     assert head in results, log
@@ -407,15 +419,7 @@ def test_end_to_end_on_a_clone(tmp_path):
     assert data["requirements"].get("numpy"), data["requirements"]
     good_before = Path(path).read_text()
 
-    pub = subprocess.run(
-        [sys.executable, "-m", "asv", "publish"],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert pub.returncode == 0, pub.stdout + pub.stderr
+    _asv_publish(clone, env)
     html = clone / ".asv" / "html"
     assert (html / "index.html").is_file()
     graphs = [os.path.join(root, f) for root, _d, files in os.walk(html / "graphs") for f in files]
@@ -454,23 +458,13 @@ def test_end_to_end_on_a_clone(tmp_path):
     log = out.stdout + out.stderr
     assert out.returncode == 3, log
     assert "did not build" in out.stderr, log
-    broken = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True
-    ).stdout.strip()
+    broken = _git(clone, "rev-parse", "HEAD")
     results = _results(res_dir)
     assert broken in results, log  # recorded ...
     bad = results[broken][1]
     assert all(row[0] is None for row in bad["results"].values())  # ... as failed
     assert Path(path).read_text() == good_before  # the earlier commit's results untouched
-    pub = subprocess.run(
-        [sys.executable, "-m", "asv", "publish"],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert pub.returncode == 0, pub.stdout + pub.stderr
+    _asv_publish(clone, env)
     assert not [p for p in (clone / ".asv").iterdir() if p.name.startswith("run-")]
 
 
