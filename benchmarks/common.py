@@ -69,28 +69,26 @@ def stream_bytes(x):
 
 
 # ---- the operations, one per mode -------------------------------------------------------
-def raptors_op(mode, x, out, a):
-    """A zero-argument callable doing one Raptors scale in `mode` (new / out / inplace)."""
-    scale = raptors.scale
+def _op(fn, mode, x, out, a):
+    """A zero-argument callable doing fn(x, a) in `mode`: new array, into out, or in place.
+    raptors.scale and np.multiply take the same arguments."""
     if mode == "new":
-        return lambda: scale(x, a)
+        return lambda: fn(x, a)
     if mode == "out":
-        return lambda: scale(x, a, out=out)
+        return lambda: fn(x, a, out=out)
     if mode == "inplace":
-        return lambda: scale(out, a, out=out)
+        return lambda: fn(out, a, out=out)
     raise ValueError(mode)
+
+
+def raptors_op(mode, x, out, a):
+    """One Raptors scale in `mode` (new / out / inplace)."""
+    return _op(raptors.scale, mode, x, out, a)
 
 
 def numpy_op(mode, x, out, a):
     """The NumPy equivalent: x * a, np.multiply(x, a, out=out), out *= a."""
-    multiply = np.multiply
-    if mode == "new":
-        return lambda: multiply(x, a)
-    if mode == "out":
-        return lambda: multiply(x, a, out=out)
-    if mode == "inplace":
-        return lambda: multiply(out, a, out=out)
-    raise ValueError(mode)
+    return _op(np.multiply, mode, x, out, a)
 
 
 def factor(dtype, mode="out"):
