@@ -196,24 +196,20 @@ print("ok")
 """
 
 
-def test_streaming_and_threads_forced_on_small_sizes():
-    env = dict(os.environ, RAPTORS_STREAM_MIN_BYTES="64", RAPTORS_MIN_BYTES_PER_THREAD="256")
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        # streaming stores and the second thread forced on small sizes
+        {"RAPTORS_STREAM_MIN_BYTES": "64", "RAPTORS_MIN_BYTES_PER_THREAD": "256"},
+        # never streaming, default thread threshold
+        {"RAPTORS_STREAM_MIN_BYTES": "0"},
+    ],
+    ids=["stream-and-threads-forced", "never-stream"],
+)
+def test_every_path_exact_under_thresholds(thresholds):
     r = subprocess.run(
         [sys.executable, "-c", _CHILD],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=os.path.dirname(os.path.dirname(__file__)),
-    )
-    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
-
-
-def test_never_stream_and_default_thresholds_also_exact():
-    env = dict(os.environ, RAPTORS_STREAM_MIN_BYTES="0")
-    r = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        env=env,
+        env=dict(os.environ, **thresholds),
         capture_output=True,
         text=True,
         timeout=300,
