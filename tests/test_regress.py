@@ -218,35 +218,23 @@ def test_planted_work_counts_more(icount_libs):
         assert stats.judge_insn(case, base, head).verdict == "regression", (case, base, head)
 
 
+def run_gate_without_timing(*libs):
+    """tools/regress/gate.py on prebuilt libraries (--base b --head h, no timing layer)."""
+    gate = os.path.join(REPO, "tools", "regress", "gate.py")
+    cmd = [sys.executable, gate, "--base", "b", "--head", "h", "--no-time", *map(str, libs)]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
 @needs_valgrind
 def test_gate_instruction_layer_passes_identical_and_flags_planted(icount_libs, tmp_path):
     plain, planted = icount_libs
     copy = tmp_path / "copy.so"
     shutil.copyfile(plain, copy)
-    gate = os.path.join(REPO, "tools", "regress", "gate.py")
-    common = [
-        "--base",
-        "b",
-        "--head",
-        "h",
-        "--no-time",
-        "--base-lib",
-        plain,
-        "--base-icount-lib",
-        plain,
-    ]
-    r = subprocess.run(
-        [sys.executable, gate, *common, "--head-lib", str(copy), "--head-icount-lib", str(copy)],
-        capture_output=True,
-        text=True,
-    )
+    base = ["--base-lib", plain, "--base-icount-lib", plain]
+    r = run_gate_without_timing(*base, "--head-lib", copy, "--head-icount-lib", copy)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "OK: no regression" in r.stdout and "1.0000" in r.stdout
-    r = subprocess.run(
-        [sys.executable, gate, *common, "--head-lib", planted, "--head-icount-lib", planted],
-        capture_output=True,
-        text=True,
-    )
+    r = run_gate_without_timing(*base, "--head-lib", planted, "--head-icount-lib", planted)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "REGRESSION: instructions" in r.stdout
 
@@ -256,26 +244,9 @@ def test_without_valgrind_the_metric_is_skipped_with_a_clear_message(tmp_path, m
     assert icount.valgrind() is None
     with pytest.raises(icount.IcountError, match="valgrind is not installed"):
         icount.count("/nonexistent/libraptors.so", "f32")
-    gate = os.path.join(REPO, "tools", "regress", "gate.py")
     lib = tmp_path / "a.so"
     lib.write_bytes(b"")
-    r = subprocess.run(
-        [
-            sys.executable,
-            gate,
-            "--base",
-            "b",
-            "--head",
-            "h",
-            "--no-time",
-            "--base-lib",
-            str(lib),
-            "--head-lib",
-            str(lib),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    r = run_gate_without_timing("--base-lib", lib, "--head-lib", lib)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "instructions: SKIPPED - valgrind is not installed" in r.stdout
     sys.path.insert(0, REPO)

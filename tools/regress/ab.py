@@ -40,34 +40,15 @@ class Side:
         self.path = path
         self.lib = ctypes.CDLL(os.path.abspath(path), mode=ctypes.RTLD_LOCAL)
         L = self.lib
+        # Only the entry points every ABI has declared here (not raptors._ffi's full list):
+        # BASE may be an older build that lacks the newer ones.
         vp, sz, i64p = ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)
-        L.raptors_scale_f32.argtypes = [vp, vp, sz, ctypes.c_float]
-        L.raptors_scale_f64.argtypes = [vp, vp, sz, ctypes.c_double]
-        L.raptors_scale_strided_f32.argtypes = [
-            ctypes.c_int,
-            i64p,
-            vp,
-            i64p,
-            vp,
-            i64p,
-            ctypes.c_float,
-        ]
-        L.raptors_scale_strided_f64.argtypes = [
-            ctypes.c_int,
-            i64p,
-            vp,
-            i64p,
-            vp,
-            i64p,
-            ctypes.c_double,
-        ]
-        for f in (
-            L.raptors_scale_f32,
-            L.raptors_scale_f64,
-            L.raptors_scale_strided_f32,
-            L.raptors_scale_strided_f64,
-        ):
-            f.restype = ctypes.c_int
+        for suffix, factor in (("f32", ctypes.c_float), ("f64", ctypes.c_double)):
+            contig = getattr(L, f"raptors_scale_{suffix}")
+            strided = getattr(L, f"raptors_scale_strided_{suffix}")
+            contig.argtypes = [vp, vp, sz, factor]
+            strided.argtypes = [ctypes.c_int, i64p, vp, i64p, vp, i64p, factor]
+            contig.restype = strided.restype = ctypes.c_int
         L.raptors_set_num_threads.argtypes = [ctypes.c_int]
         L.raptors_set_num_threads.restype = ctypes.c_int
         L.raptors_get_simd.restype = ctypes.c_char_p
