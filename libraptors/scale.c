@@ -39,6 +39,18 @@ typedef struct {
     const int64_t *shape, *xs, *ys;
 } scale_job;
 
+static size_t element_size(int dtype)
+{
+    return dtype == RP_F32 ? sizeof(float) : sizeof(double);
+}
+
+/* A tuning knob from the environment, in bytes, or `fallback` when unset or empty. */
+static size_t env_bytes(const char *name, size_t fallback)
+{
+    const char *env = getenv(name);
+    return env != NULL && env[0] != '\0' ? (size_t)strtoull(env, NULL, 10) : fallback;
+}
+
 static size_t chunk_begin(const scale_job *j, size_t c)
 {
     if (c == 0)
@@ -104,9 +116,7 @@ static size_t min_bytes_per_thread(void)
             t = 128u * 1024u;
         if (t > 1024u * 1024u)
             t = 1024u * 1024u;
-        const char *env = getenv("RAPTORS_MIN_BYTES_PER_THREAD");
-        if (env != NULL && env[0] != '\0')
-            t = (size_t)strtoull(env, NULL, 10);
+        t = env_bytes("RAPTORS_MIN_BYTES_PER_THREAD", t);
         v = t ? t : 1;
         atomic_store_explicit(&cached, v, memory_order_relaxed);
     }
@@ -139,13 +149,8 @@ static size_t stream_min_bytes(void)
         const rp_cache_info *c = rp_cache();
         size_t llc = c->l3_bytes ? c->l3_bytes : c->l2_bytes;
         size_t t = llc ? llc / 4 : SIZE_MAX; /* out > llc/4 <=> x + y > llc/2 */
-        const char *env = getenv("RAPTORS_STREAM_MIN_BYTES");
-        if (env != NULL && env[0] != '\0') {
-            t = (size_t)strtoull(env, NULL, 10);
-            if (t == 0)
-                t = SIZE_MAX;
-        }
-        v = t;
+        t = env_bytes("RAPTORS_STREAM_MIN_BYTES", t);
+        v = t ? t : SIZE_MAX;
         atomic_store_explicit(&cached, v, memory_order_relaxed);
     }
     return v;
@@ -188,7 +193,7 @@ static int scale_contig(int dtype, const void *x, void *y, size_t n, const void 
 {
     if (n == 0)
         return RAPTORS_OK;
-    const size_t es = dtype == RP_F32 ? sizeof(float) : sizeof(double);
+    const size_t es = element_size(dtype);
     if (x == NULL || y == NULL || n > SIZE_MAX / 2 / es)
         return RAPTORS_EINVAL;
     if ((uintptr_t)x % es != 0 || (uintptr_t)y % es != 0) {
@@ -211,7 +216,7 @@ static int scale_strided(int dtype, int ndim, const int64_t *shape, const void *
         return RAPTORS_EINVAL;
     if (ndim > 0 && (shape == NULL || xs == NULL || ys == NULL))
         return RAPTORS_EINVAL;
-    const size_t es = dtype == RP_F32 ? sizeof(float) : sizeof(double);
+    const size_t es = element_size(dtype);
     size_t n = 1;
     for (int d = 0; d < ndim; d++) {
         if (shape[d] < 0)
@@ -258,7 +263,7 @@ static int overlaps(const void *x, const void *y, size_t nbytes)
 static int scale_ref(int dtype, const void *const *x_ref, void *const *y_ref, size_t n,
                      const void *factor)
 {
-    const size_t es = dtype == RP_F32 ? sizeof(float) : sizeof(double);
+    const size_t es = element_size(dtype);
     if (x_ref == NULL || y_ref == NULL)
         return RAPTORS_EINVAL;
     if (n <= SIZE_MAX / es && overlaps(*x_ref, *y_ref, n * es))
