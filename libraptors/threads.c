@@ -234,19 +234,23 @@ static int ensure_workers(int want)
     return pool.nworkers + 1;
 }
 
+static void run_alone(rp_chunk_fn fn, void *ctx, size_t nchunks)
+{
+    for (size_t c = 0; c < nchunks; c++)
+        fn(ctx, c);
+}
+
 void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
 {
     if (nthreads <= 1 || nchunks <= 1 || nchunks > UINT32_MAX ||
         pthread_mutex_trylock(&pool.use) != 0) {
-        for (size_t c = 0; c < nchunks; c++)
-            fn(ctx, c);
+        run_alone(fn, ctx, nchunks);
         return;
     }
     if (pool.solo_left > 0) {  /* backing off: the other cores are busy */
         pool.solo_left--;
         pthread_mutex_unlock(&pool.use);
-        for (size_t c = 0; c < nchunks; c++)
-            fn(ctx, c);
+        run_alone(fn, ctx, nchunks);
         return;
     }
     nthreads = ensure_workers(nthreads);
