@@ -92,6 +92,17 @@ static void unmap_block(void *p, size_t cap)
 #endif
 }
 
+/* Take block i out of the pool (pool.mu held): the later ones move down one slot. */
+static void *remove_slot(int i)
+{
+    void *p = pool.ptr[i];
+    pool.cached -= pool.cap[i];
+    memmove(&pool.ptr[i], &pool.ptr[i + 1], (size_t)(pool.n - 1 - i) * sizeof pool.ptr[0]);
+    memmove(&pool.cap[i], &pool.cap[i + 1], (size_t)(pool.n - 1 - i) * sizeof pool.cap[0]);
+    pool.n--;
+    return p;
+}
+
 void *raptors_alloc(size_t nbytes)
 {
     size_t cap = size_class(nbytes ? nbytes : 1);
@@ -100,11 +111,7 @@ void *raptors_alloc(size_t nbytes)
     pthread_mutex_lock(&pool.mu);
     for (int i = pool.n - 1; i >= 0; i--) {
         if (pool.cap[i] == cap) {
-            void *p = pool.ptr[i];
-            memmove(&pool.ptr[i], &pool.ptr[i + 1], (size_t)(pool.n - 1 - i) * sizeof pool.ptr[0]);
-            memmove(&pool.cap[i], &pool.cap[i + 1], (size_t)(pool.n - 1 - i) * sizeof pool.cap[0]);
-            pool.n--;
-            pool.cached -= cap;
+            void *p = remove_slot(i);
             pthread_mutex_unlock(&pool.mu);
             return p;
         }
@@ -123,12 +130,8 @@ void raptors_free(void *p, size_t nbytes)
     if (cap <= limit) {
         /* Make room by dropping the coldest blocks. */
         while (pool.n > 0 && (pool.n == POOL_SLOTS || pool.cached + cap > limit)) {
-            void *old = pool.ptr[0];
             size_t oldcap = pool.cap[0];
-            memmove(&pool.ptr[0], &pool.ptr[1], (size_t)(pool.n - 1) * sizeof pool.ptr[0]);
-            memmove(&pool.cap[0], &pool.cap[1], (size_t)(pool.n - 1) * sizeof pool.cap[0]);
-            pool.n--;
-            pool.cached -= oldcap;
+            void *old = remove_slot(0);
             pthread_mutex_unlock(&pool.mu);
             unmap_block(old, oldcap);
             pthread_mutex_lock(&pool.mu);
