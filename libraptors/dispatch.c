@@ -97,38 +97,34 @@ const char *rp_available_simd(void)
 
 /* Cache sizes from sysfs (Linux, any architecture), else sysconf where glibc
  * knows them. */
-static size_t sysfs_cache_size(int want_level, int want_data)
+
+/* The first line of cpu0's cache/index<idx>/<field> into buf; 0 if unreadable. */
+static int sysfs_cache_field(int idx, const char *field, char *buf, int len)
 {
-    for (int idx = 0; idx < 8; idx++) {
-        char path[128], buf[64];
-        int level = 0;
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", idx);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            break;
-        if (fscanf(f, "%d", &level) != 1)
-            level = 0;
-        fclose(f);
-        if (level != want_level)
+    char path[128];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", idx, field);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int ok = fgets(buf, len, f) != NULL;
+    fclose(f);
+    return ok;
+}
+
+/* The data (or unified) cache of this level, in bytes; 0 if sysfs does not say. */
+static size_t sysfs_cache_size(int want_level)
+{
+    char buf[64];
+    for (int idx = 0; sysfs_cache_field(idx, "level", buf, sizeof buf); idx++) {
+        if (strtol(buf, NULL, 10) != want_level)
             continue;
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", idx);
-        f = fopen(path, "r");
-        if (f == NULL)
-            continue;
-        if (fscanf(f, "%63s", buf) != 1)
-            buf[0] = '\0';
-        fclose(f);
-        if (want_data && strcmp(buf, "Data") != 0 && strcmp(buf, "Unified") != 0)
-            continue;
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", idx);
-        f = fopen(path, "r");
-        if (f == NULL)
+        if (!sysfs_cache_field(idx, "type", buf, sizeof buf) ||
+            (strncmp(buf, "Data", 4) != 0 && strncmp(buf, "Unified", 7) != 0))
             continue;
         unsigned long v = 0;
         char unit = 0;
-        int got = fscanf(f, "%lu%c", &v, &unit);
-        fclose(f);
-        if (got < 1)
+        if (!sysfs_cache_field(idx, "size", buf, sizeof buf) ||
+            sscanf(buf, "%lu%c", &v, &unit) < 1)
             continue;
         if (unit == 'K')
             v *= 1024UL;
@@ -150,7 +146,7 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
 static void read_cache_info(void)
 {
-    rp_cache_info c = {sysfs_cache_size(1, 1), sysfs_cache_size(2, 1), sysfs_cache_size(3, 1)};
+    rp_cache_info c = {sysfs_cache_size(1), sysfs_cache_size(2), sysfs_cache_size(3)};
 #ifdef _SC_LEVEL1_DCACHE_SIZE
     if (c.l1d_bytes == 0)
         c.l1d_bytes = sysconf_size(_SC_LEVEL1_DCACHE_SIZE);
