@@ -1,5 +1,5 @@
-"""Packaging: the sdist round trip in a fresh virtualenv, the wheel's platform tag, and the
-one place where versions are pinned (requirements/constraints.txt)."""
+"""Packaging: the wheel from the tree, the sdist round trip in a fresh virtualenv, the wheel's
+platform tag, and the one place where versions are pinned (requirements/constraints.txt)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 import sysconfig
 import tarfile
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+# Tied to the platform (a native library inside), not to a CPython ABI (ctypes loads it).
+WHEEL_TAG = "py3-none-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
 
 
 def pins() -> dict[str, Version]:
@@ -85,6 +88,10 @@ def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    bool(os.environ.get("QEMU_LD_PREFIX")),  # set by `make test-arm64`'s emulated interpreter
+    reason="qemu-user: the emulated AArch64 sysroot's Python has no ensurepip, so no new venv",
+)
 def test_sdist_builds_and_imports_in_a_fresh_virtualenv(tmp_path):
     dist = tmp_path / "dist"
     _run(
@@ -96,8 +103,8 @@ def test_sdist_builds_and_imports_in_a_fresh_virtualenv(tmp_path):
 
     with tarfile.open(sdist) as tar:
         members = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
-    tracked = _run(["git", "ls-files", "libraptors"], cwd=ROOT).stdout.split()
-    assert tracked and set(tracked) <= members, set(tracked) - members  # every C source
+    sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "libraptors").glob("*.[ch]")}
+    assert sources and sources <= members, sources - members  # every C source and header
     for needed in ("Makefile", "hatch_build.py", "pyproject.toml", "raptors/py.typed"):
         assert needed in members, needed
     assert not [m for m in members if m.endswith((".so", ".dylib", ".o"))], members
@@ -124,9 +131,7 @@ def test_sdist_builds_and_imports_in_a_fresh_virtualenv(tmp_path):
     out = json.loads(_run([py, "-c", check], cwd=elsewhere, env=_clean_env()).stdout)
     assert out["pkg"].startswith(str(venv)), out["pkg"]  # the installed copy, not the tree
     assert out["typed"]
-    platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")
-    # Tied to the platform (a native library inside), not to a CPython ABI (ctypes loads it).
-    assert f"Tag: py3-none-{platform}" in out["wheel"], out["wheel"]
+    assert f"Tag: {WHEEL_TAG}" in out["wheel"], out["wheel"]
     assert "Root-Is-Purelib: false" in out["wheel"], out["wheel"]
 
     report = _run([py, "-m", "raptors", "--json"], cwd=elsewhere, env=_clean_env()).stdout
@@ -139,3 +144,55 @@ def test_sdist_builds_and_imports_in_a_fresh_virtualenv(tmp_path):
             env=_clean_env(),
         ).stdout.strip()
     )
+
+
+# `pip install .` ships the compiled library inside the package: the wheel imports from any
+# directory, with no source tree on the path.
+@pytest.mark.slow
+def test_wheel_installs_and_imports_elsewhere(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    (wheel,) = wheels.glob("raptors-*.whl")
+    assert wheel.name.endswith(f"-{WHEEL_TAG}.whl"), wheel.name
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("raptors/libraptors.") for n in names), names
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "RAPTORS_LIBRARY"}
+    env["PYTHONPATH"] = str(target)
+    code = (
+        "import raptors, numpy as np; x = np.arange(5, dtype=np.float32);"
+        "assert (raptors.scale(x, 2) == x * 2).all(); print(raptors.__file__)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=str(elsewhere),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith(str(target))

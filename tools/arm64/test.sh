@@ -4,7 +4,7 @@
 #
 # The suite runs in a snapshot of the work tree ($ARM64_CACHE/src: tracked and
 # untracked-but-not-ignored files), with the AArch64 library in its raptors/. Tests
-# that build things in the source tree (tests/test_install.py: `pip wheel .` -> `make
+# that build things in the source tree (tests/test_packaging.py: `pip wheel .` -> `make
 # lib`, which copies the library into raptors/) then change the snapshot, never the
 # developer's x86-64 raptors/libraptors.so.
 #
