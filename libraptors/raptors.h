@@ -22,7 +22,7 @@ extern "C" {
 
 /* Bumped whenever a signature or a struct in this header changes; the Python
  * binding refuses a library whose number differs from the one it was written for. */
-#define RAPTORS_ABI_VERSION 2
+#define RAPTORS_ABI_VERSION 3
 #define RAPTORS_VERSION "0.1.0"
 
 /* Largest number of dimensions the strided entry points accept (NumPy's NPY_MAXDIMS). */
@@ -66,6 +66,60 @@ RAPTORS_API int raptors_scale_strided_f32(int ndim, const int64_t *shape,
 RAPTORS_API int raptors_scale_strided_f64(int ndim, const int64_t *shape,
                                           const void *x, const int64_t *x_strides,
                                           void *y, const int64_t *y_strides, double a);
+
+/* ---- Element-wise binary operations (NumPy's ufuncs of the same names) ----
+ * out = x op y, each element one IEEE operation in the element type, so the
+ * result equals NumPy's bit for bit. */
+enum { RAPTORS_ADD = 0, RAPTORS_SUBTRACT = 1, RAPTORS_MULTIPLY = 2 };
+
+/* Over an N-d strided view: shape[ndim]; strides in BYTES, any sign and
+ * alignment; a stride of 0 broadcasts an operand along that axis (NumPy's
+ * broadcasting, done by the caller). out may be x or y itself (the same view:
+ * in place); any other overlap of out with an input is the caller's to remove
+ * (NumPy reads from a copy). RAPTORS_EINVAL for an unknown op. */
+RAPTORS_API int raptors_binary_f32(int op, int ndim, const int64_t *shape,
+                                   const void *x, const int64_t *x_strides,
+                                   const void *y, const int64_t *y_strides,
+                                   void *out, const int64_t *out_strides);
+RAPTORS_API int raptors_binary_f64(int op, int ndim, const int64_t *shape,
+                                   const void *x, const int64_t *x_strides,
+                                   const void *y, const int64_t *y_strides,
+                                   void *out, const int64_t *out_strides);
+
+/* n contiguous elements of x, y and out, the data pointers read from *x_ref,
+ * *y_ref, *out_ref (as raptors_scale_*_ref). Each input must equal out or be
+ * disjoint from it, else RAPTORS_EOVERLAP and nothing is written. */
+RAPTORS_API int raptors_binary_f32_ref(int op, const void *const *x_ref, const void *const *y_ref,
+                                       void *const *out_ref, size_t n);
+RAPTORS_API int raptors_binary_f64_ref(int op, const void *const *x_ref, const void *const *y_ref,
+                                       void *const *out_ref, size_t n);
+
+/* ---- Add-reductions: np.sum and np.mean ----
+ * In NumPy's own order of additions (pairwise in memory order, buffered chunks
+ * for views that do not coalesce, sequential along a strided axis: see
+ * README.md, "Bit for bit"), so the result equals NumPy's bit for bit. The
+ * mean divides the sum in double precision, as NumPy's (sum / intp count). */
+enum { RAPTORS_SUM = 0, RAPTORS_MEAN = 1 };
+#define RAPTORS_ALL_AXES (-1)
+
+/* Reduce the N-d strided view x (byte strides, any sign) over `axis` in
+ * [0, ndim), or over every axis (RAPTORS_ALL_AXES: one element written to out,
+ * out_strides unused). Otherwise out receives one element per position of the
+ * other axes at out + sum(i_d * out_strides[d]); out_strides[axis] is ignored.
+ * bufsize is NumPy's np.getbufsize(), which decides how NumPy chunks a view
+ * whose axes do not coalesce. RAPTORS_ENOMEM when a scratch buffer fails. */
+RAPTORS_API int raptors_reduce_f32(int op, int ndim, const int64_t *shape, const void *x,
+                                   const int64_t *x_strides, int axis, void *out,
+                                   const int64_t *out_strides, size_t bufsize);
+RAPTORS_API int raptors_reduce_f64(int op, int ndim, const int64_t *shape, const void *x,
+                                   const int64_t *x_strides, int axis, void *out,
+                                   const int64_t *out_strides, size_t bufsize);
+
+/* All n contiguous elements at *x_ref into the one element at *out_ref. */
+RAPTORS_API int raptors_reduce_f32_ref(int op, const void *const *x_ref, size_t n,
+                                       void *const *out_ref);
+RAPTORS_API int raptors_reduce_f64_ref(int op, const void *const *x_ref, size_t n,
+                                       void *const *out_ref);
 
 /* Threads used by one call (>= 1). Set returns the previous value, or
  * RAPTORS_EINVAL for n < 1 or n > RAPTORS_MAX_THREADS. */

@@ -6,11 +6,10 @@
 #include "raptors.h"
 #include "dispatch.h"
 #include "kernels.h"
+#include "plan.h"
 #include "threads.h"
 
-#include <stdatomic.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define CACHE_LINE 64
@@ -38,18 +37,6 @@ typedef struct {
     int ndim;
     const int64_t *shape, *xs, *ys;
 } scale_job;
-
-static size_t element_size(int dtype)
-{
-    return dtype == RP_F32 ? sizeof(float) : sizeof(double);
-}
-
-/* A tuning knob from the environment, in bytes, or `fallback` when unset or empty. */
-static size_t env_bytes(const char *name, size_t fallback)
-{
-    const char *env = getenv(name);
-    return env != NULL && env[0] != '\0' ? (size_t)strtoull(env, NULL, 10) : fallback;
-}
 
 static size_t chunk_begin(const scale_job *j, size_t c)
 {
@@ -100,70 +87,9 @@ static void run_strided_chunk(void *ctx, size_t c)
     }
 }
 
-/* Below this many bytes moved (read + written) per extra thread, handing work
- * to a worker costs more than it saves: a worker needs ~1 us to see a job even
- * when spinning, in which one core moves a good part of its L2. Derived from
- * the L2 size read at run time, clamped for machines that report none or an
- * odd one; RAPTORS_MIN_BYTES_PER_THREAD overrides (a tuning knob). */
-static size_t min_bytes_per_thread(void)
-{
-    static _Atomic size_t cached;
-    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (v == 0) {
-        size_t l2 = rp_cache()->l2_bytes;
-        size_t t = l2 ? l2 / 4 : 256u * 1024u;
-        if (t < 128u * 1024u)
-            t = 128u * 1024u;
-        if (t > 1024u * 1024u)
-            t = 1024u * 1024u;
-        t = env_bytes("RAPTORS_MIN_BYTES_PER_THREAD", t);
-        v = t ? t : 1;
-        atomic_store_explicit(&cached, v, memory_order_relaxed);
-    }
-    return v;
-}
-
-/* Thread count for moving `bytes` (read + written). */
-static int threads_for(size_t bytes)
-{
-    int nt = rp_num_threads();
-    size_t useful = bytes / min_bytes_per_thread();
-    if (useful < (size_t)nt)
-        nt = useful < 1 ? 1 : (int)useful;
-    return nt;
-}
-
-/* Output bytes above which non-temporal stores are used. Plain stores first
- * read each output line into the cache (the RFO) and write it back later: 3
- * bytes of traffic per 2 counted. Streaming stores skip the read, but leave
- * nothing in the cache, so they pay only when x and y together would not stay
- * in the last-level cache anyway: x + y > LLC / 2 (half, because the LLC is
- * shared with everything else and not perfectly LRU). Never in place, where
- * the lines are in the cache already. RAPTORS_STREAM_MIN_BYTES overrides (a
- * tuning knob; 0 = never stream). */
-static size_t stream_min_bytes(void)
-{
-    static _Atomic size_t cached;
-    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (v == 0) {
-        const rp_cache_info *c = rp_cache();
-        size_t llc = c->l3_bytes ? c->l3_bytes : c->l2_bytes;
-        size_t t = llc ? llc / 4 : SIZE_MAX; /* out > llc/4 <=> x + y > llc/2 */
-        t = env_bytes("RAPTORS_STREAM_MIN_BYTES", t);
-        v = t ? t : SIZE_MAX;
-        atomic_store_explicit(&cached, v, memory_order_relaxed);
-    }
-    return v;
-}
-
-static int want_stream(const void *x, const void *y, size_t out_bytes)
-{
-    return x != y && out_bytes > stream_min_bytes();
-}
-
 static void plan_chunks(scale_job *j, size_t bytes)
 {
-    int nt = threads_for(bytes);
+    int nt = rp_threads_for(bytes);
     if (nt <= 1) {  /* one thread: one chunk, no per-chunk peel and tail */
         j->chunk = j->head = j->n;
         (j->ndim ? run_strided_chunk : run_contig_chunk)(j, 0);
@@ -193,7 +119,7 @@ static int scale_contig(int dtype, const void *x, void *y, size_t n, const void 
 {
     if (n == 0)
         return RAPTORS_OK;
-    const size_t es = element_size(dtype);
+    const size_t es = rp_element_size(dtype);
     if (x == NULL || y == NULL || n > SIZE_MAX / 2 / es)
         return RAPTORS_EINVAL;
     if ((uintptr_t)x % es != 0 || (uintptr_t)y % es != 0) {
@@ -203,7 +129,7 @@ static int scale_contig(int dtype, const void *x, void *y, size_t n, const void 
     }
     scale_job j = {.k = rp_active_kernels(), .dtype = dtype, .elsize = es, .x = x, .y = y, .n = n};
     memcpy(&j.factor, factor, es);
-    j.stream = want_stream(x, y, n * es);
+    j.stream = rp_want_stream(x == y, 2 * n * es);
     plan_chunks(&j, 2 * n * es);
     return RAPTORS_OK;
 }
@@ -216,7 +142,7 @@ static int scale_strided(int dtype, int ndim, const int64_t *shape, const void *
         return RAPTORS_EINVAL;
     if (ndim > 0 && (shape == NULL || xs == NULL || ys == NULL))
         return RAPTORS_EINVAL;
-    const size_t es = element_size(dtype);
+    const size_t es = rp_element_size(dtype);
     size_t n = 1;
     for (int d = 0; d < ndim; d++) {
         if (shape[d] < 0)
@@ -263,7 +189,7 @@ static int overlaps(const void *x, const void *y, size_t nbytes)
 static int scale_ref(int dtype, const void *const *x_ref, void *const *y_ref, size_t n,
                      const void *factor)
 {
-    const size_t es = element_size(dtype);
+    const size_t es = rp_element_size(dtype);
     if (x_ref == NULL || y_ref == NULL)
         return RAPTORS_EINVAL;
     if (n <= SIZE_MAX / es && overlaps(*x_ref, *y_ref, n * es))

@@ -17,3 +17,4 @@ typedef __m256d rp_v_f64;
 #define rp_stream_f64(p, v) _mm256_stream_pd(p, v)
 #define rp_stream_fence() _mm_sfence()
 #define RP_HAS_STREAM 1
+#define RP_ACC8_VECTOR 1 /* reduce_body.h: 8 accumulators as one generic vector */

@@ -25,3 +25,4 @@ typedef float64x2_t rp_v_f64;
 #define rp_stream_f64(p, v) vst1q_f64(p, v)
 #define rp_stream_fence() ((void)0)
 #define RP_HAS_STREAM 0
+#define RP_ACC8_VECTOR 1 /* reduce_body.h: 8 accumulators as one generic vector */

@@ -18,3 +18,4 @@ typedef double rp_v_f64;
 #define rp_stream_f64(p, v) (*(p) = (v))
 #define rp_stream_fence() ((void)0)
 #define RP_HAS_STREAM 0
+#define RP_ACC8_VECTOR 0 /* reduce_body.h: 8 scalar accumulators */

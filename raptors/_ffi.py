@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 2
+ABI_VERSION = 3
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256
@@ -88,6 +88,25 @@ def _declare(lib: ctypes.CDLL) -> None:
         ),
         "raptors_scale_f32_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
         "raptors_scale_f64_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
+        **{
+            f"raptors_binary_{s}": ([c_int, c_int, i64p, c_void_p, i64p, c_void_p, i64p, c_void_p, i64p], c_int)
+            for s in ("f32", "f64")
+        },
+        **{
+            f"raptors_binary_{s}_ref": ([c_int, c_void_p, c_void_p, c_void_p, c_size_t], c_int)
+            for s in ("f32", "f64")
+        },
+        **{
+            f"raptors_reduce_{s}": (
+                [c_int, c_int, i64p, c_void_p, i64p, c_int, c_void_p, i64p, c_size_t],
+                c_int,
+            )
+            for s in ("f32", "f64")
+        },
+        **{
+            f"raptors_reduce_{s}_ref": ([c_int, c_void_p, c_size_t, c_void_p], c_int)
+            for s in ("f32", "f64")
+        },
         "raptors_alloc": ([c_size_t], c_void_p),
         "raptors_free": ([c_void_p, c_size_t], None),
         "raptors_pool_trim": ([], c_size_t),
@@ -135,6 +154,71 @@ def scale_strided(
     arr = ctypes.c_int64 * nd
     status: int = _scale_strided[dtype](
         nd, arr(*shape), x_addr, arr(*x_strides), y_addr, arr(*y_strides), factor
+    )
+    return status
+
+
+# Element-wise binary operations and add-reductions: operation numbers of raptors.h.
+ADD, SUBTRACT, MULTIPLY = 0, 1, 2
+SUM, MEAN = 0, 1
+ALL_AXES = -1
+_binary = {"float32": _lib.raptors_binary_f32, "float64": _lib.raptors_binary_f64}
+_reduce = {"float32": _lib.raptors_reduce_f32, "float64": _lib.raptors_reduce_f64}
+#: Contiguous fast paths (data pointers read from the arrays, as scale_ref).
+binary_ref = {"float32": _lib.raptors_binary_f32_ref, "float64": _lib.raptors_binary_f64_ref}
+reduce_ref = {"float32": _lib.raptors_reduce_f32_ref, "float64": _lib.raptors_reduce_f64_ref}
+
+
+def binary_strided(
+    dtype: str,
+    op: int,
+    shape: Sequence[int],
+    x_addr: int,
+    x_strides: Sequence[int],
+    y_addr: int,
+    y_strides: Sequence[int],
+    out_addr: int,
+    out_strides: Sequence[int],
+) -> int:
+    """out = x op y over an N-d strided view (byte strides; 0 broadcasts)."""
+    arr = ctypes.c_int64 * len(shape)
+    status: int = _binary[dtype](
+        op,
+        len(shape),
+        arr(*shape),
+        x_addr,
+        arr(*x_strides),
+        y_addr,
+        arr(*y_strides),
+        out_addr,
+        arr(*out_strides),
+    )
+    return status
+
+
+def reduce_strided(
+    dtype: str,
+    op: int,
+    shape: Sequence[int],
+    x_addr: int,
+    x_strides: Sequence[int],
+    axis: int,
+    out_addr: int,
+    out_strides: Sequence[int] | None,
+    bufsize: int,
+) -> int:
+    """Sum or mean of an N-d strided view over one axis or all (ALL_AXES)."""
+    arr = ctypes.c_int64 * len(shape)
+    status: int = _reduce[dtype](
+        op,
+        len(shape),
+        arr(*shape),
+        x_addr,
+        arr(*x_strides),
+        axis,
+        out_addr,
+        None if out_strides is None else arr(*out_strides),
+        bufsize,
     )
     return status
 
