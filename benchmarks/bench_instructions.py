@@ -1,9 +1,12 @@
-"""Instructions executed by one scale call: a deterministic cost per commit.
+"""Instructions executed by one call of each operation: a deterministic cost per commit.
 
 Timings on a shared machine swing; instruction counts do not. callgrind (valgrind)
-counts what one raptors_scale_* call executes on fixed, aligned inputs (100003
-elements, one thread, a fixed SIMD variant), so a commit that adds work to the
-kernel shows as a step in this graph even when every timing is noise.
+counts what one library call executes on fixed, aligned inputs (about 100 000
+elements, one thread, a fixed SIMD variant): scale (raptors_scale_*), add, subtract,
+multiply and a row broadcast (raptors_binary_*), sum, mean and mean along each axis
+of a 316 x 317 array (raptors_reduce_*). A commit that adds work to a kernel shows as
+a step in its graph even when every timing is noise. A commit without an operation
+(an older one, in bench-history) skips its cases.
 
 The library counted is the commit's own: asv sets ASV_COMMIT, and the commit's
 sources are built with a fixed, valgrind-runnable target (x86-64-v3: valgrind
@@ -13,7 +16,8 @@ tree's sources are built the same way. Where valgrind is absent every benchmark
 here is skipped with a message saying so. See tools/regress/icount.py and
 docs/regress.md.
 
-asv names: bench_instructions.ScaleInstructions.track_instructions (case x simd).
+asv names: bench_instructions.ScaleInstructions.track_instructions (case x simd; its name
+is kept from when scale was the only operation, so the graph's history stays one series).
 """
 
 import hashlib
@@ -42,7 +46,20 @@ elif platform.machine() in ("aarch64", "arm64"):
 else:
     _VARIANTS = ["scalar"]
 
-_CASES = ["f32", "f64", "f32-inplace", "f32-strided"]
+_CASES = [
+    "f32",
+    "f64",
+    "f32-inplace",
+    "f32-strided",
+    "add-f32",
+    "subtract-f64",
+    "multiply-f32",
+    "add-row-f32",
+    "sum-f32",
+    "mean-f64",
+    "mean-axis0-f32",
+    "mean-axis1-f32",
+]
 _memo = {}
 
 
@@ -85,7 +102,8 @@ def _library():
 
 
 class ScaleInstructions:
-    """Instructions per raptors_scale_* call (callgrind), by case and SIMD variant."""
+    """Instructions per library call (callgrind), by case and SIMD variant. The cases named
+    f32/f64/... are scale's; the others name their operation."""
 
     params = [_CASES, _VARIANTS]
     param_names = ["case", "simd"]

@@ -1,24 +1,43 @@
-"""Shared pieces of the Raptors asv suite: array sizes, threads, and the in-process measurements
-behind the track_ benchmarks (interleaved speedup, STREAM-counted bandwidth, copy roofline).
+"""Shared pieces of the Raptors asv suite: sizes, threads, and the in-process measurements behind
+the track_ benchmarks (interleaved speedup, STREAM-counted bandwidth, copy roofline).
 
-Everything here is plain NumPy + raptors; asv imports it as `benchmarks.common`.
+The measuring itself is tools/measure.py, the one measurement core the suite, `make report` and
+the regression gate share; this module adapts it to asv (its QUICK mode, the suite's budgets) and
+builds the operations around the installed raptors. asv imports it as `benchmarks.common`.
 """
 
-import ctypes
+import importlib.util
 import os
 import statistics
-import threading
-import time
+import sys
 
 import numpy as np
 
 import raptors
 
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _load_measure():
+    """tools/measure.py of this work tree (asv runs the suite from it), imported once."""
+    name = "raptors_measure"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(_REPO, "tools", "measure.py")
+        )
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod  # before exec: dataclasses look their module up
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
+
+
+measure = _load_measure()
+
 # The scale factor. In place, the same array is scaled again and again: 2.5 would overflow to
 # inf after ~100 calls (and NumPy would then spend its time on overflow warnings), so in-place
 # benchmarks use a factor just above 1 (still a full multiply, no special case for 1.0).
-FACTOR = 2.5
-FACTOR_INPLACE = 1.0000001
+FACTOR = measure.FACTOR
+FACTOR_INPLACE = measure.FACTOR_INPLACE
 
 # Shapes by name: asv shows the names in its graphs. "16" is the call-overhead case.
 SHAPES = {
@@ -36,12 +55,11 @@ THREADS = ["1", "all"]
 # `make bench QUICK=1` (asv run --quick) sets this: the track_ measurements take few rounds.
 QUICK = os.environ.get("RAPTORS_BENCH_QUICK", "") not in ("", "0")
 
-
-def usable_cpus():
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+usable_cpus = measure.usable_cpus
+make_array = measure.make_array
+copy_candidates = measure.copy_candidates
+close_candidates = measure.close_candidates
+calls_per_sample = measure.calls_per_sample
 
 
 def set_threads(threads):
@@ -51,14 +69,6 @@ def set_threads(threads):
     return prev
 
 
-def make_array(shape, dtype):
-    """A filled (so touched, resident) array of normal numbers in [1, 2): no zeros, subnormals,
-    inf or NaN. A repeated 1021-value pattern, quick to make even at 4096x4096."""
-    n = int(np.prod(shape))
-    pattern = (1.0 + np.arange(1021) / 1021.0).astype(dtype)
-    return np.resize(pattern, n).reshape(shape)
-
-
 def dtype_type(dtype):
     return np.dtype(dtype).type
 
@@ -66,6 +76,20 @@ def dtype_type(dtype):
 def stream_bytes(x):
     """Bytes a scale of x moves, counted as STREAM counts: read x once + write y once."""
     return 2 * x.nbytes
+
+
+def require(op):
+    """Skip (asv: NotImplementedError) where the commit measured has no raptors.<op>: an older
+    commit of a bench-history run."""
+    if not measure.has_op(raptors, op):
+        raise NotImplementedError(f"raptors.{op} does not exist in this commit")
+
+
+def case(op, shape, dtype, variant=None, mode=None):
+    """measure.make_case around the installed raptors; shape by name (SHAPES) or tuple."""
+    require(op)
+    sh = SHAPES[shape] if isinstance(shape, str) else shape
+    return measure.make_case(op, sh, dtype, raptors, variant, mode)
 
 
 # ---- the operations, one per mode -------------------------------------------------------
@@ -97,144 +121,52 @@ def factor(dtype, mode="out"):
     return dtype_type(dtype)(FACTOR_INPLACE if mode == "inplace" else FACTOR)
 
 
-# ---- the copy roofline ------------------------------------------------------------------
-_memmove = ctypes.memmove  # a CFUNCTYPE: releases the GIL while it copies
-
-
-def _addr(a):
-    return a.__array_interface__["data"][0]
-
-
-def copy_candidates(src, dst):
-    """Plain copies of src's bytes into dst, each a zero-argument callable: NumPy's copyto,
-    libc memmove, and memmove split across the usable CPUs (threads, one slice each)."""
-    nbytes = src.nbytes
-    s, d = _addr(src), _addr(dst)
-    cands = {
-        "numpy.copyto": lambda: np.copyto(dst, src),
-        "memmove": lambda: _memmove(d, s, nbytes),
-    }
-    ncpu = usable_cpus()
-    if ncpu > 1 and nbytes >= (1 << 20):
-        # Slices on 4 KiB boundaries, a persistent pool of workers woken per copy.
-        step = -(-nbytes // ncpu)
-        step = -(-step // 4096) * 4096
-        parts = [(d + o, s + o, min(step, nbytes - o)) for o in range(0, nbytes, step)]
-        cands["memmove x%d threads" % len(parts)] = _ThreadedCopy(parts)
-    return cands
-
-
-class _ThreadedCopy:
-    """memmove of several slices at once: worker threads wait on a barrier, copy, wait again."""
-
-    def __init__(self, parts):
-        self.parts = parts
-        self.start = threading.Barrier(len(parts))
-        self.done = threading.Barrier(len(parts))
-        self.stop = False
-        self.threads = [
-            threading.Thread(target=self._work, args=(p,), daemon=True) for p in parts[1:]
-        ]
-        for t in self.threads:
-            t.start()
-
-    def _work(self, part):
-        while True:
-            self.start.wait()
-            if self.stop:
-                return
-            _memmove(*part)
-            self.done.wait()
-
-    def __call__(self):
-        self.start.wait()
-        _memmove(*self.parts[0])
-        self.done.wait()
-
-    def close(self):
-        self.stop = True
-        self.start.wait()
-        for t in self.threads:
-            t.join()
-
-
-def close_candidates(cands):
-    for c in cands.values():
-        if isinstance(c, _ThreadedCopy):
-            c.close()
-
-
-# ---- in-process timing ------------------------------------------------------------------
-def calls_per_sample(fn, min_time=2e-4):
-    """How many calls make one timed sample last at least min_time (after one warm-up call)."""
-    fn()
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time or n >= 1 << 20:
-            return n
-        n *= 2 if dt <= 0 else max(2, min(10, int(min_time / dt) + 1))
-
-
-def _sample(fn, n):
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - t0) / n
-
-
-def rounds_for(pair_time, budget=None, lo=15, hi=201):
-    """Rounds of an interleaved measurement: about `budget` seconds, between lo and hi.
-    QUICK mode: 3 rounds."""
-    if QUICK:
-        return 3
-    if budget is None:
-        budget = 0.6
-    return int(max(lo, min(hi, budget / max(pair_time, 1e-9))))
+# ---- in-process timing (tools/measure.py) -----------------------------------------------
+def _kw(budget, rounds):
+    return {"seconds": 0.6 if budget is None else budget, "rounds": rounds, "quick": QUICK}
 
 
 def interleaved(fns, rounds=None, budget=None):
-    """Time several callables in alternation, in this process: per round, each once (the order
-    reversed every other round, so a drift in machine speed hits all alike). Returns the list of
-    per-round times (seconds per call) of each callable."""
-    ns = [calls_per_sample(f) for f in fns]
-    first = [_sample(f, n) for f, n in zip(fns, ns)]
-    if rounds is None:
-        rounds = rounds_for(sum(first), budget)
-    times = [[] for _ in fns]
-    order = list(range(len(fns)))
-    for r in range(rounds):
-        for i in order if r % 2 == 0 else order[::-1]:
-            times[i].append(_sample(fns[i], ns[i]))
-    return times
+    """Per-round times (seconds per call) of each callable, timed in alternation in this
+    process (measure.interleaved): a list per callable, in the order given."""
+    t = measure.interleaved(list(fns), **_kw(budget, rounds))
+    return [t[str(i)] for i in range(len(fns))]
 
 
 def speedup(numpy_fn, raptors_fn, rounds=None, budget=None):
     """Median over interleaved rounds of NumPy time / Raptors time (> 1: Raptors is faster)."""
-    tn, tr = interleaved([numpy_fn, raptors_fn], rounds, budget)
-    return statistics.median(n / r for n, r in zip(tn, tr))
+    return measure.speedup(numpy_fn, raptors_fn, **_kw(budget, rounds))
+
+
+def overhead_ratio(raptors_fn, numpy_fn, rounds=None, budget=None):
+    """Median over interleaved rounds of Raptors time / NumPy time (lower is better)."""
+    tr, tn = interleaved([raptors_fn, numpy_fn], rounds, budget)
+    return statistics.median(r / n for r, n in zip(tr, tn))
 
 
 def median_time(fn, rounds=None, budget=None):
-    return statistics.median(interleaved([fn], rounds, budget)[0])
+    return measure.median_time(fn, **_kw(budget, rounds))
 
 
-def roofline_fraction(raptors_fn, src, dst, rounds=None, budget=None):
-    """Raptors' bandwidth as a fraction of the fastest plain copy of the same bytes (src -> dst),
-    measured interleaved in this process: median copy time of the fastest copy / median Raptors
-    time. Returns (fraction, name of the fastest copy)."""
-    cands = copy_candidates(src, dst)
-    try:
-        names = list(cands)
-        times = interleaved([raptors_fn] + [cands[k] for k in names], rounds, budget)
-        med = [statistics.median(t) for t in times]
-        best = min(range(1, len(med)), key=lambda i: med[i])
-        return med[best] / med[0], names[best - 1]
-    finally:
-        close_candidates(cands)
+def gbps(fn, nbytes, rounds=None, budget=None):
+    """STREAM-counted bandwidth of fn: nbytes per call / median time, in GB/s."""
+    return nbytes / median_time(fn, rounds, budget) / 1e9
+
+
+def roofline_fraction(raptors_fn, src, dst, rounds=None, budget=None, nbytes=None):
+    """Raptors' bandwidth as a fraction of the fastest plain copy of src's bytes into dst,
+    timed in the same rounds. nbytes: what one Raptors call moves (default 2 x src.nbytes, a
+    scale's). Returns (fraction, name of the fastest copy)."""
+    nb = 2 * src.nbytes if nbytes is None else nbytes
+    r = measure.roofline(raptors_fn, nb, src, dst, **_kw(budget, rounds))
+    return r.fraction, r.copy
+
+
+def case_roofline(c, rounds=None, budget=None):
+    """A measure.Case's Raptors bandwidth as a fraction of the fastest plain copy of its input."""
+    return measure.roofline(
+        c.raptors, c.nbytes, c.src, c.copy_dst(), **_kw(budget, rounds)
+    ).fraction
 
 
 def build_description():

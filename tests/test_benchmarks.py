@@ -101,11 +101,14 @@ def small_sizes(monkeypatch):
     """Every benchmark on small arrays, track_ measurements with few rounds."""
     import benchmarks.bench_headline as headline
     import benchmarks.bench_layout as layout
+    import benchmarks.bench_matrix as matrix
     import benchmarks.bench_simd as simd
     import benchmarks.common as common
 
     for k, v in SMALL.items():
         monkeypatch.setitem(common.SHAPES, k, v)
+    for k, v in {"512x512": (24, 20), "1024x1024": (32, 24), "2048x2048": (40, 36)}.items():
+        monkeypatch.setitem(matrix.SHAPES, k, v)
     monkeypatch.setattr(common, "QUICK", True)
     monkeypatch.setattr(headline.ScaleF32At2048, "shape", (32, 32))
     monkeypatch.setattr(layout.ScaleTransposed, "n", 32)
@@ -128,6 +131,62 @@ def test_the_headline_is_where_the_contract_says():
 
 
 BENCHMARKS = _benchmarks()
+
+
+OPERATIONS = ["add", "subtract", "multiply", "sum", "mean"]
+
+
+@pytest.mark.parametrize("op", OPERATIONS)
+def test_every_operation_is_tracked_beside_numpy(op):
+    """Per operation: time_ for both, the interleaved speedup, GB/s and roofline at the large
+    sizes, the 16-element call, peak memory, and instructions per call (callgrind)."""
+    names = {n for n, _c, _m in BENCHMARKS}
+    cls = op.capitalize()
+    for m in (
+        f"{cls}.time_raptors",
+        f"{cls}.time_numpy",
+        f"{cls}Speedup.track_speedup",
+        f"{cls}Bandwidth.track_gbps",
+        f"{cls}Bandwidth.track_roofline_fraction",
+        f"{cls}Overhead.time_raptors",
+        f"{cls}Overhead.time_numpy",
+        f"{cls}Overhead.track_overhead_ratio",
+        f"{cls}PeakMem.peakmem_raptors",
+        f"{cls}PeakMem.peakmem_numpy",
+    ):
+        assert "bench_ops." + m in names, m
+    from benchmarks import bench_instructions, bench_ops
+
+    assert any(c.startswith(op + "-") for c in bench_instructions._CASES)
+    speed = getattr(bench_ops, cls + "Speedup")
+    assert speed.params[-1] == ["1", "all"] and "2048x2048" in speed.params[1]
+    assert getattr(bench_ops, cls + "Overhead")().setup("float32") is None
+
+
+def test_the_original_matrix_is_one_benchmark_of_36_cases():
+    from benchmarks.bench_matrix import Matrix
+
+    assert Matrix.param_names == ["operation", "shape", "dtype"]
+    assert Matrix.params == [
+        ["sum", "mean", "mean-axis0", "mean-axis1", "add-row", "scale"],
+        ["512x512", "1024x1024", "2048x2048"],
+        ["float32", "float64"],
+    ]
+    assert len(list(itertools.product(*Matrix.params))) == 36
+    assert Matrix.track_speedup.unit == "ratio"
+
+
+def test_an_operation_a_commit_lacks_is_skipped(monkeypatch):
+    """bench-history measures older commits with this suite: no raptors.add there is a skip
+    (asv's NotImplementedError), not a failure."""
+    import raptors
+    from benchmarks import bench_matrix, bench_ops
+
+    monkeypatch.delattr(raptors, "add")
+    with pytest.raises(NotImplementedError, match=r"raptors\.add does not exist"):
+        bench_ops.AddSpeedup().setup("float32", "1024x1024", "1")
+    with pytest.raises(NotImplementedError):
+        bench_matrix.Matrix().setup("add-row", "512x512", "float32")
 
 
 @pytest.mark.parametrize("name,cls,method", BENCHMARKS, ids=[b[0] for b in BENCHMARKS])
@@ -374,7 +433,12 @@ def test_end_to_end_on_a_clone(tmp_path):
     _git(clone, "checkout", "-q", "-B", "main")
     # The suite and runner under test are this work tree's (asv always takes the benchmarks from
     # the work tree, not from the commit it measures).
-    for rel in ("asv.conf.json", "benchmarks", os.path.join("tools", "bench")):
+    for rel in (
+        "asv.conf.json",
+        "benchmarks",
+        os.path.join("tools", "bench"),
+        os.path.join("tools", "measure.py"),  # the measurement core the suite loads
+    ):
         src, dst = os.path.join(REPO, rel), clone / rel
         if os.path.isdir(src):
             shutil.rmtree(dst, ignore_errors=True)

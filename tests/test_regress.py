@@ -1,9 +1,13 @@
 """The regression gate (tools/regress): its statistics and decision on synthetic samples, the
-planted-slowdown patch, and the callgrind instruction metric (deterministic; planted work counts
-more). No timing is asserted anywhere here."""
+planted-slowdown patches (C families and the Python layer), the callgrind instruction metric
+(deterministic; planted work counts more), and the gate's plumbing: each commit's own Python
+package on the timed path, operations a BASE lacks skipped and named. No timing is asserted
+anywhere here."""
 
 import io
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,11 +17,15 @@ import numpy as np
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOLS = os.path.join(REPO, "tools")
 sys.path.insert(0, os.path.join(REPO, "tools", "regress"))
 sys.path.insert(1, os.path.join(REPO, "tools"))  # tools/progress.py
 
+import ab  # noqa: E402
+import gate  # noqa: E402
 import icount  # noqa: E402
 import libs  # noqa: E402
+import measure  # noqa: E402
 import plant  # noqa: E402
 import progress  # noqa: E402
 import stats  # noqa: E402
@@ -142,10 +150,11 @@ def _body():
 def test_plant_wraps_every_kernel_of_scale_body():
     text = _body()
     new, names = plant.patch_text(text, 10)
-    assert "scale_contig" in names
+    assert "RP_FN(scale_contig)" in names
     for n in names:
-        assert f"RP_FN({n}_planted_inner)" in new
-        assert new.count(f"RP_FN({n})(") == 1  # the wrapper keeps the old name
+        assert plant._inner_name(n) in new
+        # the wrapper keeps the old name: its prototype and its definition
+        assert new.count(f"{n}(") == 2
     assert "#define RP_PLANTED_PERCENT 10u" in new
     with pytest.raises(ValueError, match="already planted"):
         plant.patch_text(new, 10)
@@ -157,30 +166,48 @@ def test_plant_parses_signatures_and_refuses_what_it_cannot_find():
         "    double a[4])\n{\n    /* { */ return (int)n;\n}\n"
     )
     new, names = plant.patch_text(text, 25)
-    assert names == ["k"]
+    assert names == ["RP_FN(k)"]
     assert "int rp_r = RP_FN(k_planted_inner)(x, n, a);" in new
-    with pytest.raises(ValueError, match="no `static"):
+    with pytest.raises(ValueError, match="no `RP_TARGET static"):
         plant.patch_text("int f(void) { return 0; }\n", 10)
 
 
-# ---- the callgrind metric ----------------------------------------------------------------------
-_QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))  # `make test-arm64`'s emulated interpreter
-needs_valgrind = pytest.mark.skipif(
-    _QEMU_USER or icount.valgrind() is None,
-    reason="qemu-user: the AArch64 build cannot run under the x86-64 host's valgrind"
-    if _QEMU_USER
-    else "valgrind is not installed: instruction counts skipped",
-)
+def _lib_file(name):
+    with open(os.path.join(REPO, "libraptors", name)) as f:
+        return f.read()
 
 
-@pytest.fixture(scope="module")
-def icount_libs(tmp_path_factory):
-    """A valgrind-runnable build of this tree's sources and one with 25% planted work."""
-    tmp = tmp_path_factory.mktemp("icount")
-    src = tmp / "src"
+@pytest.mark.parametrize("family", plant.FAMILIES)
+def test_plant_wraps_every_public_entry_of_each_family(family):
+    """Entry level (what regress-power plants): every raptors_<family>* definition of
+    libraptors/<family>.c, the inner made static, the wrapper exported under the old name."""
+    text = _lib_file(f"{family}.c")
+    new, names = plant.patch_entries_text(text, family, 10)
+    declared = set(re.findall(rf"RAPTORS_API int (raptors_{family}\w*)\(", _lib_file("raptors.h")))
+    assert set(names) == declared and names
+    for n in names:
+        assert f"static int {n}_planted_inner(" in new
+        assert f"rp_planted_enter();\n    int rp_r = {n}_planted_inner(" in new
+    with pytest.raises(ValueError, match="already planted"):
+        plant.patch_entries_text(new, family, 10)
+
+
+def test_plant_kernel_level_wraps_table_kernels_and_chunk_loops():
+    table = plant.table_kernels(os.path.join(REPO, "libraptors"))
+    assert {"scale_contig", "pairwise", "accumulate"} <= table
+    new, names = plant.patch_text(_lib_file("reduce_body.h"), 10, table)
+    assert {"RP_RFN(pairwise)", "RP_RFN(accumulate)"} <= set(names)
+    assert all(n.split("(")[-1].rstrip(")") in table for n in names)  # helpers left alone
+    new, names = plant.patch_entry_text(_lib_file("binary.c"), 10)
+    assert "run_chunk" in names
+    new, names = plant.patch_text(_lib_file("binary_body.h"), 10, table)
+    assert names == ["RP_BFN"] and "RP_CAT2(RP_BFN, planted_inner)" in new
+
+
+def _copy_tree(dst):
     shutil.copytree(
         REPO,
-        src,
+        dst,
         ignore=shutil.ignore_patterns(
             ".git",
             ".venv",
@@ -195,6 +222,66 @@ def icount_libs(tmp_path_factory):
             "reports",
         ),
     )
+
+
+def _run_py(code, **env):
+    e = dict(os.environ, **env)
+    e.pop("RAPTORS_LIBRARY", None)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e)
+
+
+@pytest.fixture(scope="module")
+def work_lib():
+    """The work tree's built library (make lib, which `make test` runs first)."""
+    import raptors
+
+    return raptors._ffi.LIBRARY_PATH
+
+
+def test_plant_python_layer_slows_every_operation_and_keeps_results(tmp_path, work_lib):
+    src = tmp_path / "src"
+    os.makedirs(src / "raptors")
+    for f in os.listdir(os.path.join(REPO, "raptors")):
+        if f.endswith(".py"):
+            shutil.copy(os.path.join(REPO, "raptors", f), src / "raptors" / f)
+    names = plant.plant(str(src), 100, "python")
+    assert names == [f"raptors/__init__.py:{n}" for n in plant.PY_OPERATIONS]
+    with pytest.raises(ValueError, match="already planted"):
+        plant.plant(str(src), 100, "python")
+    gate.make_package(str(src), work_lib, str(tmp_path / "pkg"), "head")
+    code = f"""
+import sys; sys.path.insert(0, {str(tmp_path / "pkg")!r}); sys.path.insert(0, {TOOLS!r})
+import numpy as np, raptors_head as r, measure
+for op in {plant.PY_OPERATIONS!r}:
+    assert getattr(r, op)._rp_planted == 100, op
+    spec = measure.OPERATIONS[op]
+    for mode in spec["modes"]:
+        a = measure.make_case(op, (40, 30), "float32", r, spec["variants"][-1], mode)
+        b = measure.make_case(op, (40, 30), "float32", r, spec["variants"][-1], mode)
+        assert measure.same_bits(a.numpy(), b.raptors()), (op, mode)
+print("ok")
+"""
+    r = _run_py(code)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
+
+
+# ---- the callgrind metric ----------------------------------------------------------------------
+_QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))  # `make test-arm64`'s emulated interpreter
+needs_valgrind = pytest.mark.skipif(
+    _QEMU_USER or icount.valgrind() is None,
+    reason="qemu-user: the AArch64 build cannot run under the x86-64 host's valgrind"
+    if _QEMU_USER
+    else "valgrind is not installed: instruction counts skipped",
+)
+
+
+@pytest.fixture(scope="module")
+def icount_libs(tmp_path_factory):
+    """A valgrind-runnable build of this tree's sources and one with 25% planted in every
+    operation's C entry points (what regress-power plants)."""
+    tmp = tmp_path_factory.mktemp("icount")
+    src = tmp / "src"
+    _copy_tree(src)
     plain = libs.build_dir(str(src), str(tmp / "plain.so"), "icount")
     plant.plant(str(src), 25)
     planted = libs.build_dir(str(src), str(tmp / "planted.so"), "icount")
@@ -213,7 +300,7 @@ def test_instruction_count_is_deterministic(icount_libs):
 @needs_valgrind
 def test_planted_work_counts_more(icount_libs):
     plain, planted = icount_libs
-    for case in ("f32", "f32-strided"):
+    for case in ("f32", "f32-strided", "add-row-f32", "sum-f32", "mean-axis0-f32"):
         base, head = icount.count(plain, case), icount.count(planted, case)
         assert stats.judge_insn(case, base, head).verdict == "regression", (case, base, head)
 
@@ -237,6 +324,130 @@ def test_gate_instruction_layer_passes_identical_and_flags_planted(icount_libs, 
     r = run_gate_without_timing(*base, "--head-lib", planted, "--head-icount-lib", planted)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "REGRESSION: instructions" in r.stdout
+
+
+STUB_C = r"""
+#include <stddef.h>
+int raptors_set_num_threads(int n) { return n; }
+int raptors_set_simd(const char *s) { (void)s; return 0; }
+int raptors_scale_f32(const float *x, float *y, size_t n, float a)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = a * x[i];
+    return 0;
+}
+"""
+
+
+@needs_valgrind
+def test_a_case_whose_entry_point_a_library_lacks_is_skipped_and_named(tmp_path):
+    """An older library (here a stub with scale only) has no raptors_binary_*: its cases are
+    skipped, named, and the cases both libraries have are still compared."""
+    c = tmp_path / "stub.c"
+    c.write_text(STUB_C)
+    stub = tmp_path / "libstub.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", str(stub), str(c)], check=True)
+    with pytest.raises(icount.IcountMissing, match="raptors_binary_f32"):
+        icount.count(str(stub), "add-f32")
+    lines = []
+    insn, status, skipped = gate.run_icount(
+        str(stub), str(stub), 0.01, lines.append, ["f32", "add-f32", "mean-axis0-f32"]
+    )
+    assert status == "ok" and [v.case for v in insn] == ["f32"] and insn[0].ratio == 1.0
+    assert skipped == {
+        "add-f32": "BASE and HEAD has no raptors.add",
+        "mean-axis0-f32": "BASE and HEAD has no raptors.mean",
+    }
+
+
+def _package_src(tmp_path, name, patch=""):
+    """A source tree holding a copy of this tree's raptors/ (its __init__.py + patch)."""
+    src = tmp_path / name
+    os.makedirs(src / "raptors")
+    for f in os.listdir(os.path.join(REPO, "raptors")):
+        if f.endswith(".py"):
+            shutil.copy(os.path.join(REPO, "raptors", f), src / "raptors" / f)
+    with open(src / "raptors" / "__init__.py", "a") as f:
+        f.write(patch)
+    return str(src)
+
+
+def run_gate_timing(tmp_path, base_src, head_src, lib, cases):
+    """gate.py's time layer on two package copies of the work tree's library, a few rounds
+    per case (plumbing only: no verdict is asserted)."""
+    out = tmp_path / "gate.json"
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, "tools", "regress", "gate.py"),
+        "--base",
+        "b",
+        "--head",
+        "h",
+        "--base-lib",
+        lib,
+        "--head-lib",
+        lib,
+        "--base-src",
+        base_src,
+        "--head-src",
+        head_src,
+        "--no-insn",
+        "--seconds",
+        "0.02",
+        "--cases",
+        ",".join(cases),
+        "--json",
+        str(out),
+    ]
+    env = dict(os.environ)
+    env.pop("RAPTORS_LIBRARY", None)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    return r, (json.loads(out.read_text()) if out.exists() else None)
+
+
+def test_gate_times_each_commits_own_python_layer(tmp_path, work_lib):
+    """HEAD's package is on the timed path: a HEAD whose raptors.add (in __init__.py) returns
+    a wrong result is caught before any timing, whatever its library."""
+    head = _package_src(
+        tmp_path,
+        "head",
+        "\n_rp_add = add\n\n\ndef add(x, y, out=None):\n    r = _rp_add(x, y, out=out)\n"
+        "    return r + 1 if out is None else r\n",
+    )
+    base = _package_src(tmp_path, "base")
+    r, _ = run_gate_timing(tmp_path, base, head, work_lib, ["scale-f32-16", "add-f32-16"])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "the head package computes a wrong result for case add-f32-16" in r.stderr
+
+
+def test_gate_compares_what_both_commits_have_and_names_the_rest(tmp_path, work_lib):
+    """A BASE older than add and sum: their cases are skipped and named, scale is compared,
+    single- and multi-threaded."""
+    base = _package_src(tmp_path, "base", "\ndel add, sum\n")
+    head = _package_src(tmp_path, "head")
+    cases = ["scale-f32-16", "add-f32-16", "sum-f32-16", "scale-f32-1024x1024-mt"]
+    r, res = run_gate_timing(tmp_path, base, head, work_lib, cases)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    assert "time skipped (BASE has no raptors.add; " in r.stdout
+    assert "time skipped (BASE has no raptors.sum; " in r.stdout
+    assert [v["case"] for v in res["timing"]] == ["scale-f32-16", "scale-f32-1024x1024-mt"]
+    assert [v["threads"] for v in res["timing"]] == [1, measure.usable_cpus()]
+    assert sorted(res["skipped"]["time"]) == ["add-f32-16", "sum-f32-16"]
+    assert "Time, whole call path" in r.stdout
+
+
+def test_every_gate_case_builds_and_matches_numpy():
+    """Each timing case of the gate is a valid measure.make_case and equals NumPy here."""
+    import raptors
+
+    for name, (op, variant, mode, dtype, shape, threads) in ab.CASES.items():
+        small = tuple(min(s, 64) for s in shape)
+        c = measure.make_case(op, small, dtype, raptors, variant, mode)
+        ref = np.array(c.numpy(), copy=True)
+        assert measure.same_bits(ref, c.call(raptors)()), name
+        assert threads in ("1", "all") and name.startswith(op)
+    assert any(t == "all" for *_x, t in ab.CASES.values())
+    assert {c[0] for c in ab.CASES.values()} == set(measure.OPERATIONS)
 
 
 def test_without_valgrind_the_metric_is_skipped_with_a_clear_message(tmp_path, monkeypatch):

@@ -1,180 +1,151 @@
-"""In-process interleaved A/B timing of two libraptors builds, beside NumPy.
+"""In-process interleaved A/B timing of two Raptors commits, beside NumPy, through the whole
+call path: each commit's Python package with its own library, as a user calls it.
 
-    python tools/regress/ab.py BASE.so HEAD.so [--cases a,b] [--seconds S] [--seed N]
+    python tools/regress/ab.py BASE_DIR HEAD_DIR [--cases a,b] [--seconds S] [--seed N]
 
-Both libraries are loaded into this one process with ctypes (they must be
-distinct files: the dynamic loader keys libraries by inode). For each case the
-same input and output buffers serve all three sides; every round times NumPy,
-BASE and HEAD once each, in a freshly shuffled order, each over a batch of calls
-long enough (~1 ms) for the clock. Prints one JSON object: per case, the per-round
-seconds per call of each side.
+BASE_DIR and HEAD_DIR each hold one copy of a commit's `raptors` package under another name
+(BASE_DIR/raptors_base/, HEAD_DIR/raptors_head/; gate.py makes them from each commit's
+committed sources), with that commit's libraptors inside it. Both copies are imported into this
+one process (two distinct library files: the loader keys libraries by inode), so a slowdown
+anywhere on the path -- raptors/__init__.py, api.py, the ctypes binding, the C library -- is
+in what is timed. Per case the operands are built once (tools/measure.py make_case) and shared
+by all three sides; each round times NumPy, BASE and HEAD once each, in a freshly shuffled
+order, each over a batch of calls of about SAMPLE_SECONDS (tools/measure.py interleaved, the
+measurement core of the asv suite and `make report` too).
+
+A case whose operation one of the commits lacks (a BASE older than the operation) is skipped
+and named. Before timing, each side's result must equal NumPy's bit for bit (a broken build is
+not a fast one). Prints one JSON object: per case, the per-round seconds per call of each side.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
-import gc
+import importlib
 import json
 import os
-import random
 import sys
-import time
 
-import numpy as np
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # tools/measure.py
+import measure  # noqa: E402
+import numpy as np  # noqa: E402
 
-# name: (dtype, shape, layout, threads). layout: "contig" or "transposed" (x is the
-# transpose of a C array, y is C-contiguous: the strided kernel's inner loop).
+#: name: (operation, variant, mode, dtype, shape, threads). threads "1" or "all" (every usable
+#: CPU: the library's own split, both commits' pools in one process, orders shuffled).
 CASES = {
-    "f32-64K": ("float32", (65536,), "contig", 1),
-    "f64-64K": ("float64", (65536,), "contig", 1),
-    "f32-2048x2048": ("float32", (2048, 2048), "contig", 1),
-    "f32-512x512-T": ("float32", (512, 512), "transposed", 1),
+    # The call path: at 16 elements the Python layer and ctypes are nearly all of the cost.
+    "scale-f32-16": ("scale", "contig", "new", "float32", (16,), "1"),
+    "add-f32-16": ("add", "same", "new", "float32", (16,), "1"),
+    "subtract-f64-16": ("subtract", "same", "new", "float64", (16,), "1"),
+    "multiply-f32-16": ("multiply", "same", "new", "float32", (16,), "1"),
+    "sum-f32-16": ("sum", "all", "new", "float32", (16,), "1"),
+    "mean-f64-16": ("mean", "all", "new", "float64", (16,), "1"),
+    # The kernels, one thread: in L2 (64K elements), memory-bound, strided, broadcast, axes.
+    "scale-f32-64K": ("scale", "contig", "out", "float32", (65536,), "1"),
+    "scale-f64-64K": ("scale", "contig", "out", "float64", (65536,), "1"),
+    "scale-f32-2048x2048": ("scale", "contig", "out", "float32", (2048, 2048), "1"),
+    "scale-f32-512x512-T": ("scale", "transposed", "out", "float32", (512, 512), "1"),
+    "add-f32-64K": ("add", "same", "out", "float32", (65536,), "1"),
+    "subtract-f64-64K": ("subtract", "same", "out", "float64", (65536,), "1"),
+    "multiply-f32-64K": ("multiply", "same", "out", "float32", (65536,), "1"),
+    "add-f64-512x512-row": ("add", "row", "out", "float64", (512, 512), "1"),
+    "sum-f32-64K": ("sum", "all", "new", "float32", (65536,), "1"),
+    "mean-f64-64K": ("mean", "all", "new", "float64", (65536,), "1"),
+    "mean-f32-512x512-axis0": ("mean", "axis0", "new", "float32", (512, 512), "1"),
+    "mean-f32-512x512-axis1": ("mean", "axis1", "new", "float32", (512, 512), "1"),
+    # Every CPU: the threaded split of each family.
+    "scale-f32-1024x1024-mt": ("scale", "contig", "out", "float32", (1024, 1024), "all"),
+    "add-f32-1024x1024-mt": ("add", "same", "out", "float32", (1024, 1024), "all"),
+    "sum-f64-1024x1024-mt": ("sum", "all", "new", "float64", (1024, 1024), "all"),
+    "mean-f64-1024x1024-axis0-mt": ("mean", "axis0", "new", "float64", (1024, 1024), "all"),
 }
 DEFAULT_CASES = list(CASES)
-FACTOR_VALUE = 2.5
+#: Duration of one sample of the slowest side (the mean of k back-to-back calls).
+SAMPLE_SECONDS = 1e-3
+NAMES = {"base": "raptors_base", "head": "raptors_head"}
 
 
-class Side:
-    def __init__(self, path: str):
-        self.path = path
-        self.lib = ctypes.CDLL(os.path.abspath(path), mode=ctypes.RTLD_LOCAL)
-        L = self.lib
-        # Only the entry points every ABI has declared here (not raptors._ffi's full list):
-        # BASE may be an older build that lacks the newer ones.
-        vp, sz, i64p = ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)
-        for suffix, factor in (("f32", ctypes.c_float), ("f64", ctypes.c_double)):
-            contig = getattr(L, f"raptors_scale_{suffix}")
-            strided = getattr(L, f"raptors_scale_strided_{suffix}")
-            contig.argtypes = [vp, vp, sz, factor]
-            strided.argtypes = [ctypes.c_int, i64p, vp, i64p, vp, i64p, factor]
-            contig.restype = strided.restype = ctypes.c_int
-        L.raptors_set_num_threads.argtypes = [ctypes.c_int]
-        L.raptors_set_num_threads.restype = ctypes.c_int
-        L.raptors_get_simd.restype = ctypes.c_char_p
-
-    def caller(self, x: np.ndarray, y: np.ndarray, a: float, threads: int):
-        """A zero-argument function doing y = a * x with this library."""
-        L = self.lib
-        if threads:
-            L.raptors_set_num_threads(threads)
-        if x.flags.c_contiguous and y.flags.c_contiguous:
-            fn = L.raptors_scale_f32 if x.dtype == np.float32 else L.raptors_scale_f64
-            xp, yp, n = x.ctypes.data, y.ctypes.data, x.size
-            return lambda: fn(xp, yp, n, a)
-        fn = L.raptors_scale_strided_f32 if x.dtype == np.float32 else L.raptors_scale_strided_f64
-        arr = ctypes.c_int64 * x.ndim
-        shape, xs, ys = arr(*x.shape), arr(*x.strides), arr(*y.strides)
-        xp, yp, nd = x.ctypes.data, y.ctypes.data, x.ndim
-        return lambda: fn(nd, shape, xp, xs, yp, ys, a)
+def load(side: str, directory: str):
+    """Import the package copy DIR/raptors_<side> (its own libraptors beside it)."""
+    os.environ.pop("RAPTORS_LIBRARY", None)  # each copy loads the library in its directory
+    sys.path.insert(0, os.path.abspath(directory))
+    try:
+        return importlib.import_module(NAMES[side])
+    finally:
+        sys.path.pop(0)
 
 
-def aligned(shape, dtype, align=64):
-    dtype = np.dtype(dtype)
-    n = int(np.prod(shape))
-    raw = np.empty(n * dtype.itemsize + align, dtype=np.uint8)
-    off = (-raw.ctypes.data) % align
-    return raw[off : off + n * dtype.itemsize].view(dtype).reshape(shape)
+def threads_of(spec: str) -> int:
+    return 1 if spec == "1" else measure.usable_cpus()
 
 
-def make_case(name: str):
-    dtype, shape, layout, threads = CASES[name]
-    rng = np.random.default_rng(0)
-    if layout == "transposed":
-        base = aligned(shape, dtype)
-        base[...] = rng.standard_normal(shape)
-        x = base.T
-    else:
-        x = aligned(shape, dtype)
-        x[...] = rng.standard_normal(shape)
-    y = aligned(x.shape, dtype)
-    y[...] = 0
-    return x, y, threads
+def check(name: str, pkgs: dict) -> None:
+    """Each side's result equals NumPy's bit for bit, on fresh operands."""
+    op, variant, mode, dtype, shape, _t = CASES[name]
+    for side, pkg in pkgs.items():
+        c = measure.make_case(op, shape, dtype, pkg, variant, mode)
+        ref = np.array(c.numpy(), copy=True)
+        got = c.call(pkg)()
+        if not measure.same_bits(ref, got):
+            raise SystemExit(f"ab: the {side} package computes a wrong result for case {name}")
 
 
-def batch_timer(fn, k: int):
-    pc = time.perf_counter
-
-    def run():
-        t0 = pc()
-        for _ in range(k):
-            fn()
-        return (pc() - t0) / k
-
-    return run
-
-
-def measure_case(
-    name: str,
-    base: Side,
-    head: Side,
-    seconds: float,
-    seed: int,
-    target_sample: float = 1e-3,
-    min_rounds: int = 30,
-    max_rounds: int = 3000,
-):
-    x, y, threads = make_case(name)
-    a = FACTOR_VALUE
-    sides = {
-        "numpy": lambda: np.multiply(x, x.dtype.type(a), out=y),
-        "base": base.caller(x, y, a, threads),
-        "head": head.caller(x, y, a, threads),
-    }
-    # Results must agree (a broken build is not a fast build).
-    ref = np.multiply(x, x.dtype.type(a))
-    for s in ("base", "head"):
-        y[...] = 0
-        sides[s]()
-        if not np.array_equal(y, ref):
-            raise SystemExit(f"ab: {s} library computes a wrong result for case {name}")
-    # Calls per sample: enough for ~target_sample seconds of the slowest side.
-    t0 = time.perf_counter()
-    for f in sides.values():
-        f()
-    one = max((time.perf_counter() - t0) / 3, 1e-7)
-    k = max(1, round(target_sample / one))
-    timers = {s: batch_timer(f, k) for s, f in sides.items()}
-    per_round = 3 * k * one
-    rounds = int(min(max_rounds, max(min_rounds, seconds / per_round)))
-    rng = random.Random(seed)
-    order = list(timers)
-    for _ in range(3):  # warm-up rounds, discarded
-        for s in order:
-            timers[s]()
-    out = {s: [] for s in timers}
-    for _ in range(rounds):
-        rng.shuffle(order)
-        for s in order:
-            out[s].append(timers[s]())
-    out["calls_per_sample"] = k
+def measure_case(name: str, pkgs: dict, seconds: float, seed: int) -> dict:
+    op, variant, mode, dtype, shape, threads = CASES[name]
+    n = threads_of(threads)
+    for pkg in pkgs.values():
+        if hasattr(pkg, "set_num_threads"):
+            pkg.set_num_threads(n)
+    check(name, pkgs)
+    c = measure.make_case(op, shape, dtype, pkgs["head"], variant, mode)
+    sides = {"numpy": c.numpy, "base": c.call(pkgs["base"]), "head": c.call(pkgs["head"])}
+    t = measure.interleaved(
+        sides,
+        seconds=seconds,
+        min_rounds=30,
+        max_rounds=3000,
+        target=SAMPLE_SECONDS,
+        same_k=True,
+        warmup=3,
+        seed=seed,
+    )
+    out: dict = {s: t[s] for s in sides}
+    out["calls_per_sample"] = t.k["head"]
+    out["threads"] = n
     return out
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("base")
-    ap.add_argument("head")
+    ap.add_argument("base", help="directory holding raptors_base/")
+    ap.add_argument("head", help="directory holding raptors_head/")
     ap.add_argument("--cases", default=",".join(DEFAULT_CASES))
-    ap.add_argument("--seconds", type=float, default=4.0, help="measuring time per case")
+    ap.add_argument("--seconds", type=float, default=2.0, help="measuring time per case")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
-    if os.path.samefile(args.base, args.head):
-        raise SystemExit("ab: BASE and HEAD must be distinct files (copy one)")
-    base, head = Side(args.base), Side(args.head)
-    gc.disable()
-    res = {
-        "simd": {
-            "base": base.lib.raptors_get_simd().decode(),
-            "head": head.lib.raptors_get_simd().decode(),
-        },
+    pkgs = {"base": load("base", args.base), "head": load("head", args.head)}
+    libs = {s: os.path.realpath(p._ffi.LIBRARY_PATH) for s, p in pkgs.items()}
+    if libs["base"] == libs["head"]:
+        raise SystemExit("ab: BASE and HEAD must load distinct library files (copy one)")
+    res: dict = {
+        "simd": {s: getattr(p, "get_simd", lambda: "?")() for s, p in pkgs.items()},
         "numpy": np.__version__,
+        "library": libs,
         "cases": {},
+        "skipped": {},
     }
-    for i, name in enumerate(c for c in args.cases.split(",") if c):
+    names = [c for c in args.cases.split(",") if c]
+    for name in names:
         if name not in CASES:
             raise SystemExit(f"ab: unknown case {name}; known: {', '.join(CASES)}")
-        res["cases"][name] = measure_case(name, base, head, args.seconds, args.seed + i)
+    for i, name in enumerate(names):
+        op = CASES[name][0]
+        lacking = [s.upper() for s, p in pkgs.items() if not measure.has_op(p, op)]
+        if lacking:
+            res["skipped"][name] = f"{' and '.join(lacking)} has no raptors.{op}"
+            continue
+        res["cases"][name] = measure_case(name, pkgs, args.seconds, args.seed + i)
     json.dump(res, sys.stdout)
     print()
 

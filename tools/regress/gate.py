@@ -4,15 +4,20 @@
 
 1. Builds the libraptors of BASE and of HEAD from their own committed sources
    (tools/regress/libs.py; cached per commit under .cache/regress/).
-2. Instructions (deterministic): callgrind counts what one scale call executes
-   on fixed inputs, per case, for both builds (tools/regress/icount.py). More
-   than INSN_TOL more instructions than BASE is a regression. Skipped, saying
-   so, where valgrind is absent.
-3. Time (statistical): both libraries loaded side by side in one process with
-   NumPy; rounds of interleaved, shuffled timings on the same buffers
-   (tools/regress/ab.py). Per case: median HEAD/BASE time ratio over the rounds,
-   a 95% bootstrap interval, a one-sided sign test. A regression is a ratio
-   above FACTOR with p below ALPHA / cases (tools/regress/stats.py).
+2. Instructions (deterministic): callgrind counts what one library call executes
+   on fixed inputs, per case -- scale, add, subtract, multiply, a row broadcast,
+   sum, mean and mean along each axis -- for both builds (tools/regress/icount.py).
+   More than INSN_TOL more instructions than BASE is a regression. Skipped, saying
+   so, where valgrind is absent; a case whose entry point BASE lacks is skipped
+   and named.
+3. Time (statistical), through the whole call path: each commit's own `raptors`
+   package (its committed Python sources) with its own library, both copies side
+   by side in one process with NumPy; rounds of interleaved, shuffled timings on
+   the same operands (tools/regress/ab.py, on tools/measure.py), one thread and
+   every CPU. Per case: median HEAD/BASE time ratio over the rounds, a 95%
+   bootstrap interval, a one-sided sign test. A regression is a ratio above
+   FACTOR with p below ALPHA / cases (tools/regress/stats.py). A case whose
+   operation BASE lacks is skipped and named.
 4. Optionally (--asv) `asv continuous` on the headline benchmark, printed; its
    verdict counts only with --asv-strict (see docs/regress.md).
 """
@@ -20,6 +25,7 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import math
 import os
@@ -36,7 +42,8 @@ import icount  # noqa: E402
 import libs  # noqa: E402
 import stats  # noqa: E402
 
-ICOUNT_CASES = ["f32", "f64", "f32-strided"]
+#: Instruction-count cases: every icount case but scale's in-place one (the same kernel as f32).
+ICOUNT_CASES = [c for c in icount.CASES if c != "f32-inplace"]
 
 
 def fmt_t(s: float) -> str:
@@ -48,38 +55,74 @@ def fmt_t(s: float) -> str:
     return f"{s:.3g} s"
 
 
-def run_icount(base_lib, head_lib, tol, log):
+def run_icount(base_lib, head_lib, tol, log, cases=None):
+    """Instruction verdicts per case; cases whose entry point a library lacks are skipped.
+    Returns (verdicts, status, {case: why skipped}). Two valgrind runs at a time."""
     if icount.valgrind() is None:
         log(
             "instructions: SKIPPED - valgrind is not installed (apt-get install valgrind); "
             "the gate decides from timings alone"
         )
-        return [], "skipped"
-    out = []
+        return [], "skipped", {}
+    cases = list(cases or ICOUNT_CASES)
+    out, skipped = [], {}
     try:
-        for c in ICOUNT_CASES:
-            b = icount.count(base_lib, c)
-            h = icount.count(head_lib, c)
+        icount.driver()  # compiled once, before the parallel counts
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            futs = {
+                (c, side): pool.submit(icount.count, lib, c)
+                for c in cases
+                for side, lib in (("BASE", base_lib), ("HEAD", head_lib))
+            }
+            counts = {}
+            for key, f in futs.items():
+                try:
+                    counts[key] = f.result()
+                except icount.IcountMissing:
+                    counts[key] = None
+        for c in cases:
+            b, h = counts[(c, "BASE")], counts[(c, "HEAD")]
+            if b is None or h is None:
+                lacking = " and ".join(s for s, v in (("BASE", b), ("HEAD", h)) if v is None)
+                skipped[c] = f"{lacking} has no raptors.{icount.CASE_OP[c]}"
+                continue
             out.append(stats.judge_insn(c, b, h, tol))
     except icount.IcountError as e:
         log(f"instructions: SKIPPED - {e}")
-        return [], "skipped"
-    return out, "ok"
+        return [], "skipped", {}
+    return out, "ok", skipped
 
 
-def run_timing(base_lib, head_lib, cases, seconds, seed, factor, alpha, python, log):
+PACKAGE_FILES = (".py", ".typed")
+
+
+def make_package(src_tree: str, lib: str, dest: str, side: str) -> str:
+    """dest/raptors_<side>/: the commit's raptors/ Python sources (from its exported tree)
+    and its own library. Returns dest (the directory to put on sys.path)."""
+    pkg_src = os.path.join(src_tree, "raptors")
+    if not os.path.isfile(os.path.join(pkg_src, "__init__.py")):
+        raise RuntimeError(f"{src_tree} has no raptors package (raptors/__init__.py)")
+    pkg = os.path.join(dest, ab.NAMES[side])
+    os.makedirs(pkg)
+    for f in os.listdir(pkg_src):
+        if f.endswith(PACKAGE_FILES) and os.path.isfile(os.path.join(pkg_src, f)):
+            shutil.copyfile(os.path.join(pkg_src, f), os.path.join(pkg, f))
+    shutil.copyfile(lib, os.path.join(pkg, libs.LIBNAME))
+    return dest
+
+
+def run_timing(base, head, cases, seconds, seed, factor, alpha, python, log):
+    """base, head: (source tree, library). Both packages timed side by side (ab.py)."""
     tmp = tempfile.mkdtemp(prefix="raptors-regress-")
     try:
-        # Distinct files, or the loader would hand back the first library twice.
-        b = os.path.join(tmp, "base" + os.path.splitext(base_lib)[1])
-        h = os.path.join(tmp, "head" + os.path.splitext(head_lib)[1])
-        shutil.copyfile(base_lib, b)
-        shutil.copyfile(head_lib, h)
+        dirs = {}
+        for side, (src, lib) in (("base", base), ("head", head)):
+            dirs[side] = make_package(src, lib, os.path.join(tmp, side), side)
         cmd = [
             python,
             os.path.join(HERE, "ab.py"),
-            b,
-            h,
+            dirs["base"],
+            dirs["head"],
             "--cases",
             ",".join(cases),
             "--seconds",
@@ -87,28 +130,33 @@ def run_timing(base_lib, head_lib, cases, seconds, seed, factor, alpha, python, 
             "--seed",
             str(seed),
         ]
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        env = dict(os.environ)
+        env.pop("RAPTORS_LIBRARY", None)
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if r.returncode != 0:
             raise RuntimeError(f"timing run failed (exit {r.returncode}):\n{r.stderr.strip()}")
         data = json.loads(r.stdout)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    a = alpha / max(1, len(cases))
+    ncases = max(1, len(data["cases"]))
+    a = alpha / ncases
     verdicts = [
         stats.judge_timing(c, v["base"], v["head"], v["numpy"], factor, a)
         for c, v in data["cases"].items()
     ]
+    for v in verdicts:
+        v.threads = int(data["cases"][v.case].get("threads", 1))
     return verdicts, data
 
 
 def print_timing(verdicts, factor, alpha, ncases, simd, log):
     log(
-        f"Time, in-process interleaved A/B (SIMD {simd}; 1 thread; median of rounds). "
-        f"Regression: HEAD/BASE > {factor:g} and sign-test p < {alpha:g}/{ncases} "
-        f"= {alpha / ncases:.2g}"
+        f"Time, whole call path (each commit's package + library), in-process interleaved A/B "
+        f"(SIMD {simd}; median of rounds). Regression: HEAD/BASE > {factor:g} and sign-test "
+        f"p < {alpha:g}/{ncases} = {alpha / max(ncases, 1):.2g}"
     )
     hdr = (
-        f"  {'case':15s} {'rounds':>6s} {'numpy':>9s} {'base':>9s} {'head':>9s} "
+        f"  {'case':28s} {'thr':>3s} {'rounds':>6s} {'numpy':>9s} {'base':>9s} {'head':>9s} "
         f"{'x np base':>9s} {'x np head':>9s} {'head/base':>9s} {'95% CI':>15s} "
         f"{'p(slower)':>9s}  verdict"
     )
@@ -117,9 +165,9 @@ def print_timing(verdicts, factor, alpha, ncases, simd, log):
         ci = f"[{v.ci_lo:.3f}, {v.ci_hi:.3f}]"
         verdict = v.verdict.upper() if v.verdict == "regression" else v.verdict
         log(
-            f"  {v.case:15s} {v.rounds:6d} {fmt_t(v.t_numpy):>9s} {fmt_t(v.t_base):>9s} "
-            f"{fmt_t(v.t_head):>9s} {v.speedup_base:9.3f} {v.speedup_head:9.3f} {v.ratio:9.4f} "
-            f"{ci:>15s} {v.p_slower:9.2g}  {verdict}"
+            f"  {v.case:28s} {v.threads:3d} {v.rounds:6d} {fmt_t(v.t_numpy):>9s} "
+            f"{fmt_t(v.t_base):>9s} {fmt_t(v.t_head):>9s} {v.speedup_base:9.3f} "
+            f"{v.speedup_head:9.3f} {v.ratio:9.4f} {ci:>15s} {v.p_slower:9.2g}  {verdict}"
         )
     log(
         "  (x np = speedup over NumPy, NumPy time / Raptors time in the same rounds; "
@@ -127,11 +175,21 @@ def print_timing(verdicts, factor, alpha, ncases, simd, log):
     )
 
 
+def print_skipped(what, skipped, log):
+    if not skipped:
+        return
+    by_reason = {}
+    for case, why in skipped.items():
+        by_reason.setdefault(why, []).append(case)
+    for why, cases in by_reason.items():
+        log(f"  {what} skipped ({why}; compared what both commits have): {', '.join(cases)}")
+
+
 def print_insn(insn, tol, variant, log):
     if not insn:
         return
     log(
-        f"Instructions per scale call (callgrind, deterministic; {variant}, 1 thread, "
+        f"Instructions per library call (callgrind, deterministic; {variant}, 1 thread, "
         f"fixed inputs). "
         f"Regression: HEAD > BASE x {1 + tol:g}"
     )
@@ -229,13 +287,20 @@ def main(argv=None) -> int:
     ap.add_argument("--head", default="HEAD", help="git revision under test (default HEAD)")
     ap.add_argument("--base-lib", help="use this built library for BASE (skips the build)")
     ap.add_argument("--head-lib", help="use this built library for HEAD")
+    ap.add_argument(
+        "--base-src",
+        help="BASE's source tree (its raptors/ package is timed); default with --base-lib: "
+        "this work tree",
+    )
+    ap.add_argument("--head-src", help="HEAD's source tree (as --base-src)")
     ap.add_argument("--base-icount-lib", help="valgrind-runnable BASE library")
     ap.add_argument("--head-icount-lib", help="valgrind-runnable HEAD library")
     ap.add_argument("--factor", type=float, default=stats.FACTOR)
     ap.add_argument("--alpha", type=float, default=stats.ALPHA)
     ap.add_argument("--insn-tol", type=float, default=stats.INSN_TOL)
-    ap.add_argument("--seconds", type=float, default=4.0, help="timing per case (seconds)")
+    ap.add_argument("--seconds", type=float, default=2.0, help="timing per case (seconds)")
     ap.add_argument("--cases", default=",".join(ab.DEFAULT_CASES))
+    ap.add_argument("--insn-cases", default=",".join(ICOUNT_CASES))
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--no-insn", action="store_true", help="skip the instruction counts")
     ap.add_argument("--no-time", action="store_true", help="skip the timings")
@@ -254,10 +319,12 @@ def main(argv=None) -> int:
         if args.base_lib and args.head_lib:
             base_lib, head_lib = args.base_lib, args.head_lib
             base_ic, head_ic = args.base_icount_lib, args.head_icount_lib
+            base_src, head_src = args.base_src or libs.REPO, args.head_src or libs.REPO
             base_name, head_name = args.base, args.head
         else:
             base_sha, base_lib = libs.build_rev(args.base, "native")
             head_sha, head_lib = libs.build_rev(args.head, "native")
+            base_src, head_src = libs.export(base_sha), libs.export(head_sha)
             base_ic = head_ic = None
             if not args.no_insn and icount.valgrind():
                 base_ic = libs.build_rev(args.base, "icount")[1]
@@ -276,22 +343,26 @@ def main(argv=None) -> int:
         f"{args.insn_tol * 100:g}%, {args.seconds:g} s per timing case, seed {seed}"
     )
 
-    insn, insn_status = [], "off"
+    insn, insn_status, insn_skipped = [], "off", {}
     if not args.no_insn:
         if base_ic and head_ic:
-            insn, insn_status = run_icount(base_ic, head_ic, args.insn_tol, log)
+            insn_cases = [c for c in args.insn_cases.split(",") if c]
+            insn, insn_status, insn_skipped = run_icount(
+                base_ic, head_ic, args.insn_tol, log, insn_cases
+            )
         elif icount.valgrind() is None:
             log("instructions: SKIPPED - valgrind is not installed (apt-get install valgrind)")
             insn_status = "skipped"
         print_insn(insn, args.insn_tol, icount.DEFAULT_VARIANT, log)
+        print_skipped("instructions", insn_skipped, log)
 
     timing, data = [], {}
     cases = [c for c in args.cases.split(",") if c]
     if not args.no_time:
         try:
             timing, data = run_timing(
-                base_lib,
-                head_lib,
+                (base_src, base_lib),
+                (head_src, head_lib),
                 cases,
                 args.seconds,
                 seed,
@@ -306,7 +377,8 @@ def main(argv=None) -> int:
         simd = data["simd"]["head"]
         if data["simd"]["base"] != simd:
             simd = f"base {data['simd']['base']}, head {simd}"
-        print_timing(timing, args.factor, args.alpha, len(cases), simd, log)
+        print_timing(timing, args.factor, args.alpha, len(timing), simd, log)
+        print_skipped("time", data.get("skipped", {}), log)
 
     asv_status = "off"
     if args.asv:
@@ -325,6 +397,7 @@ def main(argv=None) -> int:
     if args.asv_strict and asv_status == "regression":
         reasons.append("asv continuous")
     elapsed = time.time() - t_start
+    skipped = sorted(set(insn_skipped) | set(data.get("skipped", {})))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(
@@ -333,19 +406,22 @@ def main(argv=None) -> int:
                     "timing": [v.as_dict() for v in timing],
                     "insn": [v.as_dict() for v in insn],
                     "insn_status": insn_status,
+                    "skipped": {"insn": insn_skipped, "time": data.get("skipped", {})},
                     "asv": asv_status,
                     "seconds": elapsed,
                     "seed": seed,
                 },
                 f,
             )
+    compared = f"{len(timing)} timing case(s), {len(insn)} instruction count(s)"
+    if skipped:
+        compared += f"; {len(skipped)} skipped (see above)"
     if verdict == "regression":
-        log(f"REGRESSION: {', '.join(reasons)}  ({elapsed:.0f} s)")
+        log(f"REGRESSION: {', '.join(reasons)}  ({compared}; {elapsed:.0f} s)")
         return 1
     log(
         f"OK: no regression beyond factor {args.factor:g} (p < {args.alpha:g}) in time, "
-        f"none beyond "
-        f"{args.insn_tol * 100:g}% in instructions ({elapsed:.0f} s)"
+        f"none beyond {args.insn_tol * 100:g}% in instructions ({compared}; {elapsed:.0f} s)"
     )
     return 0
 

@@ -68,6 +68,7 @@ class TimingVerdict:
     t_head: float = math.nan
     speedup_base: float = math.nan  # median over rounds of t_numpy / t_base
     speedup_head: float = math.nan
+    threads: int = 1  # threads each side used (1, or every usable CPU)
 
     def as_dict(self):
         return asdict(self)

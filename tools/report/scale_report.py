@@ -1,7 +1,8 @@
 """Measure raptors.scale against NumPy (and peers) and write reports/scale-<date>.md + a PNG.
 
-Every case times NumPy, Raptors and a plain copy interleaved in one process,
-in rotating order, one sample each per round (each peer runs in a pass of its
+Every case times NumPy, Raptors and a plain copy interleaved in one process
+(tools/measure.py, the measurement core the asv suite and the gate use too),
+in shuffled order, one sample each per round (each peer runs in a pass of its
 own against Raptors, so that its threads do not tax the pairs); the speedup is the median of the
 per-round ratios NumPy time / Raptors time, so a slow moment of the shared
 machine hits both sides of a pair alike. GB/s counts bytes read + bytes
@@ -22,9 +23,7 @@ Usage: python tools/report/scale_report.py [--quick] [--out reports] [--budget S
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
-import fcntl
 import json
 import os
 import platform
@@ -37,12 +36,16 @@ import numpy as np
 
 import raptors
 
-# tools/progress.py: the progress bar shared by the long tools.
+# tools/progress.py (the progress bar) and tools/measure.py (the measurement core shared with the
+# asv suite and the regression gate).
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import measure
 import progress
 
-LOCK_PATH = os.environ.get("RAPTORS_BENCH_LOCK", "/tmp/raptors-bench.lock")
-now = time.perf_counter_ns
+LOCK_PATH = measure.LOCK_PATH
+now = time.perf_counter
+#: Duration of one sample (the mean of k back-to-back calls).
+SAMPLE_SECONDS = 3e-4
 
 try:
     from scipy.linalg import blas as _blas
@@ -54,64 +57,27 @@ except Exception:  # optional peer
     _ne = None
 
 
-class Lock:
-    """The shared benchmark lock, held for one case."""
-
-    def __enter__(self):
-        self.f = open(LOCK_PATH, "a")
-        fcntl.flock(self.f, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.f, fcntl.LOCK_UN)
-        self.f.close()
-
-
-def inner_count(fn, target_ns=300_000):
-    """Calls per sample so one sample lasts ~target_ns (timer resolution, loop cost)."""
-    fn()
-    t0 = now()
-    fn()
-    t = max(now() - t0, 1)
-    return max(1, min(20000, target_ns // t))
+def Lock():
+    """The shared benchmark lock, held for one case (measure.lock)."""
+    return measure.lock(LOCK_PATH)
 
 
 def interleaved(fns: dict, seconds: float, min_rounds=15, max_rounds=400):
-    """Per-call times (ns) of each fn, sampled round-robin in rotating order."""
-    names = list(fns)
-    k = min(inner_count(f) for f in fns.values())
-    for f in fns.values():  # warm caches, pool, thread pool
-        for _ in range(min(k, 3) + 1):
-            f()
-    samples = {n: [] for n in names}
-    t_end = time.monotonic() + seconds
-    r = 0
-    while r < min_rounds or (time.monotonic() < t_end and r < max_rounds):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for n in order:
-            f = fns[n]
-            t0 = now()
-            for _ in range(k):
-                f()
-            samples[n].append((now() - t0) / k)
-        r += 1
-    return samples, k
+    """Per-call times (seconds) of each fn, sampled in shuffled order round after round
+    (measure.interleaved, one k for all: the slowest side's), and k."""
+    t = measure.interleaved(
+        fns,
+        seconds=seconds,
+        min_rounds=min_rounds,
+        max_rounds=max_rounds,
+        target=SAMPLE_SECONDS,
+        same_k=True,
+    )
+    return dict(t), next(iter(t.k.values()))
 
 
-def stats(ts):
-    m = statistics.fmean(ts)
-    s = statistics.pstdev(ts)
-    return {
-        "mean": m,
-        "std": s,
-        "cv": s / m if m else 0.0,
-        "best": min(ts),
-        "median": statistics.median(ts),
-    }
-
-
-def ratio_median(a, b):
-    return statistics.median(x / y for x, y in zip(a, b))
+stats = measure.summary
+ratio_median = measure.ratio_median
 
 
 SIZES = [
@@ -159,11 +125,9 @@ def make_case(dtype, shape, mode, rng):
 
 def copy_roofline(x, y, seconds):
     """Fastest plain copy of x's bytes into y: np.copyto vs libc memcpy."""
-    xa, ya, n = x.ctypes.data, y.ctypes.data, x.nbytes
+    cands = measure.copy_candidates(x, y, threads=False)
     samples, _ = interleaved(
-        {"copyto": lambda: np.copyto(y, x), "memcpy": lambda: ctypes.memmove(ya, xa, n)},
-        seconds,
-        min_rounds=9,
+        {"copyto": cands["numpy.copyto"], "memcpy": cands["memmove"]}, seconds, min_rounds=9
     )
     best = {k: statistics.median(v) for k, v in samples.items()}
     which = min(best, key=best.get)
@@ -203,12 +167,10 @@ def run_cases(quick: bool, budget: float, bar):
             # The roofline copy runs in the same rounds, so a busy moment of the
             # shared machine slows it as much as the pair it is compared with.
             # (B023: these closures only run within this iteration.)
-            xa, ya = x.ctypes.data, y.ctypes.data
-            fns["copy"] = (
-                (lambda: ctypes.memmove(ya, xa, nbytes))  # noqa: B023
-                if roof[(dname, label)][1] == "memcpy"
-                else (lambda: np.copyto(y, x))  # noqa: B023
-            )
+            cands = measure.copy_candidates(x, y, threads=False)
+            fns["copy"] = cands[
+                "memmove" if roof[(dname, label)][1] == "memcpy" else "numpy.copyto"
+            ]
             samples, k = interleaved(fns, per_case, min_rounds=9 if nbytes > 8 << 20 else 15)
             # Each peer in its own interleaved pass against Raptors: a peer's
             # threads (OpenBLAS spins after each call) must not tax the
@@ -231,7 +193,7 @@ def run_cases(quick: bool, budget: float, bar):
             "numpy": stats(n_t),
             "raptors": stats(r_t),
             "speedup": ratio_median(n_t, r_t),
-            "copy_ns": statistics.median(samples["copy"]),
+            "copy_s": statistics.median(samples["copy"]),
             "copy_kind": roof[(dname, label)][1],
             "peers": {},
         }
@@ -243,9 +205,9 @@ def run_cases(quick: bool, budget: float, bar):
                 "vs_raptors": ratio_median(ps[p], ps["raptors"]),
             }
         moved = 2 * nbytes
-        row["gbps_numpy"] = moved / row["numpy"]["median"]
-        row["gbps_raptors"] = moved / row["raptors"]["median"]
-        row["gbps_copy"] = moved / row["copy_ns"]
+        row["gbps_numpy"] = moved / row["numpy"]["median"] / 1e9
+        row["gbps_raptors"] = moved / row["raptors"]["median"] / 1e9
+        row["gbps_copy"] = moved / row["copy_s"] / 1e9
         row["roofline"] = ratio_median(samples["copy"], r_t)
         rows.append(row)
         bar.say(
@@ -301,8 +263,8 @@ def blas_contention(seconds):
             t1.append(f1())
     return {
         "threads": default,
-        "median_ns": statistics.median(ta),
-        "one_thread_median_ns": statistics.median(t1),
+        "median_s": statistics.median(ta),
+        "one_thread_median_s": statistics.median(t1),
         "ratio": ratio_median(t1, ta),
     }
 
@@ -419,8 +381,9 @@ def targets(rows, small, contention):
     return t
 
 
-def us(ns):
-    return f"{ns / 1e3:.1f}" if ns < 1e7 else f"{ns / 1e3:.0f}"
+def us(s):
+    """Seconds as microseconds, for the tables."""
+    return f"{s * 1e6:.1f}" if s < 1e-2 else f"{s * 1e6:.0f}"
 
 
 def plot(rows, path):
@@ -504,8 +467,9 @@ def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, 
         f"`python tools/report/scale_report.py`) at "
         f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
-        "Method: NumPy, Raptors and the peers run interleaved in one process, one sample "
-        "each per round in rotating order; a sample is the mean of k back-to-back calls "
+        "Method: NumPy, Raptors and the peers run interleaved in one process "
+        "(tools/measure.py), one sample each per round in shuffled order; a sample is the "
+        "mean of k back-to-back calls "
         "(k sized to ~0.3 ms). Speedup = median over rounds of NumPy time / Raptors time. "
         "GB/s counts bytes read + bytes written (2 × array bytes). Roofline = median over "
         "rounds of copy time / Raptors time, the copy being the fastest plain copy of the "
@@ -572,8 +536,8 @@ def write_report(rows, small, contention, info, bi, outdir, png_name, plot_err, 
         lines += [
             "Co-running OpenBLAS (2048² f32 `out=` timed right after an `sgemm`, whose "
             f"threads then spin): {contention['threads']} threads "
-            f"{us(contention['median_ns'])} µs vs 1 thread "
-            f"{us(contention['one_thread_median_ns'])} µs (1-thread time / default time = "
+            f"{us(contention['median_s'])} µs vs 1 thread "
+            f"{us(contention['one_thread_median_s'])} µs (1-thread time / default time = "
             f"{contention['ratio']:.2f}).",
             "",
         ]
