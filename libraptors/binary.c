@@ -11,6 +11,7 @@
 #include "threads.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #define CACHE_LINE 64
 /* As in scale.c: enough chunks per thread that the threads finish close
@@ -58,7 +59,6 @@ static int binary(int dtype, int op, int ndim, const int64_t *shape, const void 
                   const int64_t *xs, const void *y, const int64_t *ys, void *out,
                   const int64_t *os)
 {
-    static const int64_t one = 1, zero = 0;
     if (op < 0 || op >= RP_NBINARY || ndim < 0 || ndim > RAPTORS_MAX_DIMS)
         return RAPTORS_EINVAL;
     if (ndim > 0 && (shape == NULL || xs == NULL || ys == NULL || os == NULL))
@@ -76,13 +76,44 @@ static int binary(int dtype, int op, int ndim, const int64_t *shape, const void 
     }
     if (x == NULL || y == NULL || out == NULL)
         return RAPTORS_EINVAL;
-    binary_job j = {.fn = rp_active_kernels()->binary[op][dtype], .n = n, .ndim = ndim,
-                    .shape = shape, .xs = xs, .ys = ys, .os = os, .x = x, .y = y, .out = out};
-    if (ndim == 0) { /* a 0-d array: one element */
-        j.ndim = 1;
-        j.shape = &one;
-        j.xs = j.ys = j.os = &zero;
+    /* Element-wise work allows any order: drop length-1 axes, put the smallest
+     * output stride innermost (a stable insertion sort), merge neighbours that
+     * are one run in all three arrays, so the inner loop is as long as it gets. */
+    int64_t dims[4][RAPTORS_MAX_DIMS]; /* length, x, y, out strides */
+    int nd = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] == 1)
+            continue;
+        int p = nd++;
+        for (; p > 0 && llabs(dims[3][p - 1]) < llabs(os[d]); p--)
+            for (int k = 0; k < 4; k++)
+                dims[k][p] = dims[k][p - 1];
+        dims[0][p] = shape[d];
+        dims[1][p] = xs[d];
+        dims[2][p] = ys[d];
+        dims[3][p] = os[d];
     }
+    int m = 0;
+    for (int d = 0; d < nd; d++) {
+        if (m > 0 && dims[1][m - 1] == dims[1][d] * dims[0][d] &&
+            dims[2][m - 1] == dims[2][d] * dims[0][d] && dims[3][m - 1] == dims[3][d] * dims[0][d]) {
+            dims[0][m - 1] *= dims[0][d];
+            for (int k = 1; k < 4; k++)
+                dims[k][m - 1] = dims[k][d];
+        } else {
+            for (int k = 0; k < 4; k++)
+                dims[k][m] = dims[k][d];
+            m++;
+        }
+    }
+    if (m == 0) { /* a single element */
+        dims[0][0] = 1;
+        dims[1][0] = dims[2][0] = dims[3][0] = 0;
+        m = 1;
+    }
+    binary_job j = {.fn = rp_active_kernels()->binary[op][dtype], .n = n, .ndim = m,
+                    .shape = dims[0], .xs = dims[1], .ys = dims[2], .os = dims[3],
+                    .x = x, .y = y, .out = out};
     /* Bytes moved: out, plus each input that is not broadcast along the inner
      * axis (a broadcast row is re-read from the cache). */
     const int last = j.ndim - 1;
@@ -122,6 +153,108 @@ static int binary_ref(int dtype, int op, const void *const *x_ref, const void *c
         return RAPTORS_EOVERLAP;
     const int64_t shape = (int64_t)n, stride = (int64_t)es;
     return binary(dtype, op, 1, &shape, x, &stride, y, &stride, out, &stride);
+}
+
+/* The byte range [lo, hi) an N-d view touches. */
+static void extent(int ndim, const int64_t *shape, const char *p, const int64_t *st, size_t es,
+                   uintptr_t *lo, uintptr_t *hi)
+{
+    intptr_t a = 0, b = 0;
+    for (int d = 0; d < ndim; d++) {
+        intptr_t span = (intptr_t)(shape[d] - 1) * (intptr_t)st[d];
+        if (span < 0)
+            a += span;
+        else
+            b += span;
+    }
+    *lo = (uintptr_t)p + (uintptr_t)a;
+    *hi = (uintptr_t)p + (uintptr_t)b + es;
+}
+
+/* Does input v overlap out without being the very same view? */
+static int bad_overlap(int ndim, const int64_t *shape, const char *v, const int64_t *vs,
+                       const char *out, const int64_t *os, size_t es)
+{
+    uintptr_t vlo, vhi, olo, ohi;
+    extent(ndim, shape, v, vs, es, &vlo, &vhi);
+    extent(ndim, shape, out, os, es, &olo, &ohi);
+    if (vhi <= olo || ohi <= vlo)
+        return 0;
+    if (v != out)
+        return 1;
+    for (int d = 0; d < ndim; d++)
+        if (shape[d] > 1 && vs[d] != os[d])
+            return 1;
+    return 0;
+}
+
+static const void *packed_addr(int64_t code, int64_t v)
+{
+    const void *p = (const void *)(intptr_t)v;
+    if ((code & RAPTORS_PACKED_REFS) && p != NULL)
+        return *(const void *const *)p;
+    return p;
+}
+
+/* An operand's strides broadcast to the result's ndim axes (NumPy's rule: its
+ * axes align on the right; 0 along an axis it lacks or has of length 1). */
+static int broadcast_strides(int ndim, const int64_t *shape, int vnd, const int64_t *vshape,
+                             const int64_t *vstrides, int64_t *out)
+{
+    if (vnd < 0 || vnd > ndim)
+        return RAPTORS_EINVAL;
+    for (int d = 0; d < ndim; d++) {
+        int k = d - (ndim - vnd);
+        if (k < 0 || vshape[k] == 1)
+            out[d] = 0;
+        else if (vshape[k] == shape[d])
+            out[d] = vstrides[k];
+        else
+            return RAPTORS_EINVAL;
+    }
+    return RAPTORS_OK;
+}
+
+int raptors_binary_packed(const int64_t *a)
+{
+    if (a == NULL)
+        return RAPTORS_EINVAL;
+    const int64_t code = a[0];
+    const int dtype = (int)(code & 0xF), op = (int)((code >> 4) & 0xF);
+    if (dtype != RP_F32 && dtype != RP_F64)
+        return RAPTORS_EINVAL;
+    const char *x = packed_addr(code, a[2]), *y = packed_addr(code, a[3]);
+    char *out = (char *)(uintptr_t)packed_addr(code, a[4]);
+    const int64_t es = (int64_t)rp_element_size(dtype);
+    int ndim = 1;
+    const int64_t *shape = &a[1], *xs = &es, *ys = &es, *os = &es;
+    int64_t xb[RAPTORS_MAX_DIMS], yb[RAPTORS_MAX_DIMS];
+    if (!(code & RAPTORS_PACKED_CONTIG)) {
+        if (a[1] < 0 || a[1] > RAPTORS_MAX_DIMS || a[5] < 0 || a[6] < 0)
+            return RAPTORS_EINVAL;
+        ndim = (int)a[1];
+        const int xnd = (int)a[5], ynd = (int)a[6];
+        if (xnd > ndim || ynd > ndim)
+            return RAPTORS_EINVAL;
+        shape = a + 7;
+        const int64_t *xshape = shape + ndim, *xst = xshape + xnd;
+        const int64_t *yshape = xst + xnd, *yst = yshape + ynd;
+        os = yst + ynd;
+        if (broadcast_strides(ndim, shape, xnd, xshape, xst, xb) != RAPTORS_OK ||
+            broadcast_strides(ndim, shape, ynd, yshape, yst, yb) != RAPTORS_OK)
+            return RAPTORS_EINVAL;
+        xs = xb;
+        ys = yb;
+    }
+    for (int d = 0; d < ndim; d++)
+        if (shape[d] <= 0)
+            return shape[d] == 0 ? RAPTORS_OK : RAPTORS_EINVAL;
+    if (x == NULL || y == NULL || out == NULL)
+        return RAPTORS_EINVAL;
+    if (bad_overlap(ndim, shape, x, xs, out, os, (size_t)es) ||
+        bad_overlap(ndim, shape, y, ys, out, os, (size_t)es))
+        return RAPTORS_EOVERLAP;
+    return binary(dtype, op, ndim, shape, x, xs, y, ys, out, os);
 }
 
 int raptors_binary_f32(int op, int ndim, const int64_t *shape, const void *x,

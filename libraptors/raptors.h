@@ -94,6 +94,33 @@ RAPTORS_API int raptors_binary_f32_ref(int op, const void *const *x_ref, const v
 RAPTORS_API int raptors_binary_f64_ref(int op, const void *const *x_ref, const void *const *y_ref,
                                        void *const *out_ref, size_t n);
 
+/* ---- Packed calls: every argument in one int64 block ----
+ * For bindings whose per-argument cost dominates a small call (ctypes converts
+ * each argument, ~0.1 us apiece): the caller fills a block it owns (one per
+ * thread) and passes its address alone. a[0] = dtype (0 float32, 1 float64)
+ * | op << 4 | flags. With RAPTORS_PACKED_REFS each array address is the
+ * address of where the data pointer is kept (as the _ref entry points), else
+ * the data pointer itself. With RAPTORS_PACKED_CONTIG the arrays are n
+ * contiguous elements and no shape or strides follow. */
+#define RAPTORS_PACKED_REFS 0x100
+#define RAPTORS_PACKED_CONTIG 0x200
+/* raptors_reduce_packed: x is a copy of the caller's data that NumPy would have
+ * cast (byte-swapped), so reduce it in NumPy's buffered order. */
+#define RAPTORS_PACKED_BUFFERED 0x400
+
+/* a = {code, ndim (or n), x, y, out, x_ndim, y_ndim, shape[ndim] (the
+ * result's), x_shape[x_ndim], x_strides[x_ndim], y_shape[y_ndim],
+ * y_strides[y_ndim], out_strides[ndim]}: raptors_binary_* with NumPy's
+ * broadcasting done here (operands align on the right; a length-1 or missing
+ * axis repeats; anything else RAPTORS_EINVAL); a 0-d operand is a scalar. An
+ * input that overlaps out without being the same view gives RAPTORS_EOVERLAP,
+ * nothing written. With RAPTORS_PACKED_CONTIG: {code, n, x, y, out}. */
+RAPTORS_API int raptors_binary_packed(const int64_t *a);
+
+/* a = {code, ndim (or n), x, out, axis, bufsize, shape[ndim], x_strides,
+ * out_strides}: raptors_reduce_* (axis RAPTORS_ALL_AXES: one element out). */
+RAPTORS_API int raptors_reduce_packed(const int64_t *a);
+
 /* ---- Add-reductions: np.sum and np.mean ----
  * In NumPy's own order of additions (pairwise in memory order, buffered chunks
  * for views that do not coalesce, sequential along a strided axis: see
@@ -107,7 +134,8 @@ enum { RAPTORS_SUM = 0, RAPTORS_MEAN = 1 };
  * out_strides unused). Otherwise out receives one element per position of the
  * other axes at out + sum(i_d * out_strides[d]); out_strides[axis] is ignored.
  * bufsize is NumPy's np.getbufsize(), which decides how NumPy chunks a view
- * whose axes do not coalesce. RAPTORS_ENOMEM when a scratch buffer fails. */
+ * whose axes do not coalesce, and data NumPy must copy (misaligned elements).
+ * RAPTORS_ENOMEM when a scratch buffer fails. */
 RAPTORS_API int raptors_reduce_f32(int op, int ndim, const int64_t *shape, const void *x,
                                    const int64_t *x_strides, int axis, void *out,
                                    const int64_t *out_strides, size_t bufsize);

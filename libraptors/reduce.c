@@ -49,6 +49,40 @@ static void offsets(const axis_t *d, int nd, size_t idx, int64_t *xo, int64_t *o
     *oo = o;
 }
 
+/* NumPy's npyiter_find_best_axis_ordering for x alone (the result, which the
+ * iterator allocates, has no say): a stable insertion sort, from the innermost
+ * axis out, that moves an axis inward past those with a larger |stride|. A
+ * zero stride (a broadcast axis) is ambiguous: compared with it, nothing
+ * moves, and the search goes on past it. *at follows the axis it names. */
+static void order_axes(dims_t *d, int *at)
+{
+    axis_t *a = d->a;
+    const int nd = d->nd;
+    /* i counts from the innermost axis (a[nd - 1]) outward, as NumPy's perm. */
+    for (int i0 = 1; i0 < nd; i0++) {
+        const axis_t v = a[nd - 1 - i0];
+        int pos = i0;
+        for (int i1 = i0 - 1; i1 >= 0; i1--) {
+            const int64_t w = a[nd - 1 - i1].xs;
+            if (v.xs == 0 || w == 0)
+                continue; /* ambiguous */
+            if (llabs(w) <= llabs(v.xs))
+                break;
+            pos = i1;
+        }
+        if (pos == i0)
+            continue;
+        int from = nd - 1 - i0, to = nd - 1 - pos; /* to > from: move v inward */
+        for (int i = from; i < to; i++)
+            a[i] = a[i + 1];
+        a[to] = v;
+        if (*at == from)
+            *at = to;
+        else if (*at > from && *at <= to)
+            (*at)--;
+    }
+}
+
 /* ---- typed scalar steps, outside the kernels ---- */
 static void add_to(int dtype, void *acc, const void *v)
 {
@@ -155,7 +189,9 @@ static int tree_sum(const rp_kernel_set *k, int dtype, const char *x, ptrdiff_t 
  * the most innermost axes whose product fits in bufsize elements. Each buffer
  * holds k = bufsize / core whole cores along the next axis out (D), never
  * crossing the end of D, and is summed as one pairwise run. A line longer than
- * bufsize is summed on its own, unbuffered. The segments are folded in order:
+ * bufsize is summed on its own, unbuffered -- unless NumPy must copy the input
+ * anyway (misaligned or byte-swapped data: `buffered`), when it is cut into
+ * pieces of bufsize elements. The segments are folded in order:
  * ((+0.0 + pw(seg0)) + pw(seg1)) + ... */
 typedef struct {
     const rp_kernel_set *k;
@@ -195,7 +231,9 @@ static void seg_chunk(void *ctx, size_t c)
     size_t s0 = c * j->segs_per_chunk;
     size_t s1 = s0 + j->segs_per_chunk < j->nsegs ? s0 + j->segs_per_chunk : j->nsegs;
     const axis_t *D = &j->dims[j->core_at - 1];
-    const int direct = j->per_seg == 1 && j->core_at == j->nd - 1; /* one line: no copy */
+    /* No copy for a piece of a line (core_at == nd: cores of one element) or a
+     * whole line, unbuffered: the kernel reads them where they are. */
+    const int direct = j->core_at == j->nd || (j->per_seg == 1 && j->core_at == j->nd - 1);
     char *buf = direct ? NULL : malloc(j->per_seg * j->core * j->es);
     if (!direct && buf == NULL) {
         j->failed = 1;
@@ -207,8 +245,10 @@ static void seg_chunk(void *ctx, size_t c)
         int64_t xo, unused;
         offsets(j->dims, j->nouter, o, &xo, &unused);
         if (direct) {
-            j->k->pairwise[j->dtype](j->x + xo + (int64_t)d0 * D->xs, (ptrdiff_t)D[1].xs,
-                                     j->core, j->part + s * j->es);
+            const int piece = j->core_at == j->nd;
+            j->k->pairwise[j->dtype](j->x + xo + (int64_t)d0 * D->xs,
+                                     (ptrdiff_t)(piece ? D->xs : D[1].xs),
+                                     piece ? d1 - d0 : j->core, j->part + s * j->es);
             continue;
         }
         seg_gather(j, j->x + xo, d0, d1, buf);
@@ -218,7 +258,7 @@ static void seg_chunk(void *ctx, size_t c)
 }
 
 static int segments_sum(const rp_kernel_set *k, int dtype, const char *x, const dims_t *d,
-                        size_t bufsize, void *res)
+                        size_t bufsize, int buffered, void *res)
 {
     const size_t es = rp_element_size(dtype);
     seg_job j = {.k = k, .dtype = dtype, .es = es, .x = x, .dims = d->a, .nd = d->nd};
@@ -232,6 +272,8 @@ static int segments_sum(const rp_kernel_set *k, int dtype, const char *x, const 
         at = 1;
         core /= (size_t)d->a[0].n;
         j.per_seg = (size_t)d->a[0].n;
+    } else if (at == d->nd && buffered) { /* a line longer than the buffer, copied: */
+        j.per_seg = bufsize;                 /* pieces of bufsize elements */
     } else if (at == d->nd) { /* a line longer than the buffer: line by line, unbuffered */
         at = d->nd - 1;
         core = (size_t)d->a[at].n;
@@ -273,6 +315,8 @@ typedef struct {
     int nouter;
     size_t nouter_total;
     size_t R;          /* length of the reduced axis */
+    size_t bufsize;
+    int buffered;      /* NumPy copies the input (cast): lines cut at bufsize */
     ptrdiff_t rs;      /* its byte stride (>= 0) */
     /* COLUMNS only: the innermost other axis, in blocks. */
     axis_t inner;
@@ -289,13 +333,26 @@ static void rows_chunk(void *ctx, size_t c)
         int64_t xo, oo;
         char s[sizeof(double)];
         offsets(j->outer, j->nouter, i, &xo, &oo);
-        j->k->pairwise[j->dtype](j->x + xo, j->rs, j->R, s);
+        if (j->buffered && j->R > j->bufsize) { /* a copied line, in buffer-sized pieces */
+            char piece[sizeof(double)];
+            memset(s, 0, j->es);
+            for (size_t p = 0; p < j->R; p += j->bufsize) {
+                size_t len = j->R - p < j->bufsize ? j->R - p : j->bufsize;
+                j->k->pairwise[j->dtype](j->x + xo + (ptrdiff_t)p * j->rs, j->rs, len, piece);
+                add_to(j->dtype, s, piece);
+            }
+        } else {
+            j->k->pairwise[j->dtype](j->x + xo, j->rs, j->R, s);
+        }
         finish(j->dtype, j->op, s, j->R, j->out + oo);
     }
 }
 
 /* Column block kept in L1 while the reduced axis streams past it. */
 #define COLUMN_BLOCK_BYTES 8192
+#ifndef COLUMN_SPLIT
+#define COLUMN_SPLIT 2
+#endif
 #ifndef COLUMN_AHEAD
 #define COLUMN_AHEAD 4
 #endif
@@ -319,7 +376,7 @@ static void columns_chunk(void *ctx, size_t c)
         for (size_t r = 0; r < j->R; r++) {
             /* A block is a short piece of each of many lines: the prefetchers
              * do not see it coming, so fetch the block COLUMN_AHEAD lines on. */
-            if (r + COLUMN_AHEAD < j->R && j->inner.xs > 0)
+            if (COLUMN_AHEAD && r + COLUMN_AHEAD < j->R && j->inner.xs > 0)
                 for (size_t off = 0; off < span; off += 64)
                     __builtin_prefetch(xp + (ptrdiff_t)(r + COLUMN_AHEAD) * j->rs + off, 0, 3);
             j->k->accumulate[j->dtype](xp + (ptrdiff_t)r * j->rs, (ptrdiff_t)j->inner.xs, acc, len);
@@ -338,7 +395,8 @@ static size_t chunk_items(size_t items, int nt)
 }
 
 static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void *xv,
-                  const int64_t *xs, int axis, void *outv, const int64_t *os, size_t bufsize)
+                  const int64_t *xs, int axis, void *outv, const int64_t *os, size_t bufsize,
+                  int buffered)
 {
     if ((op != RAPTORS_SUM && op != RAPTORS_MEAN) || ndim < 0 || ndim > RAPTORS_MAX_DIMS ||
         axis < RAPTORS_ALL_AXES || axis >= ndim || bufsize == 0)
@@ -364,31 +422,38 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
     }
     if (!empty && x == NULL)
         return RAPTORS_EINVAL;
+    /* NumPy copies misaligned data into its buffer (an aligning cast), which
+     * changes the order as a byte-swapping cast does. */
+    if ((uintptr_t)x % es != 0)
+        buffered = 1;
+    for (int d = 0; d < ndim; d++)
+        if (shape[d] > 1 && xs[d] % (int64_t)es != 0)
+            buffered = 1;
 
-    /* The other axes, length 1 dropped. */
+    /* The axes, length 1 dropped, in NumPy's iteration order; the reduced one
+     * (if any, and not of length 1) marked by reduced_at. */
     dims_t dims = {0};
     char zero[sizeof(double)] = {0};
     for (int d = 0; d < ndim; d++) {
-        if (d == axis || shape[d] == 1)
+        if (shape[d] == 1)
             continue;
-        axis_t a = {shape[d], xs[d], axis == RAPTORS_ALL_AXES ? 0 : os[d]};
+        axis_t a = {shape[d], xs[d], axis == RAPTORS_ALL_AXES || d == axis ? 0 : os[d]};
         dims.a[dims.nd++] = a;
     }
+    int reduced_at = -1;
+    if (axis != RAPTORS_ALL_AXES && shape[axis] != 1) {
+        for (int d = 0; d < axis; d++)
+            reduced_at += shape[d] != 1;
+        reduced_at++;
+    }
+    order_axes(&dims, &reduced_at);
 
     if (axis == RAPTORS_ALL_AXES) {
         if (empty) {
             finish(dtype, op, zero, 0, out);
             return RAPTORS_OK;
         }
-        /* Innermost (smallest stride) last -- a stable insertion sort -- then
-         * merge neighbours that are one run. */
-        for (int i = 1; i < dims.nd; i++) {
-            axis_t a = dims.a[i];
-            int p = i;
-            for (; p > 0 && llabs(dims.a[p - 1].xs) < llabs(a.xs); p--)
-                dims.a[p] = dims.a[p - 1];
-            dims.a[p] = a;
-        }
+        /* Merge neighbours that are one run. */
         int m = 0;
         for (int i = 0; i < dims.nd; i++) {
             if (m > 0 && dims.a[m - 1].xs == dims.a[i].xs * dims.a[i].n) {
@@ -403,10 +468,10 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
         int rc;
         if (dims.nd == 0) /* one element */
             rc = tree_sum(k, dtype, x, (ptrdiff_t)es, 1, s);
-        else if (dims.nd == 1)
+        else if (dims.nd == 1 && !buffered)
             rc = tree_sum(k, dtype, x, (ptrdiff_t)dims.a[0].xs, (size_t)dims.a[0].n, s);
         else
-            rc = segments_sum(k, dtype, x, &dims, bufsize, s);
+            rc = segments_sum(k, dtype, x, &dims, bufsize, buffered, s);
         if (rc == RAPTORS_OK)
             finish(dtype, op, s, n, out);
         return rc;
@@ -414,9 +479,17 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
 
     if (empty && shape[axis] != 0)
         return RAPTORS_OK; /* no outputs */
+    /* The reduced axis innermost: ROWS; else COLUMNS, along the innermost axis. */
+    const int innermost = reduced_at < 0 || reduced_at == dims.nd - 1;
+    if (reduced_at >= 0) {
+        for (int i = reduced_at; i + 1 < dims.nd; i++)
+            dims.a[i] = dims.a[i + 1];
+        dims.nd--;
+    }
     axis_job j = {.k = k, .dtype = dtype, .op = op, .es = es, .x = x, .out = out,
                   .outer = dims.a, .nouter = dims.nd, .nouter_total = 1,
-                  .R = (size_t)shape[axis], .rs = (ptrdiff_t)xs[axis]};
+                  .R = (size_t)shape[axis], .rs = (ptrdiff_t)xs[axis], .bufsize = bufsize,
+                  .buffered = buffered};
     for (int i = 0; i < dims.nd; i++)
         j.nouter_total *= (size_t)dims.a[i].n;
     if (j.R == 0) { /* every output is the identity (a mean: 0 / 0) */
@@ -427,30 +500,20 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
         }
         return RAPTORS_OK;
     }
-    /* Innermost in memory: the reduced axis has the smallest |stride|. */
-    int innermost = 1, inner_at = -1;
-    for (int i = 0; i < dims.nd; i++) {
-        if (llabs(dims.a[i].xs) < llabs(j.rs))
-            innermost = 0;
-        if (inner_at < 0 || llabs(dims.a[i].xs) < llabs(dims.a[inner_at].xs))
-            inner_at = i;
-    }
     int nt = rp_threads_for(n * es);
-    if (innermost || j.R == 1) {
+    if (innermost) {
         j.per_chunk = chunk_items(j.nouter_total, nt);
         rp_parallel_for(rows_chunk, &j, (j.nouter_total + j.per_chunk - 1) / j.per_chunk, nt);
         return RAPTORS_OK;
     }
-    /* COLUMNS: the innermost other axis runs in blocks, the rest index them. */
-    j.inner = dims.a[inner_at];
-    for (int i = inner_at; i + 1 < dims.nd; i++)
-        dims.a[i] = dims.a[i + 1];
+    /* COLUMNS: the innermost axis runs in blocks, the rest index them. */
+    j.inner = dims.a[dims.nd - 1];
     j.nouter = dims.nd - 1;
     j.nouter_total /= (size_t)j.inner.n;
     size_t cols = (size_t)j.inner.n, block = COLUMN_BLOCK_BYTES / es;
     /* Enough blocks for every thread even when there is one outer position. */
     if (nt > 1 && j.nouter_total < (size_t)nt) {
-        size_t per = (cols + (size_t)nt * 2 - 1) / ((size_t)nt * 2);
+        size_t per = (cols + (size_t)nt * COLUMN_SPLIT - 1) / ((size_t)nt * COLUMN_SPLIT);
         per = (per + 15) / 16 * 16;
         if (per < block)
             block = per < 64 ? 64 : per;
@@ -467,14 +530,45 @@ int raptors_reduce_f32(int op, int ndim, const int64_t *shape, const void *x,
                        const int64_t *x_strides, int axis, void *out, const int64_t *out_strides,
                        size_t bufsize)
 {
-    return reduce(RP_F32, op, ndim, shape, x, x_strides, axis, out, out_strides, bufsize);
+    return reduce(RP_F32, op, ndim, shape, x, x_strides, axis, out, out_strides, bufsize, 0);
 }
 
 int raptors_reduce_f64(int op, int ndim, const int64_t *shape, const void *x,
                        const int64_t *x_strides, int axis, void *out, const int64_t *out_strides,
                        size_t bufsize)
 {
-    return reduce(RP_F64, op, ndim, shape, x, x_strides, axis, out, out_strides, bufsize);
+    return reduce(RP_F64, op, ndim, shape, x, x_strides, axis, out, out_strides, bufsize, 0);
+}
+
+int raptors_reduce_packed(const int64_t *a)
+{
+    if (a == NULL)
+        return RAPTORS_EINVAL;
+    const int64_t code = a[0];
+    const int dtype = (int)(code & 0xF), op = (int)((code >> 4) & 0xF);
+    if (dtype != RP_F32 && dtype != RP_F64)
+        return RAPTORS_EINVAL;
+    const void *x = (const void *)(intptr_t)a[2];
+    void *out = (void *)(intptr_t)a[3];
+    if (code & RAPTORS_PACKED_REFS) {
+        if (x == NULL || out == NULL)
+            return RAPTORS_EINVAL;
+        x = *(const void *const *)x;
+        out = *(void *const *)out;
+    }
+    if (a[5] <= 0)
+        return RAPTORS_EINVAL;
+    if (code & RAPTORS_PACKED_CONTIG) {
+        const int64_t es = (int64_t)rp_element_size(dtype);
+        return reduce(dtype, op, 1, &a[1], x, &es, RAPTORS_ALL_AXES, out, NULL, (size_t)a[5],
+                      (code & RAPTORS_PACKED_BUFFERED) != 0);
+    }
+    if (a[1] < 0 || a[1] > RAPTORS_MAX_DIMS || a[4] < RAPTORS_ALL_AXES || a[4] >= a[1])
+        return RAPTORS_EINVAL;
+    const int ndim = (int)a[1];
+    const int64_t *shape = a + 6, *xs = shape + ndim, *os = xs + ndim;
+    return reduce(dtype, op, ndim, shape, x, xs, (int)a[4], out, os, (size_t)a[5],
+                  (code & RAPTORS_PACKED_BUFFERED) != 0);
 }
 
 static int reduce_ref(int dtype, int op, const void *const *x_ref, size_t n, void *const *out_ref)
@@ -483,7 +577,7 @@ static int reduce_ref(int dtype, int op, const void *const *x_ref, size_t n, voi
     if (x_ref == NULL || out_ref == NULL || n > (size_t)INT64_MAX / es)
         return RAPTORS_EINVAL;
     const int64_t shape = (int64_t)n, stride = (int64_t)es;
-    return reduce(dtype, op, 1, &shape, *x_ref, &stride, RAPTORS_ALL_AXES, *out_ref, NULL, 1);
+    return reduce(dtype, op, 1, &shape, *x_ref, &stride, RAPTORS_ALL_AXES, *out_ref, NULL, 1, 0);
 }
 
 int raptors_reduce_f32_ref(int op, const void *const *x_ref, size_t n, void *const *out_ref)

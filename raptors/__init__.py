@@ -8,7 +8,7 @@ array([0. , 2.5, 5. , 7.5], dtype=float32)
 from . import _threadpool
 from .api import build_info, get_num_threads, get_simd, scale, set_num_threads, set_simd
 from .elementwise import add, multiply, subtract
-from .reductions import mean, sum  # noqa: A004 (NumPy's name)
+from .reductions import mean, sum
 
 __version__ = "0.1.0"
 

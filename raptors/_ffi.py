@@ -11,6 +11,7 @@ import ctypes
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -89,7 +90,10 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_scale_f32_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
         "raptors_scale_f64_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
         **{
-            f"raptors_binary_{s}": ([c_int, c_int, i64p, c_void_p, i64p, c_void_p, i64p, c_void_p, i64p], c_int)
+            f"raptors_binary_{s}": (
+                [c_int, c_int, i64p, c_void_p, i64p, c_void_p, i64p, c_void_p, i64p],
+                c_int,
+            )
             for s in ("f32", "f64")
         },
         **{
@@ -107,6 +111,8 @@ def _declare(lib: ctypes.CDLL) -> None:
             f"raptors_reduce_{s}_ref": ([c_int, c_void_p, c_size_t, c_void_p], c_int)
             for s in ("f32", "f64")
         },
+        "raptors_binary_packed": ([c_void_p], c_int),
+        "raptors_reduce_packed": ([c_void_p], c_int),
         "raptors_alloc": ([c_size_t], c_void_p),
         "raptors_free": ([c_void_p, c_size_t], None),
         "raptors_pool_trim": ([], c_size_t),
@@ -167,6 +173,56 @@ _reduce = {"float32": _lib.raptors_reduce_f32, "float64": _lib.raptors_reduce_f6
 #: Contiguous fast paths (data pointers read from the arrays, as scale_ref).
 binary_ref = {"float32": _lib.raptors_binary_f32_ref, "float64": _lib.raptors_binary_f64_ref}
 reduce_ref = {"float32": _lib.raptors_reduce_f32_ref, "float64": _lib.raptors_reduce_f64_ref}
+
+
+# Packed calls (raptors.h): the arguments of a call in one int64 block, one block per
+# thread, so a small call pays ctypes' conversion (~0.1 us an argument) once.
+PACKED_REFS = 0x100
+PACKED_CONTIG = 0x200
+PACKED_BUFFERED = 0x400
+PACKED_WORDS = 8 + 6 * MAX_DIMS
+binary_packed = _lib.raptors_binary_packed
+reduce_packed = _lib.raptors_reduce_packed
+#: Per-thread state; .block once packed_block() has run in the thread.
+thread_state = threading.local()
+
+
+class PackedBlock:
+    """A thread's argument block, and a cell for a scalar operand of each dtype with a
+    reference to it (the address of a pointer to the cell, what RAPTORS_PACKED_REFS
+    calls take for an array), so a Python scalar needs no array object."""
+
+    __slots__ = (
+        "_ptrs",
+        "addr",
+        "args",
+        "f32",
+        "f32_addr",
+        "f32_ref",
+        "f64",
+        "f64_addr",
+        "f64_ref",
+    )
+
+    def __init__(self) -> None:
+        self.args = (ctypes.c_int64 * PACKED_WORDS)()
+        self.addr = ctypes.addressof(self.args)
+        self.f32 = (ctypes.c_float * 1)()
+        self.f64 = (ctypes.c_double * 1)()
+        self.f32_addr = ctypes.addressof(self.f32)
+        self.f64_addr = ctypes.addressof(self.f64)
+        self._ptrs = (ctypes.c_void_p * 2)(self.f32_addr, self.f64_addr)
+        self.f32_ref = ctypes.addressof(self._ptrs)
+        self.f64_ref = self.f32_ref + ctypes.sizeof(ctypes.c_void_p)
+
+
+def packed_block() -> PackedBlock:
+    """This thread's PackedBlock."""
+    try:
+        blk: PackedBlock = thread_state.block
+    except AttributeError:
+        blk = thread_state.block = PackedBlock()
+    return blk
 
 
 def binary_strided(
@@ -234,6 +290,7 @@ def reduce_strided(
 # every call takes the general one.
 scale_ref = {"float32": _lib.raptors_scale_f32_ref, "float64": _lib.raptors_scale_f64_ref}
 EOVERLAP = -3
+ENOMEM = -2
 
 
 def _find_data_offset() -> int | None:

@@ -6,7 +6,6 @@ libraptors, one IEEE operation per element, so results equal NumPy's bit for bit
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -16,85 +15,49 @@ from . import _ffi
 __all__ = ["add", "multiply", "subtract"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_NAMES = {_F32: "float32", _F64: "float64"}
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 _DATA_OFFSET = _ffi.DATA_OFFSET
-_REF = _ffi.binary_ref
+_OFF: int = _DATA_OFFSET or 0  # used only where _REFS is set
+_TLS = _ffi.thread_state
+_packed_block = _ffi.packed_block
+_binary_packed = _ffi.binary_packed
+_EOVERLAP = _ffi.EOVERLAP
+# Array addresses in a packed call: where each data pointer lives (CPython), else the
+# pointer itself (raptors.h, RAPTORS_PACKED_REFS).
+_REFS = _ffi.PACKED_REFS if _DATA_OFFSET is not None else 0
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
+# Python ints beyond this are not exactly a double: NumPy's own conversion decides them.
+_EXACT_INT = 2**53
+_WEAK = (float, int)
 
 
-class _Weak:
-    """A Python int/float operand: NumPy 2 (NEP 50) gives it the other operand's dtype."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: float) -> None:
-        self.value = value
+def _address(a: np.ndarray) -> int:
+    if _REFS:
+        return _id(a) + _OFF
+    addr: int = a.__array_interface__["data"][0]
+    return addr
 
 
-def _operand(v: Any, fname: str) -> np.ndarray | _Weak:
-    if isinstance(v, (int, float)) and not isinstance(v, np.generic):
-        return _Weak(v)  # bool is an int here, as in NumPy
+def _array(v: Any, fname: str) -> np.ndarray:
+    """An operand as a native float32/float64 array (NumPy scalars and 0-d arrays keep
+    their dtype, as in NumPy 2), else TypeError."""
     a = v if type(v) is _ndarray else np.asarray(v)
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize in (4, 8):
         return a if dt.isnative else a.astype(dt.newbyteorder("="))
-    if isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real):
-        kind = "complex"
-    else:
-        kind = f"dtype {dt}"
     raise TypeError(
-        f"raptors.{fname} supports float32 and float64 arrays (and real Python scalars), got {kind}"
+        f"raptors.{fname} supports float32 and float64 arrays (and real Python scalars), "
+        f"got {'complex' if dt.kind == 'c' else f'dtype {dt}'}"
     )
 
 
-def _strides_to(a: np.ndarray, shape: tuple[int, ...]) -> list[int]:
-    """a's byte strides broadcast to shape (0 along the axes it is stretched over)."""
-    pad = len(shape) - a.ndim
-    return [
-        0 if k < pad or a.shape[k - pad] == 1 and shape[k] != 1 else a.strides[k - pad]
-        for k in range(len(shape))
-    ]
+def _is_weak(v: Any) -> bool:
+    """A Python int or float (bool included): NEP 50 gives it the other operand's dtype."""
+    return isinstance(v, _WEAK) and not isinstance(v, np.generic)
 
 
-def _layout(
-    shape: tuple[int, ...], xs: list[int], ys: list[int], os: list[int], itemsize: int
-) -> tuple[list[int], list[int], list[int], list[int]]:
-    """Drop length-1 axes, put the smallest output stride innermost, merge axes that
-    are one run for all three arrays. Element-wise work allows any order."""
-    dims = sorted(
-        ((n, a, b, c) for n, a, b, c in zip(shape, xs, ys, os) if n != 1),
-        key=lambda d: (abs(d[3]), abs(d[1]), abs(d[2])),
-        reverse=True,
-    )
-    merged: list[list[int]] = []
-    for n, a, b, c in dims:
-        if merged:
-            m = merged[-1]
-            if m[1] == a * n and m[2] == b * n and m[3] == c * n:
-                m[0] *= n
-                m[1], m[2], m[3] = a, b, c
-                continue
-        merged.append([n, a, b, c])
-    if not merged:
-        merged = [[1, itemsize, itemsize, itemsize]]
-    return (
-        [m[0] for m in merged],
-        [m[1] for m in merged],
-        [m[2] for m in merged],
-        [m[3] for m in merged],
-    )
-
-
-def _same_view(a: np.ndarray, a_strides: list[int], out: np.ndarray) -> bool:
-    return (
-        a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
-        and list(out.strides) == a_strides
-    )
-
-
-def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, fname: str) -> np.ndarray:
+def _check_out(out: Any, dtype: np.dtype, fname: str) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"raptors.{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
     if out.dtype != dtype:
@@ -108,106 +71,174 @@ def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, fname: str) ->
     return out
 
 
-def _binary(op: int, fname: str, x: Any, y: Any, out: Any) -> Any:
-    # Fast path: two C-contiguous native float32/float64 ndarrays of one shape and
-    # dtype, out None or the same simple case (in place included).
-    if type(x) is _ndarray and type(y) is _ndarray and _DATA_OFFSET is not None:
-        dt = x.dtype
-        if (
-            y.dtype is dt
-            and (dt is _F32 or dt is _F64)
-            and x.shape == y.shape
-            and x.flags.c_contiguous
-            and y.flags.c_contiguous
-        ):
-            fn = _REF[_NAMES[dt]]
-            if out is None:
-                nbytes = x.nbytes
-                if nbytes >= _POOL_MIN_BYTES:
-                    o = _asarray(_ffi.block(x.shape, dt.str, None, nbytes))
-                else:
-                    o = _empty(x.shape, dt)
-                fn(op, _id(x) + _DATA_OFFSET, _id(y) + _DATA_OFFSET, _id(o) + _DATA_OFFSET, x.size)
-                return o if o.ndim else o[()]
+def _broadcast_shape(fname: str, shapes: list[tuple[int, ...]], out: Any) -> tuple[int, ...]:
+    """NumPy's broadcast of the operands' shapes (and out's, which must be the result)."""
+    if isinstance(out, np.ndarray):
+        shapes = [*shapes, out.shape]
+    nd = max(len(s) for s in shapes)
+    shape = [1] * nd
+    ok = True
+    for s in shapes:
+        for k, n in enumerate(s, nd - len(s)):
+            if n != shape[k]:
+                if shape[k] == 1:
+                    shape[k] = n
+                elif n != 1:
+                    ok = False
+    if not ok or (isinstance(out, np.ndarray) and tuple(shape) != out.shape):
+        raise ValueError(
+            f"raptors.{fname}: operands could not be broadcast together with shapes "
+            + " ".join(str(s) for s in shapes)
+        )
+    return tuple(shape)
+
+
+def _new(shape: tuple[int, ...], dtype: np.dtype, fortran: bool) -> np.ndarray:
+    nbytes = dtype.itemsize
+    for n in shape:
+        nbytes *= n
+    if nbytes >= _POOL_MIN_BYTES and not fortran:
+        return _asarray(_ffi.block(shape, dtype.str, None, nbytes))
+    return _empty(shape, dtype, order="F" if fortran else "C")
+
+
+def _make(op: int, fname: str) -> Any:
+    general = _REFS | op << 4
+    contig = general | _ffi.PACKED_CONTIG
+
+    def binary(x: Any, y: Any, out: Any = None) -> Any:
+        # Fast path: two C-contiguous native float32/float64 ndarrays of one shape and
+        # dtype, out None or the same simple case (in place included).
+        if type(x) is _ndarray and type(y) is _ndarray and _REFS:
+            dt = x.dtype
             if (
-                type(out) is _ndarray
-                and out.dtype is dt
-                and out.flags.carray
-                and out.shape == x.shape
-                and fn(
-                    op, _id(x) + _DATA_OFFSET, _id(y) + _DATA_OFFSET, _id(out) + _DATA_OFFSET, x.size
-                )
-                == 0
+                y.dtype is dt
+                and (dt is _F32 or dt is _F64)
+                and x.shape == y.shape
+                and x.flags.c_contiguous
+                and y.flags.c_contiguous
             ):
-                return out
-            # A partial overlap (nothing written) or another out: the general path.
-    return _binary_general(op, fname, x, y, out)
+                if out is None:
+                    nbytes = x.nbytes
+                    if nbytes >= _POOL_MIN_BYTES:
+                        o = _asarray(_ffi.block(x.shape, dt.str, None, nbytes))
+                    else:
+                        o = _empty(x.shape, dt)
+                elif (
+                    type(out) is _ndarray
+                    and out.dtype is dt
+                    and out.flags.carray  # C-contiguous, aligned, writeable
+                    and out.shape == x.shape
+                ):
+                    o = out
+                else:
+                    return _general(op, fname, x, y, out)
+                try:
+                    blk = _TLS.block
+                except AttributeError:
+                    blk = _packed_block()
+                blk.args[:5] = (
+                    contig | (dt is _F64),
+                    x.size,
+                    _id(x) + _OFF,
+                    _id(y) + _OFF,
+                    _id(o) + _OFF,
+                )
+                if _binary_packed(blk.addr) == 0:
+                    return o if out is not None or o.ndim else o[()]
+                # A partial overlap with out (nothing written): the general path copies.
+        elif type(y) is float and type(x) is _ndarray and out is None and _REFS:
+            # Fast path: a C-contiguous native float32/float64 array and a Python float.
+            dt = x.dtype
+            if (dt is _F32 or dt is _F64) and x.flags.c_contiguous:
+                o = _new(x.shape, dt, False)
+                es = dt.itemsize
+                try:
+                    blk = _TLS.block
+                except AttributeError:
+                    blk = _packed_block()
+                if dt is _F32:
+                    blk.f32[0] = y
+                    ref = blk.f32_ref
+                else:
+                    blk.f64[0] = y
+                    ref = blk.f64_ref
+                n = x.size  # {code, ndim, x, y, out, x_ndim, y_ndim, shape, x_shape, x_strides,
+                # out_strides}: x as n contiguous elements, y a 0-d operand
+                blk.args[:11] = (
+                    general | (dt is _F64),
+                    1,
+                    _id(x) + _OFF,
+                    ref,
+                    _id(o) + _OFF,
+                    1,
+                    0,
+                    n,
+                    n,
+                    es,
+                    es,
+                )
+                _binary_packed(blk.addr)
+                return o if o.ndim else o[()]
+        return _general(op, fname, x, y, out)
+
+    binary.__name__ = binary.__qualname__ = fname
+    return binary
 
 
-def _binary_general(op: int, fname: str, x: Any, y: Any, out: Any) -> Any:
-    a, b = _operand(x, fname), _operand(y, fname)
-    if isinstance(a, _Weak) and isinstance(b, _Weak):
-        a, b = np.asarray(a.value, _F64), np.asarray(b.value, _F64)
-    if isinstance(a, _Weak):
-        assert isinstance(b, np.ndarray)
-        dtype = b.dtype
-        a = np.asarray(dtype.type(a.value))
-    elif isinstance(b, _Weak):
+def _general(op: int, fname: str, x: Any, y: Any, out: Any) -> Any:
+    weak_x, weak_y = _is_weak(x), _is_weak(y)
+    if weak_x and weak_y:
+        x, weak_x = np.float64(x), False
+    if weak_x or weak_y:
+        # A Python scalar takes the array's dtype; its value goes to a cell of this
+        # thread's block (converted by ctypes as by NumPy: a double rounded once).
+        weak, a = (x, _array(y, fname)) if weak_x else (y, _array(x, fname))
         dtype = a.dtype
-        b = np.asarray(dtype.type(b.value))
-    else:
-        dtype = _F64 if _F64 in (a.dtype, b.dtype) else _F32
+        if isinstance(weak, int) and abs(weak) >= _EXACT_INT:
+            b = np.asarray(dtype.type(weak))
+            return _run(op, fname, (b, a) if weak_x else (a, b), dtype, out)
+        return _run(op, fname, (a,), dtype, out, weak, weak_x)
+    a, b = _array(x, fname), _array(y, fname)
+    dtype = _F64 if _F64 in (a.dtype, b.dtype) else _F32
     # Exact widening of a float32 operand to a float64 computation (as NumPy's loop).
     if a.dtype != dtype:
         a = a.astype(dtype)
     if b.dtype != dtype:
         b = b.astype(dtype)
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-        if out is not None and isinstance(out, np.ndarray):
-            shape = np.broadcast_shapes(shape, out.shape)
-            if shape != out.shape:
-                raise ValueError
-    except ValueError:
-        shapes = [a.shape, b.shape] + ([out.shape] if isinstance(out, np.ndarray) else [])
-        raise ValueError(
-            f"raptors.{fname}: operands could not be broadcast together with shapes "
-            + " ".join(str(s) for s in shapes)
-        ) from None
+    return _run(op, fname, (a, b), dtype, out)
+
+
+def _run(
+    op: int,
+    fname: str,
+    arrays: tuple[np.ndarray, ...],
+    dtype: np.dtype,
+    out: Any,
+    scalar: float | None = None,
+    scalar_first: bool = False,
+) -> Any:
+    """out = x op y for the operand arrays (and a Python scalar, first or second)."""
+    shapes = [a.shape for a in arrays]
+    if (out is None or getattr(out, "shape", None) == shapes[0]) and shapes.count(shapes[0]) == len(
+        shapes
+    ):
+        shape = shapes[0]
+    else:
+        shape = _broadcast_shape(fname, shapes, out)
     given = out is not None
     if given:
-        out = _check_out(out, shape, dtype, fname)
+        out = _check_out(out, dtype, fname)
     else:
-        full = [v for v in (a, b) if v.shape == shape and v.ndim > 1]
-        fortran = bool(full) and all(v.flags.f_contiguous and not v.flags.c_contiguous for v in full)
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if nbytes >= _POOL_MIN_BYTES and not fortran:
-            out = _asarray(_ffi.block(shape, dtype.str, None, nbytes))
-        else:
-            out = np.empty(shape, dtype, order="F" if fortran else "C")
-    xs, ys = _strides_to(a, shape), _strides_to(b, shape)
-    if given:
-        # An input that shares memory with out, other than as the very same view, is
-        # read from a copy first: the result is as if the inputs were copied (NumPy).
-        if np.may_share_memory(a, out) and not _same_view(a, xs, out):
-            a = a.copy()
-            xs = _strides_to(a, shape)
-        if np.may_share_memory(b, out) and not _same_view(b, ys, out):
-            b = b.copy()
-            ys = _strides_to(b, shape)
+        full = [a for a in arrays if a.shape == shape and a.ndim > 1]
+        out = _new(shape, dtype, bool(full) and all(a.flags.fnc for a in full))
     if out.size:
-        dims, dxs, dys, dos = _layout(shape, xs, ys, list(out.strides), dtype.itemsize)
-        rc = _ffi.binary_strided(
-            _NAMES[dtype],
-            op,
-            dims,
-            a.__array_interface__["data"][0],
-            dxs,
-            b.__array_interface__["data"][0],
-            dys,
-            out.__array_interface__["data"][0],
-            dos,
-        )
+        rc = _call(op, shape, arrays, dtype, out, scalar, scalar_first)
+        if rc == _EOVERLAP:
+            # An input shares memory with out other than as the very same view: read
+            # it from a copy, so the result is as if the inputs were copied (NumPy).
+            arrays = tuple(a.copy() if np.may_share_memory(a, out) else a for a in arrays)
+            rc = _call(op, shape, arrays, dtype, out, scalar, scalar_first)
         if rc != 0:  # unreachable for arrays NumPy built: checked above
             raise RuntimeError(f"raptors: libraptors returned error {rc}")
     if not given and out.ndim == 0:
@@ -215,8 +246,44 @@ def _binary_general(op: int, fname: str, x: Any, y: Any, out: Any) -> Any:
     return out
 
 
-def add(x: Any, y: Any, out: np.ndarray | None = None) -> Any:
-    """``x + y`` element-wise, with NumPy's broadcasting; equal to ``np.add`` bit for bit.
+def _call(
+    op: int,
+    shape: tuple[int, ...],
+    arrays: tuple[np.ndarray, ...],
+    dtype: np.dtype,
+    out: np.ndarray,
+    scalar: float | None,
+    scalar_first: bool,
+) -> int:
+    """One packed call; libraptors broadcasts each operand's own shape and strides."""
+    try:
+        blk = _TLS.block
+    except AttributeError:
+        blk = _packed_block()
+    f64 = dtype == _F64
+    a = arrays[0]
+    if scalar is None:
+        x, y = a, arrays[1]
+        xa, ya = _address(x), _address(y)
+        xshape, xst, yshape, yst = x.shape, x.strides, y.shape, y.strides
+    else:  # a Python scalar: a 0-d operand in this thread's cell
+        cell, ref = (blk.f64, blk.f64_ref) if f64 else (blk.f32, blk.f32_ref)
+        cell[0] = scalar
+        if not _REFS:  # the cell's own address, not a reference to it
+            ref = blk.f64_addr if f64 else blk.f32_addr
+        if scalar_first:
+            xa, ya, xshape, xst, yshape, yst = ref, _address(a), (), (), a.shape, a.strides
+        else:
+            xa, ya, xshape, xst, yshape, yst = _address(a), ref, a.shape, a.strides, (), ()
+    values = [_REFS | op << 4 | f64, len(shape), xa, ya, _address(out), len(xshape), len(yshape)]
+    values += (*shape, *xshape, *xst, *yshape, *yst, *out.strides)
+    blk.args[: len(values)] = values
+    rc: int = _binary_packed(blk.addr)
+    return rc
+
+
+add = _make(_ffi.ADD, "add")
+add.__doc__ = """``x + y`` element-wise, with NumPy's broadcasting; equal to ``np.add`` bit for bit.
 
     x, y: float32/float64 arrays, array-likes or real scalars (a Python int or float
     takes the other operand's dtype; float32 with float64 gives float64). out: a
@@ -225,15 +292,12 @@ def add(x: Any, y: Any, out: np.ndarray | None = None) -> Any:
     new array, or a NumPy scalar when the result is 0-d. Errors as NumPy's: a dtype
     other than float32/float64 ``TypeError``; shapes that do not broadcast
     ``ValueError``; out of the wrong dtype ``TypeError``, read-only ``ValueError``.
-    """
-    return _binary(_ffi.ADD, "add", x, y, out)
-
-
-def subtract(x: Any, y: Any, out: np.ndarray | None = None) -> Any:
+"""
+subtract = _make(_ffi.SUBTRACT, "subtract")
+subtract.__doc__ = (
     """``x - y`` element-wise, as :func:`add` (equal to ``np.subtract`` bit for bit)."""
-    return _binary(_ffi.SUBTRACT, "subtract", x, y, out)
-
-
-def multiply(x: Any, y: Any, out: np.ndarray | None = None) -> Any:
+)
+multiply = _make(_ffi.MULTIPLY, "multiply")
+multiply.__doc__ = (
     """``x * y`` element-wise, as :func:`add` (equal to ``np.multiply`` bit for bit)."""
-    return _binary(_ffi.MULTIPLY, "multiply", x, y, out)
+)

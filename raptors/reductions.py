@@ -18,25 +18,28 @@ from . import _ffi
 __all__ = ["mean", "sum"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_NAMES = {_F32: "float32", _F64: "float64"}
 _ndarray, _empty, _id = np.ndarray, np.empty, id
 _DATA_OFFSET = _ffi.DATA_OFFSET
-_REF = _ffi.reduce_ref
+_OFF: int = _DATA_OFFSET or 0  # used only where _REFS is set
 _AxisError = np.exceptions.AxisError
 
 
-def _array(x: Any, fname: str) -> np.ndarray:
+def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
+    """x as a native float32/float64 array, and the packed-call flag that says NumPy
+    would have reduced it through its buffer (a byte-swapped input is cast)."""
     a = x if type(x) is _ndarray else np.asarray(x)
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize in (4, 8):
-        return a if dt.isnative else a.astype(dt.newbyteorder("="))
+        if dt.isnative:
+            return a, 0
+        return a.astype(dt.newbyteorder("=")), _ffi.PACKED_BUFFERED
     raise TypeError(f"raptors.{fname} supports float32 and float64 arrays only, got dtype {dt}")
 
 
 def _axis(axis: Any, ndim: int, fname: str) -> int | None:
     if axis is None:
         return None
-    if isinstance(axis, (bool, np.bool_)) or isinstance(axis, tuple):
+    if isinstance(axis, (bool, np.bool_, tuple)):
         raise TypeError(f"raptors.{fname}: axis must be None or one int, got {axis!r}")
     try:
         k = operator.index(axis)
@@ -49,8 +52,12 @@ def _axis(axis: Any, ndim: int, fname: str) -> int | None:
     return k % ndim
 
 
-def _empty_mean_warning() -> None:
+def _empty_mean_warning(divides: bool) -> None:
+    """NumPy's warnings for a mean over no elements: always "Mean of empty slice.", and
+    the invalid 0/0 division (as np.errstate says) when there is a result to divide."""
     warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=4)
+    if not divides:
+        return
     mode = np.geterr()["invalid"]
     if mode == "raise":
         raise FloatingPointError("invalid value encountered in divide")
@@ -58,66 +65,106 @@ def _empty_mean_warning() -> None:
         warnings.warn("invalid value encountered in divide", RuntimeWarning, stacklevel=4)
 
 
-def _reduce(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
-    # Fast path: all of a C-contiguous native float32/float64 ndarray.
-    if axis is None and not keepdims and type(x) is _ndarray and _DATA_OFFSET is not None:
-        dt = x.dtype
-        if (dt is _F32 or dt is _F64) and x.flags.c_contiguous and (x.size or op == _ffi.SUM):
-            res = _empty((), dt)
-            _REF[_NAMES[dt]](op, _id(x) + _DATA_OFFSET, x.size, _id(res) + _DATA_OFFSET)
-            return res[()]
-    a = _array(x, fname)
+_TLS = _ffi.thread_state
+_packed_block = _ffi.packed_block
+_reduce_packed = _ffi.reduce_packed
+_REFS = _ffi.PACKED_REFS if _DATA_OFFSET is not None else 0
+_getbufsize = np.getbufsize
+
+
+def _address(a: np.ndarray) -> int:
+    if _REFS:
+        return _id(a) + _OFF
+    addr: int = a.__array_interface__["data"][0]
+    return addr
+
+
+def _make(op: int, fname: str) -> Any:
+    contig = _REFS | _ffi.PACKED_CONTIG | op << 4
+
+    def reduce(x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
+        # Fast path: all of a C-contiguous native float32/float64 ndarray.
+        if axis is None and not keepdims and type(x) is _ndarray and _REFS:
+            dt = x.dtype
+            flags = x.flags  # misaligned data is summed as NumPy's buffer does: general path
+            if (dt is _F32 or dt is _F64) and flags.c_contiguous and flags.aligned and x.size:
+                res = _empty((), dt)
+                try:
+                    blk = _TLS.block
+                except AttributeError:
+                    blk = _packed_block()
+                blk.args[:6] = (
+                    contig | (dt is _F64),
+                    x.size,
+                    _id(x) + _OFF,
+                    _id(res) + _OFF,
+                    _ffi.ALL_AXES,
+                    1,
+                )
+                _reduce_packed(blk.addr)
+                return res[()]
+        return _general(op, fname, x, axis, keepdims)
+
+    reduce.__name__ = reduce.__qualname__ = fname
+    return reduce
+
+
+def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
+    a, buffered = _array(x, fname)
     k = _axis(axis, a.ndim, fname)
     dtype = a.dtype
+    shape = a.shape
     if k is None:
         out = _empty((), dtype)
-        out_strides = None
+        out_strides: tuple[int, ...] = (0,) * a.ndim
         count = a.size
-        axis_arg = _ffi.ALL_AXES
     else:
-        out = _empty(a.shape[:k] + a.shape[k + 1 :], dtype)
-        out_strides = list(out.strides[:k]) + [0] + list(out.strides[k:])
-        count = a.shape[k]
-        axis_arg = k
-    if op == _ffi.MEAN and count == 0 and out.size:
-        _empty_mean_warning()
-    rc = _ffi.reduce_strided(
-        _NAMES[dtype],
-        op,
-        a.shape,
-        a.__array_interface__["data"][0],
-        a.strides,
-        axis_arg,
-        out.__array_interface__["data"][0],
-        out_strides,
-        np.getbufsize(),
-    )
+        out = _empty(shape[:k] + shape[k + 1 :], dtype)
+        out_strides = out.strides[:k] + (0,) + out.strides[k:]
+        count = shape[k]
+    if op == _ffi.MEAN and count == 0:
+        _empty_mean_warning(out.size > 0)
+    try:
+        blk = _TLS.block
+    except AttributeError:
+        blk = _packed_block()
+    nd = a.ndim
+    blk.args[: 6 + 3 * nd] = [
+        _REFS | op << 4 | (dtype == _F64) | buffered,
+        nd,
+        _address(a),
+        _address(out),
+        _ffi.ALL_AXES if k is None else k,
+        _getbufsize(),
+        *shape,
+        *a.strides,
+        *out_strides,
+    ]
+    rc = _reduce_packed(blk.addr)
     if rc != 0:
-        if rc == -2:
+        if rc == _ffi.ENOMEM:
             raise MemoryError(f"raptors.{fname}: out of memory for a scratch buffer")
         raise RuntimeError(f"raptors: libraptors returned error {rc}")
-    if keepdims:
-        return out.reshape(tuple(1 if k is None or d == k else n for d, n in enumerate(a.shape)))
+    if keepdims and nd:
+        return out.reshape(tuple(1 if k is None or d == k else n for d, n in enumerate(shape)))
     return out if out.ndim else out[()]
 
 
-def sum(x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:  # noqa: A001
-    """Sum of the elements of x, over all axes or one; equal to ``np.sum`` bit for bit.
+sum = _make(_ffi.SUM, "sum")
+sum.__doc__ = """Sum of the elements of x, over all axes or one; equal to ``np.sum`` bit for bit.
 
     x: float32/float64 array or array-like, any layout (C, Fortran, transposed,
     sliced, negative strides, N-d). axis: None or one int (negative counts from the
     end). Returns a NumPy scalar of x's dtype for axis=None (without keepdims), else
     an array. Errors as NumPy's: another dtype ``TypeError``, an axis out of range
     ``numpy.exceptions.AxisError``.
-    """
-    return _reduce(_ffi.SUM, "sum", x, axis, keepdims)
+"""
 
 
-def mean(x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
-    """Arithmetic mean, as :func:`sum` (equal to ``np.mean`` bit for bit).
+mean = _make(_ffi.MEAN, "mean")
+mean.__doc__ = """Arithmetic mean, as :func:`sum` (equal to ``np.mean`` bit for bit).
 
     The sum is taken in x's dtype in NumPy's order and divided by the count in
     double precision, then rounded to x's dtype, as NumPy does. The mean of no
     elements is NaN with NumPy's RuntimeWarnings ("Mean of empty slice.").
-    """
-    return _reduce(_ffi.MEAN, "mean", x, axis, keepdims)
+"""
