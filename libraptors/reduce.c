@@ -350,12 +350,6 @@ static void rows_chunk(void *ctx, size_t c)
 
 /* Column block kept in L1 while the reduced axis streams past it. */
 #define COLUMN_BLOCK_BYTES 8192
-#ifndef COLUMN_SPLIT
-#define COLUMN_SPLIT 2
-#endif
-#ifndef COLUMN_AHEAD
-#define COLUMN_AHEAD 4
-#endif
 
 static void columns_chunk(void *ctx, size_t c)
 {
@@ -372,15 +366,8 @@ static void columns_chunk(void *ctx, size_t c)
         const char *xp = j->x + xo + (int64_t)c0 * j->inner.xs;
         char *op = j->out + oo + (int64_t)c0 * j->inner.os;
         memset(acc, 0, len * j->es); /* the identity, +0.0 */
-        const size_t span = len * (size_t)llabs(j->inner.xs);
-        for (size_t r = 0; r < j->R; r++) {
-            /* A block is a short piece of each of many lines: the prefetchers
-             * do not see it coming, so fetch the block COLUMN_AHEAD lines on. */
-            if (COLUMN_AHEAD && r + COLUMN_AHEAD < j->R && j->inner.xs > 0)
-                for (size_t off = 0; off < span; off += 64)
-                    __builtin_prefetch(xp + (ptrdiff_t)(r + COLUMN_AHEAD) * j->rs + off, 0, 3);
+        for (size_t r = 0; r < j->R; r++)
             j->k->accumulate[j->dtype](xp + (ptrdiff_t)r * j->rs, (ptrdiff_t)j->inner.xs, acc, len);
-        }
         for (size_t i = 0; i < len; i++) {
             /* finish() adds +0.0 again: harmless, (+0.0 + s) + 0.0 == +0.0 + s. */
             finish(j->dtype, j->op, acc + i * j->es, j->R, op + (int64_t)i * j->inner.os);
@@ -511,9 +498,10 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
     j.nouter = dims.nd - 1;
     j.nouter_total /= (size_t)j.inner.n;
     size_t cols = (size_t)j.inner.n, block = COLUMN_BLOCK_BYTES / es;
-    /* Enough blocks for every thread even when there is one outer position. */
+    /* A block for every thread even when there is one outer position. (More,
+     * smaller blocks only cut each line into more short pieces.) */
     if (nt > 1 && j.nouter_total < (size_t)nt) {
-        size_t per = (cols + (size_t)nt * COLUMN_SPLIT - 1) / ((size_t)nt * COLUMN_SPLIT);
+        size_t per = (cols + (size_t)nt - 1) / (size_t)nt;
         per = (per + 15) / 16 * 16;
         if (per < block)
             block = per < 64 ? 64 : per;
