@@ -64,16 +64,11 @@ static int binary(int dtype, int op, int ndim, const int64_t *shape, const void 
     if (ndim > 0 && (shape == NULL || xs == NULL || ys == NULL || os == NULL))
         return RAPTORS_EINVAL;
     const size_t es = rp_element_size(dtype);
-    size_t n = 1;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0)
-            return RAPTORS_EINVAL;
-        if (shape[d] == 0)
-            return RAPTORS_OK;
-        if ((uint64_t)shape[d] > SIZE_MAX / 3 / es / n)
-            return RAPTORS_EINVAL;
-        n *= (size_t)shape[d];
-    }
+    size_t n;
+    if (rp_count_elements(ndim, shape, es, 3, &n) != RAPTORS_OK)
+        return RAPTORS_EINVAL;
+    if (n == 0)
+        return RAPTORS_OK;
     if (x == NULL || y == NULL || out == NULL)
         return RAPTORS_EINVAL;
     /* Element-wise work allows any order: drop length-1 axes, put the smallest
@@ -188,14 +183,6 @@ static int bad_overlap(int ndim, const int64_t *shape, const char *v, const int6
     return 0;
 }
 
-static const void *packed_addr(int64_t code, int64_t v)
-{
-    const void *p = (const void *)(intptr_t)v;
-    if ((code & RAPTORS_PACKED_REFS) && p != NULL)
-        return *(const void *const *)p;
-    return p;
-}
-
 /* An operand's strides broadcast to the result's ndim axes (NumPy's rule: its
  * axes align on the right; 0 along an axis it lacks or has of length 1). */
 static int broadcast_strides(int ndim, const int64_t *shape, int vnd, const int64_t *vshape,
@@ -220,11 +207,11 @@ int raptors_binary_packed(const int64_t *a)
     if (a == NULL)
         return RAPTORS_EINVAL;
     const int64_t code = a[0];
-    const int dtype = (int)(code & 0xF), op = (int)((code >> 4) & 0xF);
-    if (dtype != RP_F32 && dtype != RP_F64)
+    const int dtype = rp_packed_dtype(code), op = rp_packed_op(code);
+    if (dtype < 0)
         return RAPTORS_EINVAL;
-    const char *x = packed_addr(code, a[2]), *y = packed_addr(code, a[3]);
-    char *out = (char *)(uintptr_t)packed_addr(code, a[4]);
+    const char *x = rp_packed_addr(code, a[2]), *y = rp_packed_addr(code, a[3]);
+    char *out = rp_packed_addr(code, a[4]);
     const int64_t es = (int64_t)rp_element_size(dtype);
     int ndim = 1;
     const int64_t *shape = &a[1], *xs = &es, *ys = &es, *os = &es;

@@ -6,6 +6,7 @@
  */
 #include "plan.h"
 #include "dispatch.h"
+#include "raptors.h"
 #include "threads.h"
 
 #include <stdatomic.h>
@@ -39,6 +40,24 @@ static size_t min_bytes_per_thread(void)
         atomic_store_explicit(&cached, v, memory_order_relaxed);
     }
     return v;
+}
+
+int rp_count_elements(int ndim, const int64_t *shape, size_t es, size_t arrays, size_t *n)
+{
+    size_t count = 1;
+    int empty = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0)
+            return RAPTORS_EINVAL;
+        if (shape[d] == 0)
+            empty = 1;
+        else if ((uint64_t)shape[d] > SIZE_MAX / arrays / es / count)
+            return RAPTORS_EINVAL;
+        else
+            count *= (size_t)shape[d];
+    }
+    *n = empty ? 0 : count;
+    return RAPTORS_OK;
 }
 
 int rp_threads_for(size_t bytes)

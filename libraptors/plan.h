@@ -5,13 +5,36 @@
 #define RAPTORS_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels.h"
+#include "raptors.h"
 
 /* Bytes of one element of a dtype (RP_F32 / RP_F64). */
 static inline size_t rp_element_size(int dtype)
 {
     return dtype == RP_F32 ? sizeof(float) : sizeof(double);
+}
+
+/* The element count of an N-d shape into *n (0 when an axis is empty):
+ * RAPTORS_EINVAL for a negative length, or for more elements than `arrays`
+ * buffers of them could address (n * es * arrays must fit in a size_t). */
+int rp_count_elements(int ndim, const int64_t *shape, size_t es, size_t arrays, size_t *n);
+
+/* Packed calls (raptors.h): the dtype in a[0] (-1 when unknown), the op, and an
+ * array's address, read through its reference under RAPTORS_PACKED_REFS. */
+static inline int rp_packed_dtype(int64_t code)
+{
+    int d = (int)(code & 0xF);
+    return d == RP_F32 || d == RP_F64 ? d : -1;
+}
+static inline int rp_packed_op(int64_t code) { return (int)((code >> 4) & 0xF); }
+static inline void *rp_packed_addr(int64_t code, int64_t v)
+{
+    void *p = (void *)(intptr_t)v;
+    if ((code & RAPTORS_PACKED_REFS) && p != NULL)
+        return *(void *const *)p;
+    return p;
 }
 
 /* Threads worth using for a call that moves `bytes` (read + written). */

@@ -395,18 +395,10 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
     const size_t es = rp_element_size(dtype);
     const char *x = xv;
     char *out = outv;
-    size_t n = 1;
-    int empty = 0;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0)
-            return RAPTORS_EINVAL;
-        if (shape[d] == 0)
-            empty = 1;
-        else if ((uint64_t)shape[d] > SIZE_MAX / 2 / es / n)
-            return RAPTORS_EINVAL;
-        else
-            n *= (size_t)shape[d];
-    }
+    size_t n;
+    if (rp_count_elements(ndim, shape, es, 2, &n) != RAPTORS_OK)
+        return RAPTORS_EINVAL;
+    const int empty = n == 0;
     if (!empty && x == NULL)
         return RAPTORS_EINVAL;
     /* NumPy copies misaligned data into its buffer (an aligning cast), which
@@ -533,17 +525,11 @@ int raptors_reduce_packed(const int64_t *a)
     if (a == NULL)
         return RAPTORS_EINVAL;
     const int64_t code = a[0];
-    const int dtype = (int)(code & 0xF), op = (int)((code >> 4) & 0xF);
-    if (dtype != RP_F32 && dtype != RP_F64)
+    const int dtype = rp_packed_dtype(code), op = rp_packed_op(code);
+    if (dtype < 0)
         return RAPTORS_EINVAL;
-    const void *x = (const void *)(intptr_t)a[2];
-    void *out = (void *)(intptr_t)a[3];
-    if (code & RAPTORS_PACKED_REFS) {
-        if (x == NULL || out == NULL)
-            return RAPTORS_EINVAL;
-        x = *(const void *const *)x;
-        out = *(void *const *)out;
-    }
+    const void *x = rp_packed_addr(code, a[2]);
+    void *out = rp_packed_addr(code, a[3]);
     if (a[5] <= 0)
         return RAPTORS_EINVAL;
     if (code & RAPTORS_PACKED_CONTIG) {

@@ -143,16 +143,11 @@ static int scale_strided(int dtype, int ndim, const int64_t *shape, const void *
     if (ndim > 0 && (shape == NULL || xs == NULL || ys == NULL))
         return RAPTORS_EINVAL;
     const size_t es = rp_element_size(dtype);
-    size_t n = 1;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0)
-            return RAPTORS_EINVAL;
-        if (shape[d] == 0)
-            return RAPTORS_OK;
-        if ((uint64_t)shape[d] > SIZE_MAX / 2 / es / n)
-            return RAPTORS_EINVAL;
-        n *= (size_t)shape[d];
-    }
+    size_t n;
+    if (rp_count_elements(ndim, shape, es, 2, &n) != RAPTORS_OK)
+        return RAPTORS_EINVAL;
+    if (n == 0)
+        return RAPTORS_OK;
     if (x == NULL || y == NULL)
         return RAPTORS_EINVAL;
     scale_job j = {.k = rp_active_kernels(), .dtype = dtype, .elsize = es, .x = x, .y = y, .n = n,

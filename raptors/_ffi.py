@@ -168,11 +168,6 @@ def scale_strided(
 ADD, SUBTRACT, MULTIPLY = 0, 1, 2
 SUM, MEAN = 0, 1
 ALL_AXES = -1
-_binary = {"float32": _lib.raptors_binary_f32, "float64": _lib.raptors_binary_f64}
-_reduce = {"float32": _lib.raptors_reduce_f32, "float64": _lib.raptors_reduce_f64}
-#: Contiguous fast paths (data pointers read from the arrays, as scale_ref).
-binary_ref = {"float32": _lib.raptors_binary_f32_ref, "float64": _lib.raptors_binary_f64_ref}
-reduce_ref = {"float32": _lib.raptors_reduce_f32_ref, "float64": _lib.raptors_reduce_f64_ref}
 
 
 # Packed calls (raptors.h): the arguments of a call in one int64 block, one block per
@@ -223,60 +218,6 @@ def packed_block() -> PackedBlock:
     except AttributeError:
         blk = thread_state.block = PackedBlock()
     return blk
-
-
-def binary_strided(
-    dtype: str,
-    op: int,
-    shape: Sequence[int],
-    x_addr: int,
-    x_strides: Sequence[int],
-    y_addr: int,
-    y_strides: Sequence[int],
-    out_addr: int,
-    out_strides: Sequence[int],
-) -> int:
-    """out = x op y over an N-d strided view (byte strides; 0 broadcasts)."""
-    arr = ctypes.c_int64 * len(shape)
-    status: int = _binary[dtype](
-        op,
-        len(shape),
-        arr(*shape),
-        x_addr,
-        arr(*x_strides),
-        y_addr,
-        arr(*y_strides),
-        out_addr,
-        arr(*out_strides),
-    )
-    return status
-
-
-def reduce_strided(
-    dtype: str,
-    op: int,
-    shape: Sequence[int],
-    x_addr: int,
-    x_strides: Sequence[int],
-    axis: int,
-    out_addr: int,
-    out_strides: Sequence[int] | None,
-    bufsize: int,
-) -> int:
-    """Sum or mean of an N-d strided view over one axis or all (ALL_AXES)."""
-    arr = ctypes.c_int64 * len(shape)
-    status: int = _reduce[dtype](
-        op,
-        len(shape),
-        arr(*shape),
-        x_addr,
-        arr(*x_strides),
-        axis,
-        out_addr,
-        None if out_strides is None else arr(*out_strides),
-        bufsize,
-    )
-    return status
 
 
 # The contiguous fast path. ctypes has no cheap way to get an ndarray's data
