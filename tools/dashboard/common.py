@@ -12,6 +12,19 @@ REPO_ROOT = os.path.dirname(os.path.dirname(TOOLS_DIR))
 
 HEADLINE = "bench_headline.ScaleF32At2048.track_speedup"
 
+# Benchmarks where a higher value is better (asv assumes lower; see asv_publish.py): every
+# speedup over NumPy, bandwidth and fraction of the copy roofline. Everything else the suite
+# tracks is lower-is-better: times, peak memory, instructions, the 16-element overhead ratio
+# (Raptors time / NumPy time). tests/test_dashboard.py checks every track_ of the suite is
+# classified on purpose.
+HIGHER_IS_BETTER = re.compile(r"\.track_(speedup|gbps|roofline_fraction)$")
+LOWER_IS_BETTER_TRACKS = re.compile(r"\.track_(overhead_ratio|instructions|threads)$")
+
+
+def higher_is_better(name):
+    """True for a benchmark (asv name, without parameters) whose higher values are better."""
+    return bool(HIGHER_IS_BETTER.search(name))
+
 
 def _load_jsonc(path):
     """asv.conf.json may hold // comments and trailing commas (asv tolerates both)."""

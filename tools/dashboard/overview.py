@@ -3,8 +3,10 @@
 For every asv machine in the results dir it shows the headline speedup
 (bench_headline.ScaleF32At2048.track_speedup: Raptors vs NumPy, float32, scale of a 2048x2048
 array) for each measured commit, as a big number (latest commit), a bar chart (inline SVG) and a
-table with the supporting timings; plus the machine (asv's machine.json) and the build the
-benchmarks recorded (see load_build_info).
+table with the supporting timings; then each operation's headline speedup per commit (OPERATIONS:
+scale's above, and add, subtract, multiply, sum, mean at float32 2048x2048 on every CPU, from
+bench_ops.<Op>Speedup.track_speedup), as figures, small bar charts and a table; plus the machine
+(asv's machine.json) and the build the benchmarks recorded (see load_build_info).
 
 Reads asv 0.6 results files (api_version 2): .asv/results/<machine>/<hash>-<env>.json with
 "results": {name: [result, params, version, started_at, duration, stats..., samples, profile]}
@@ -19,6 +21,7 @@ import ast
 import datetime
 import glob
 import html
+import itertools
 import json
 import math
 import os
@@ -35,6 +38,16 @@ COLUMNS = [  # (benchmark, label, formatter)
     (CLASS + ".track_gbps", "Raptors GB/s", lambda v: "%.1f" % v),
     (CLASS + ".track_roofline_fraction", "of roofline", lambda v: "%.0f%%" % (100 * v)),
 ]
+# Each operation's headline: (operation, benchmark, parameter values or None). The parameter
+# values are asv's (repr strings), matched by name against the benchmark's param_names.
+_OP_PARAMS = {"dtype": "'float32'", "shape": "'2048x2048'", "threads": "'all'"}
+OPERATIONS = [("scale", HEADLINE, None)] + [
+    (op, "bench_ops.%sSpeedup.track_speedup" % op.capitalize(), _OP_PARAMS)
+    for op in ("add", "subtract", "multiply", "sum", "mean")
+]
+OPERATIONS_WHAT = (
+    "float32, 2048&times;2048, every CPU; add, subtract, multiply into <code>out=</code>"
+)
 BUILD_KEYS = ["raptors", "simd", "simd_available", "threads", "compiler", "cflags", "numpy"]
 BUILD_LABELS = {
     "raptors": "Raptors (commit)",
@@ -79,8 +92,9 @@ def _num(v):
     return None
 
 
-def result_value(data, name):
-    """The (first) finite value asv stored for benchmark `name` in one results file, or None."""
+def result_value(data, name, select=None, param_names=None):
+    """The value asv stored for benchmark `name` in one results file, or None: the first finite
+    one, or with `select` ({param name: value repr}) the one of that parameter combination."""
     row = data.get("results", {}).get(name)
     if not row:
         return None
@@ -88,10 +102,33 @@ def result_value(data, name):
     res = (
         row[cols.index("result")] if "result" in cols and len(row) > cols.index("result") else None
     )
+    if select is not None:
+        ip = cols.index("params") if "params" in cols else None
+        params = row[ip] if ip is not None and len(row) > ip else None
+        if not isinstance(res, list) or not params or not param_names:
+            return None
+        try:
+            want = [select[n] for n in param_names]
+        except KeyError:
+            return None
+        for k, combo in enumerate(itertools.product(*params)):
+            if list(combo) == want:
+                return _num(res[k]) if k < len(res) else None
+        return None
     if isinstance(res, list):
         vals = [_num(v) for v in res if _num(v) is not None]
         return vals[0] if vals else None
     return _num(res)
+
+
+def benchmark_param_names(results_dir):
+    """{benchmark: param_names} from asv's <results_dir>/benchmarks.json."""
+    try:
+        with open(os.path.join(results_dir, "benchmarks.json"), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return {k: v.get("param_names") or [] for k, v in data.items() if isinstance(v, dict)}
 
 
 PROVENANCE = "bench_provenance.BuildInfo.track_threads"
@@ -164,6 +201,7 @@ def collect(results_dir, index_json=None):
             pass
     machines = {}
     pnames = provenance_param_names(results_dir)
+    bench_params = benchmark_param_names(results_dir)
     for mj in sorted(glob.glob(os.path.join(results_dir, "*", "machine.json"))):
         mdir = os.path.dirname(mj)
         try:
@@ -185,6 +223,10 @@ def collect(results_dir, index_json=None):
             vals = {name: result_value(data, name) for name, _, _ in COLUMNS}
             if vals[HEADLINE] is None:
                 continue
+            ops = {
+                op: result_value(data, bench, sel, bench_params.get(bench, list(_OP_PARAMS)))
+                for op, bench, sel in OPERATIONS
+            }
             h = data["commit_hash"]
             cols = data.get("result_columns") or []
             hrow = data["results"].get(HEADLINE) or []
@@ -198,6 +240,7 @@ def collect(results_dir, index_json=None):
                 "python": data.get("python", ""),
                 "params": data.get("params", {}),
                 "values": vals,
+                "ops": ops,
                 "started": started,
                 "build": load_build_info(data, pnames),
                 "quick": is_quick(data),
@@ -219,9 +262,12 @@ def collect(results_dir, index_json=None):
     return machines
 
 
-def svg_chart(rows, width=860, height=260):
-    """Bars of the speedup per commit (oldest left) with a dashed NumPy-parity line at 1x."""
-    vals = [r["values"][HEADLINE] for r in rows]
+def svg_chart(rows, width=860, height=260, value=None, label="speedup per commit"):
+    """Bars of the speedup per commit (oldest left) with a dashed NumPy-parity line at 1x.
+    value(row): the number to draw (default: the headline); rows without one are left out."""
+    value = value or (lambda r: r["values"][HEADLINE])
+    rows = [r for r in rows if value(r) is not None]
+    vals = [value(r) for r in rows]
     top = max(vals + [1.0]) * 1.15
     left, right, tpad, bpad = 48, 12, 14, 44
     pw, ph = width - left - right, height - tpad - bpad
@@ -231,7 +277,7 @@ def svg_chart(rows, width=860, height=260):
     y = lambda v: tpad + ph - ph * v / top  # noqa: E731
     out = [
         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
-        'aria-label="speedup per commit">' % (width, height)
+        'aria-label="%s">' % (width, height, html.escape(label))
     ]
     step = 0.5 if top <= 4 else (1 if top <= 10 else 5 if top <= 50 else 10)
     t = 0.0
@@ -246,7 +292,7 @@ def svg_chart(rows, width=860, height=260):
         )
         t += step
     for i, r in enumerate(rows):
-        v = r["values"][HEADLINE]
+        v = value(r)
         x = left + slot * i + (slot - bw) / 2
         color = "#2c7fb8" if v >= 1 else "#d7301f"
         out.append(
@@ -298,6 +344,75 @@ def _kv_table(pairs):
         for k, v in pairs
     )
     return '<table class="kv">%s</table>' % cells
+
+
+def _fmt_speedup(v):
+    return "%.2f&times;" % v if v is not None else "&ndash;"
+
+
+def operations_html(rows):
+    """Each operation's headline speedup: the latest value and its change, a small bar chart per
+    operation, and a table per commit (newest first)."""
+    e = html.escape
+    present = [
+        (op, bench)
+        for op, bench, _sel in OPERATIONS
+        if any(r["ops"].get(op) is not None for r in rows)
+    ]
+    if not present:
+        return (
+            '<p class="muted">No per-operation results yet (bench_ops.*Speedup): run '
+            "<code>make bench</code>.</p>"
+        )
+    last = rows[-1]
+    prev = rows[-2] if len(rows) > 1 else None
+    cards, charts = [], []
+    for op, bench in present:
+        v = last["ops"].get(op)
+        pv = prev["ops"].get(op) if prev else None
+        trend = ""
+        if v is not None and pv:
+            d = (v / pv - 1) * 100
+            trend = '<span class="%s">%+.1f%%</span>' % ("up" if d >= 0 else "down", d)
+        cards.append(
+            '<div class="op"><div class="opname">%s</div><div class="opval%s">%s</div>'
+            '<div class="muted">%s</div>%s</div>'
+            % (
+                e(op),
+                "" if v is None or v >= 1 else " slower",
+                _fmt_speedup(v),
+                '<a href="index.html#%s">%s</a>' % (e(bench), e(bench)),
+                trend,
+            )
+        )
+        charts.append(
+            '<div class="opchart"><div class="opname">%s</div>%s</div>'
+            % (
+                e(op),
+                svg_chart(
+                    rows,
+                    width=420,
+                    height=170,
+                    value=lambda r, op=op: r["ops"].get(op),
+                    label="%s speedup per commit" % op,
+                ),
+            )
+        )
+    head = "".join("<th>%s</th>" % e(op) for op, _b in present)
+    body = "".join(
+        "<tr><td><code>%s</code></td><td>%s</td>%s</tr>"
+        % (
+            e(r["hash"][:8]),
+            e(_date(r["date"])),
+            "".join("<td>%s</td>" % _fmt_speedup(r["ops"].get(op)) for op, _b in present),
+        )
+        for r in reversed(rows)
+    )
+    return (
+        '<div class="ops">%s</div><div class="opcharts">%s</div>'
+        '<table class="grid"><tr><th>commit</th><th>commit date</th>%s</tr>%s</table>'
+        % ("".join(cards), "".join(charts), head, body)
+    )
 
 
 def render(machines, project="Raptors", offline=None, generated=None):
@@ -380,6 +495,8 @@ def render(machines, project="Raptors", offline=None, generated=None):
       <span class="muted">%(bench)s at commit <code>%(hash)s</code> (%(date)s)</span><br>%(trend)s%(quick)s</div>
   </div>
   %(chart)s
+  <h3 id="operations">Every operation: speedup over NumPy per commit (%(ops_what)s)</h3>
+  %(operations)s
   <div class="cols">
     <div><h3>Machine</h3>%(machine)s</div>
     <div><h3>Build (commit <code>%(hash)s</code>)</h3>%(build)s</div>
@@ -402,6 +519,8 @@ def render(machines, project="Raptors", offline=None, generated=None):
                 date=e(_date(last["date"])),
                 trend=trend,
                 chart=svg_chart(rows),
+                ops_what=OPERATIONS_WHAT,
+                operations=operations_html(rows),
                 machine=_kv_table(machine_pairs),
                 build=build_html,
                 head=head_cells,
@@ -433,6 +552,9 @@ def render(machines, project="Raptors", offline=None, generated=None):
  table.grid th{border-bottom:1px solid #aaa} section.machine{border-top:1px solid #ddd;margin-top:18px}
  .quick{background:#fff3cd;color:#7a5b00;font-size:12px;padding:1px 5px;border-radius:3px}
  .warn{background:#fff3cd;border:1px solid #e0c36a;padding:8px} code{font-size:12px}
+ .ops{display:flex;gap:18px;flex-wrap:wrap;margin:6px 0 10px} .op{min-width:120px}
+ .opname{font-weight:600;font-size:14px} .opval{font-size:32px;font-weight:700;color:#2c7fb8}
+ .opval.slower{color:#d7301f} .opcharts{display:flex;flex-wrap:wrap;gap:8px}
 </style></head>
 <body>
 <header><h1>%(project)s headline: speedup over NumPy, float32 scale of a 2048&times;2048 array</h1>

@@ -1,8 +1,10 @@
 """`make publish`: asv publish, then make the dashboard offline and add the Raptors overview.
 
-Steps: (1) `python -m asv publish` (unless --no-asv); (2) tools/dashboard/offline.py installs the
-pinned JS/CSS with npm and rewrites the CDN links (a failure there only warns: the page then needs
-internet access); (3) writes <html_dir>/raptors.html and links it from the top of index.html.
+Steps: (1) asv publish (unless --no-asv), through asv_publish.py so that the Regressions tab
+lists a drop of a speedup, GB/s or roofline fraction and never a rise; (2)
+tools/dashboard/offline.py installs the pinned JS/CSS with npm and rewrites the CDN links (a
+failure there only warns: the page then needs internet access); (3) writes
+<html_dir>/raptors.html and links it from the top of index.html.
 Prints the path of index.html last.
 
 Usage: python tools/dashboard/publish.py [--config asv.conf.json] [--no-asv] [--if-needed]
@@ -20,7 +22,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import offline
 import overview
-from common import REPO_ROOT, asv_dirs
+from common import REPO_ROOT, TOOLS_DIR, asv_dirs
 
 
 def up_to_date(html_dir, results_dir):
@@ -61,7 +63,10 @@ def main(argv=None):
         return 0
 
     if not a.no_asv:
-        cmd = [sys.executable, "-m", "asv", "publish", "--config", config] + asv_args
+        # asv publish, with the Regressions tab reading speedups, GB/s and roofline fractions
+        # as higher-is-better (asv_publish.py).
+        cmd = [sys.executable, os.path.join(TOOLS_DIR, "asv_publish.py"), "publish"]
+        cmd += ["--config", config] + asv_args
         print("[dashboard] " + " ".join(cmd), flush=True)
         rc = subprocess.call(cmd, cwd=os.path.dirname(config) or REPO_ROOT)
         if rc != 0:
