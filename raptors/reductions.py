@@ -32,8 +32,27 @@ def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
     if dt.kind == "f" and dt.itemsize in (4, 8):
         if dt.isnative:
             return a, 0
-        return a.astype(dt.newbyteorder("=")), _ffi.PACKED_BUFFERED
+        return _native_copy(a), _ffi.PACKED_BUFFERED
     raise TypeError(f"raptors.{fname} supports float32 and float64 arrays only, got dtype {dt}")
+
+
+def _native_copy(a: np.ndarray) -> np.ndarray:
+    """The values of a byte-swapped array in native byte order, laid out with a's own
+    strides: NumPy's order of additions follows the layout (a compact copy would
+    coalesce where the view does not)."""
+    native = a.dtype.newbyteorder("=")
+    if a.size == 0:
+        return a.astype(native)
+    lo, hi = 0, a.itemsize  # the byte span of the view, from its first element
+    for n, s in zip(a.shape, a.strides):
+        if s < 0:
+            lo += (n - 1) * s
+        else:
+            hi += (n - 1) * s
+    buf = np.empty(hi - lo, np.uint8)
+    c = np.ndarray(a.shape, native, buffer=buf, offset=-lo, strides=a.strides)
+    c[...] = a
+    return c
 
 
 def _axis(axis: Any, ndim: int, fname: str) -> int | None:
