@@ -106,7 +106,7 @@ static int binary(int dtype, int op, int ndim, const int64_t *shape, const void 
         dims[1][0] = dims[2][0] = dims[3][0] = 0;
         m = 1;
     }
-    binary_job j = {.fn = rp_active_kernels()->binary[op][dtype], .n = n, .ndim = m,
+    binary_job j = {.n = n, .ndim = m,
                     .shape = dims[0], .xs = dims[1], .ys = dims[2], .os = dims[3],
                     .x = x, .y = y, .out = out};
     /* Bytes moved: out, plus each input that is not broadcast along the inner
@@ -114,6 +114,8 @@ static int binary(int dtype, int op, int ndim, const int64_t *shape, const void 
     const int last = j.ndim - 1;
     size_t bytes = n * es * (size_t)(1 + (j.xs[last] != 0) + (j.ys[last] != 0));
     j.stream = rp_want_stream(out == x || out == y, bytes);
+    j.fn = rp_plan_kernels(RP_FAM_BINARY, dtype, rp_store_kind(out == x || out == y, j.stream),
+                           bytes)->binary[op][dtype];
     int nt = rp_threads_for(bytes);
     if (nt <= 1) {
         j.chunk = n;

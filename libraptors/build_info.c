@@ -2,6 +2,7 @@
  * writes build_config.h) and the runtime state, reported as one JSON object. */
 #include "raptors.h"
 #include "dispatch.h"
+#include "plan.h"
 #include "threads.h"
 #include "build_config.h"
 
@@ -37,7 +38,7 @@ static void put_field(char *dst, size_t cap, const char *key, const char *value)
 
 const char *raptors_build_info(void)
 {
-    static _Thread_local char buf[4096];
+    static _Thread_local char buf[8192];
     const rp_cache_info *c = rp_cache();
     buf[0] = '{';
     buf[1] = '\0';
@@ -51,7 +52,10 @@ const char *raptors_build_info(void)
     size_t o = strlen(buf);
     snprintf(buf + o, sizeof buf - o,
              ", \"abi_version\": %d, \"num_threads\": %d, \"l1d_bytes\": %zu, \"l2_bytes\": %zu,"
-             " \"l3_bytes\": %zu}",
+             " \"l3_bytes\": %zu",
              RAPTORS_ABI_VERSION, rp_num_threads(), c->l1d_bytes, c->l2_bytes, c->l3_bytes);
+    rp_plan_json(buf, sizeof buf - 1);
+    o = strlen(buf);
+    snprintf(buf + o, sizeof buf - o, "}");
     return buf;
 }

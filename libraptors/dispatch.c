@@ -2,7 +2,8 @@
  * Runtime ISA dispatch, kept apart from the kernels (as in xxHash's
  * xxh_x86dispatch.c): the variants are compiled side by side, each with its own
  * target attribute, and the best one the running CPU supports is chosen once.
- * RAPTORS_SIMD=auto|avx512|avx2|neon|scalar (or raptors_set_simd) forces one.
+ * RAPTORS_SIMD=auto|avx512|avx2|neon|scalar (or raptors_set_simd) forces one:
+ * then every call runs on it, whatever a tuning chose (plan.c).
  */
 #include "dispatch.h"
 #include "raptors.h"
@@ -28,6 +29,8 @@ static const rp_kernel_set *const variants[] = {
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 
 static _Atomic(const rp_kernel_set *) active;
+/* Did the user name a variant (not "auto")? Then a tuning's choices are ignored. */
+static _Atomic int forced;
 
 static const rp_kernel_set *best_supported(void)
 {
@@ -47,6 +50,11 @@ static const rp_kernel_set *find_variant(const char *name)
     return NULL;
 }
 
+static int names_variant(const char *name)
+{
+    return name != NULL && name[0] != '\0' && strcmp(name, "auto") != 0;
+}
+
 const rp_kernel_set *rp_active_kernels(void)
 {
     const rp_kernel_set *k = atomic_load_explicit(&active, memory_order_acquire);
@@ -58,10 +66,23 @@ const rp_kernel_set *rp_active_kernels(void)
             fprintf(stderr, "raptors: RAPTORS_SIMD=%s is unknown or unsupported here; using auto\n",
                     env);
             k = best_supported();
+        } else if (names_variant(env)) {
+            atomic_store_explicit(&forced, 1, memory_order_relaxed);
         }
         atomic_store_explicit(&active, k, memory_order_release);
     }
     return k;
+}
+
+int rp_simd_forced(void)
+{
+    rp_active_kernels(); /* RAPTORS_SIMD read */
+    return atomic_load_explicit(&forced, memory_order_relaxed);
+}
+
+const rp_kernel_set *rp_find_variant(const char *name)
+{
+    return names_variant(name) ? find_variant(name) : NULL;
 }
 
 const char *raptors_get_simd(void) { return rp_active_kernels()->name; }
@@ -71,6 +92,8 @@ int raptors_set_simd(const char *name)
     const rp_kernel_set *k = find_variant(name);
     if (k == NULL)
         return RAPTORS_EINVAL;
+    rp_active_kernels(); /* RAPTORS_SIMD read first, so it cannot override this later */
+    atomic_store_explicit(&forced, names_variant(name), memory_order_relaxed);
     atomic_store_explicit(&active, k, memory_order_release);
     return RAPTORS_OK;
 }

@@ -1,45 +1,97 @@
 /*
+ * The size-driven choices every operation makes the same way.
+ *
  * Thresholds shared by every operation: threads per call and streaming stores.
  * Both are derived from the cache sizes read at run time (dispatch.c), clamped
- * for machines that report none or odd ones, and overridable from the
- * environment (tuning knobs, read once).
+ * for machines that report none or odd ones. A tuning measured on the machine
+ * (raptors_set_tuning_bytes; the Python package applies the file `python -m
+ * raptors tune` wrote, at import) replaces the derived value, and the
+ * environment (RAPTORS_STREAM_MIN_BYTES, RAPTORS_MIN_BYTES_PER_THREAD, read
+ * once) overrides both.
+ *
+ * The kernel table of each call (rp_plan_kernels): the active variant, unless a
+ * tuning chose another for the call's family, dtype, store kind and size
+ * regime (raptors_set_tuning_simd) -- and never when the user forced a variant
+ * (RAPTORS_SIMD, raptors_set_simd). Every variant gives the same bits, so a
+ * tuning changes speed only.
  */
 #include "plan.h"
 #include "dispatch.h"
 #include "raptors.h"
 #include "threads.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* A tuning knob from the environment, in bytes, or `fallback` when unset or empty. */
-static size_t env_bytes(const char *name, size_t fallback)
+/* ---- the environment's overrides, read once ---- */
+
+static struct {
+    int bpt_set, stream_set;
+    size_t bpt, stream_total;
+} env;
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
+/* Stated per output byte of a read-one-write-one call: total = 2 * out; 0 = never. */
+static size_t stream_total_from_out(size_t out_min)
 {
-    const char *env = getenv(name);
-    return env != NULL && env[0] != '\0' ? (size_t)strtoull(env, NULL, 10) : fallback;
+    return out_min == 0 || out_min > SIZE_MAX / 2 ? SIZE_MAX : 2 * out_min;
 }
+
+static void read_env(void)
+{
+    const char *v = getenv("RAPTORS_MIN_BYTES_PER_THREAD");
+    if (v != NULL && v[0] != '\0') {
+        env.bpt = (size_t)strtoull(v, NULL, 10);
+        env.bpt = env.bpt ? env.bpt : 1;
+        env.bpt_set = 1;
+    }
+    v = getenv("RAPTORS_STREAM_MIN_BYTES");
+    if (v != NULL && v[0] != '\0') {
+        env.stream_total = stream_total_from_out((size_t)strtoull(v, NULL, 10));
+        env.stream_set = 1;
+    }
+}
+
+/* ---- a tuning's thresholds (set flag after the value: release/acquire) ---- */
+
+static _Atomic size_t tuned_bpt, tuned_stream;
+static _Atomic int tuned_bpt_set, tuned_stream_set;
+
+enum { FROM_DERIVED, FROM_TUNING, FROM_ENV };
+static const char *const from_names[] = {"derived", "tuning", "environment"};
 
 /* Below this many bytes moved (read + written) per extra thread, handing work
  * to a worker costs more than it saves: a worker needs ~1 us to see a job even
  * when spinning, in which one core moves a good part of its L2. Derived from
- * the L2 size; RAPTORS_MIN_BYTES_PER_THREAD overrides. */
-static size_t min_bytes_per_thread(void)
+ * the L2 size. */
+static size_t derived_bytes_per_thread(void)
 {
-    static _Atomic size_t cached;
-    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (v == 0) {
-        size_t l2 = rp_cache()->l2_bytes;
-        size_t t = l2 ? l2 / 4 : 256u * 1024u;
-        if (t < 128u * 1024u)
-            t = 128u * 1024u;
-        if (t > 1024u * 1024u)
-            t = 1024u * 1024u;
-        t = env_bytes("RAPTORS_MIN_BYTES_PER_THREAD", t);
-        v = t ? t : 1;
-        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    size_t l2 = rp_cache()->l2_bytes;
+    size_t t = l2 ? l2 / 4 : 256u * 1024u;
+    if (t < 128u * 1024u)
+        t = 128u * 1024u;
+    if (t > 1024u * 1024u)
+        t = 1024u * 1024u;
+    return t;
+}
+
+static size_t min_bytes_per_thread(int *from)
+{
+    pthread_once(&env_once, read_env);
+    if (env.bpt_set) {
+        *from = FROM_ENV;
+        return env.bpt;
     }
-    return v;
+    if (atomic_load_explicit(&tuned_bpt_set, memory_order_acquire)) {
+        *from = FROM_TUNING;
+        return atomic_load_explicit(&tuned_bpt, memory_order_relaxed);
+    }
+    *from = FROM_DERIVED;
+    return derived_bytes_per_thread();
 }
 
 int rp_count_elements(int ndim, const int64_t *shape, size_t es, size_t arrays, size_t *n)
@@ -62,8 +114,9 @@ int rp_count_elements(int ndim, const int64_t *shape, size_t es, size_t arrays, 
 
 int rp_threads_for(size_t bytes)
 {
+    int from;
     int nt = rp_num_threads();
-    size_t useful = bytes / min_bytes_per_thread();
+    size_t useful = bytes / min_bytes_per_thread(&from);
     if (useful < (size_t)nt)
         nt = useful < 1 ? 1 : (int)useful;
     return nt;
@@ -72,26 +125,171 @@ int rp_threads_for(size_t bytes)
 /* Plain stores first read each output line into the cache (the RFO) and write
  * it back later; streaming stores skip the read but leave nothing in the cache,
  * so they pay only when the operands together would not stay in the last-level
- * cache anyway: bytes moved > LLC / 2 (half, because the LLC is shared and not
- * perfectly LRU). RAPTORS_STREAM_MIN_BYTES overrides the output-size threshold
- * of a two-operand call (out > LLC / 4); 0 = never stream. */
-static size_t stream_min_total_bytes(void)
+ * cache anyway: derived, bytes moved > LLC / 2 (half, because the LLC is shared
+ * and not perfectly LRU). RAPTORS_STREAM_MIN_BYTES overrides the output-size
+ * threshold of a two-operand call (out > LLC / 4); 0 = never stream. Returns
+ * the total (read + written) above which stores stream; SIZE_MAX = never. */
+static size_t stream_min_total_bytes(int *from)
 {
-    static _Atomic size_t cached;
-    size_t v = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (v == 0) {
-        const rp_cache_info *c = rp_cache();
-        size_t llc = c->l3_bytes ? c->l3_bytes : c->l2_bytes;
-        size_t out_min = llc ? llc / 4 : SIZE_MAX;
-        out_min = env_bytes("RAPTORS_STREAM_MIN_BYTES", out_min);
-        /* Stated per output byte of a read-one-write-one call: total = 2 * out. */
-        v = out_min == 0 || out_min > SIZE_MAX / 2 ? SIZE_MAX : 2 * out_min;
-        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    pthread_once(&env_once, read_env);
+    if (env.stream_set) {
+        *from = FROM_ENV;
+        return env.stream_total;
     }
-    return v;
+    if (atomic_load_explicit(&tuned_stream_set, memory_order_acquire)) {
+        *from = FROM_TUNING;
+        return atomic_load_explicit(&tuned_stream, memory_order_relaxed);
+    }
+    *from = FROM_DERIVED;
+    const rp_cache_info *c = rp_cache();
+    size_t llc = c->l3_bytes ? c->l3_bytes : c->l2_bytes;
+    return stream_total_from_out(llc ? llc / 4 : SIZE_MAX);
 }
 
 int rp_want_stream(int in_place, size_t total_bytes)
 {
-    return !in_place && total_bytes > stream_min_total_bytes();
+    int from;
+    return !in_place && total_bytes > stream_min_total_bytes(&from);
+}
+
+/* ---- the kernel table per call ---- */
+
+static _Atomic(const rp_kernel_set *) tuned_k[RP_NFAMILIES][RP_NDTYPES][RP_NSTORES][RP_NREGIMES];
+static _Atomic int any_tuned_k;
+
+static const char *const family_names[RP_NFAMILIES] = {"scale", "binary", "reduce"};
+static const char *const dtype_names[RP_NDTYPES] = {"f32", "f64"};
+static const char *const store_names[RP_NSTORES] = {"plain", "stream", "inplace"};
+static const char *const regime_names[RP_NREGIMES] = {"cache", "llc", "dram"};
+
+/* The size regime of a call that moves `bytes`: within L2, within the LLC, beyond. */
+static int regime_of(size_t bytes)
+{
+    const rp_cache_info *c = rp_cache();
+    size_t l2 = c->l2_bytes ? c->l2_bytes : 256u * 1024u;
+    if (bytes <= l2)
+        return RP_REGIME_CACHE;
+    return c->l3_bytes > l2 && bytes <= c->l3_bytes ? RP_REGIME_LLC : RP_REGIME_DRAM;
+}
+
+const rp_kernel_set *rp_plan_kernels(int family, int dtype, int store, size_t bytes)
+{
+    if (atomic_load_explicit(&any_tuned_k, memory_order_relaxed) && !rp_simd_forced()) {
+        const rp_kernel_set *k = atomic_load_explicit(
+            &tuned_k[family][dtype][store][regime_of(bytes)], memory_order_relaxed);
+        if (k != NULL)
+            return k;
+    }
+    return rp_active_kernels();
+}
+
+static int cell_ok(int family, int dtype, int store, int regime)
+{
+    return family >= 0 && family < RP_NFAMILIES && dtype >= 0 && dtype < RP_NDTYPES &&
+           store >= 0 && store < RP_NSTORES && regime >= 0 && regime < RP_NREGIMES;
+}
+
+int raptors_set_tuning_simd(int family, int dtype, int store, int regime, const char *name)
+{
+    if (!cell_ok(family, dtype, store, regime))
+        return RAPTORS_EINVAL;
+    const rp_kernel_set *k = rp_find_variant(name);
+    if (k == NULL && name != NULL && name[0] != '\0' && strcmp(name, "auto") != 0)
+        return RAPTORS_EINVAL;
+    atomic_store_explicit(&tuned_k[family][dtype][store][regime], k, memory_order_relaxed);
+    if (k != NULL)
+        atomic_store_explicit(&any_tuned_k, 1, memory_order_relaxed);
+    return RAPTORS_OK;
+}
+
+const char *raptors_get_tuning_simd(int family, int dtype, int store, int regime)
+{
+    if (!cell_ok(family, dtype, store, regime))
+        return NULL;
+    const rp_kernel_set *k = NULL;
+    if (!rp_simd_forced())
+        k = atomic_load_explicit(&tuned_k[family][dtype][store][regime], memory_order_relaxed);
+    return (k != NULL ? k : rp_active_kernels())->name;
+}
+
+int raptors_set_tuning_bytes(int which, int64_t bytes)
+{
+    _Atomic size_t *value;
+    _Atomic int *set;
+    if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES) {
+        value = &tuned_stream;
+        set = &tuned_stream_set;
+    } else if (which == RAPTORS_TUNE_BYTES_PER_THREAD) {
+        value = &tuned_bpt;
+        set = &tuned_bpt_set;
+    } else {
+        return RAPTORS_EINVAL;
+    }
+    if (bytes < 0) {
+        atomic_store_explicit(set, 0, memory_order_release);
+        return RAPTORS_OK;
+    }
+    size_t v = bytes == INT64_MAX || (uint64_t)bytes > SIZE_MAX ? SIZE_MAX : (size_t)bytes;
+    if (which == RAPTORS_TUNE_BYTES_PER_THREAD && v == 0)
+        v = 1;
+    atomic_store_explicit(value, v, memory_order_relaxed);
+    atomic_store_explicit(set, 1, memory_order_release);
+    return RAPTORS_OK;
+}
+
+static int64_t as_int64(size_t v) { return v >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v; }
+
+int64_t raptors_get_tuning_bytes(int which)
+{
+    int from;
+    if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES)
+        return as_int64(stream_min_total_bytes(&from));
+    if (which == RAPTORS_TUNE_BYTES_PER_THREAD)
+        return as_int64(min_bytes_per_thread(&from));
+    return RAPTORS_EINVAL;
+}
+
+void raptors_clear_tuning(void)
+{
+    atomic_store_explicit(&any_tuned_k, 0, memory_order_relaxed);
+    for (int f = 0; f < RP_NFAMILIES; f++)
+        for (int d = 0; d < RP_NDTYPES; d++)
+            for (int s = 0; s < RP_NSTORES; s++)
+                for (int r = 0; r < RP_NREGIMES; r++)
+                    atomic_store_explicit(&tuned_k[f][d][s][r], NULL, memory_order_relaxed);
+    raptors_set_tuning_bytes(RAPTORS_TUNE_STREAM_ABOVE_BYTES, -1);
+    raptors_set_tuning_bytes(RAPTORS_TUNE_BYTES_PER_THREAD, -1);
+}
+
+/* Appends the plan's JSON fields to the object being written in dst: the tuned
+ * variants that differ from the active one ("family.dtype.store.regime=name",
+ * comma-separated; none while a variant is forced) and each threshold with
+ * where its value came from. */
+void rp_plan_json(char *dst, size_t cap)
+{
+    size_t o = strlen(dst);
+    o += (size_t)snprintf(dst + o, o < cap ? cap - o : 0, ", \"tuning_simd\": \"");
+    const rp_kernel_set *active = rp_active_kernels();
+    int first = 1, forced = rp_simd_forced();
+    for (int f = 0; f < RP_NFAMILIES && !forced; f++)
+        for (int d = 0; d < RP_NDTYPES; d++)
+            for (int s = 0; s < RP_NSTORES; s++)
+                for (int r = 0; r < RP_NREGIMES; r++) {
+                    const rp_kernel_set *k =
+                        atomic_load_explicit(&tuned_k[f][d][s][r], memory_order_relaxed);
+                    if (k == NULL || k == active || o >= cap)
+                        continue;
+                    o += (size_t)snprintf(dst + o, cap - o, "%s%s.%s.%s.%s=%s", first ? "" : ",",
+                                          family_names[f], dtype_names[d], store_names[s],
+                                          regime_names[r], k->name);
+                    first = 0;
+                }
+    int sf, bf;
+    size_t stream = stream_min_total_bytes(&sf), bpt = min_bytes_per_thread(&bf);
+    if (o < cap)
+        snprintf(dst + o, cap - o,
+                 "\", \"stream_above_bytes\": %lld, \"stream_above_from\": \"%s\","
+                 " \"bytes_per_thread\": %lld, \"bytes_per_thread_from\": \"%s\"",
+                 (long long)as_int64(stream), from_names[sf], (long long)as_int64(bpt),
+                 from_names[bf]);
 }

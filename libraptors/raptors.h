@@ -161,6 +161,41 @@ RAPTORS_API int raptors_get_num_threads(void);
 RAPTORS_API const char *raptors_get_simd(void);
 RAPTORS_API int raptors_set_simd(const char *name);
 
+/* ---- Tuning: which variant serves which calls, and the thresholds ----
+ * Measured on the machine by `python -m raptors tune`, whose file the Python
+ * package applies at import; without one every call runs on the active variant
+ * with thresholds derived from the cache sizes. A tuning only chooses among
+ * kernels and paths that give the same bits: it changes speed, never a result.
+ *
+ * Calls of `family` on dtype (0 float32, 1 float64) whose stores are of kind
+ * `store` (reductions: RAPTORS_STORE_PLAIN) and which move bytes (read +
+ * written) in `regime` (at most the L2 size, at most the L3 size, more) run on
+ * the variant `name`; NULL or "auto" restores the active one. A variant the
+ * user forced (raptors_set_simd with a name, RAPTORS_SIMD) serves every call
+ * instead, while it is forced. RAPTORS_EINVAL: an index out of range, or a
+ * variant unknown or unsupported here (nothing changes). */
+enum { RAPTORS_FAMILY_SCALE = 0, RAPTORS_FAMILY_BINARY = 1, RAPTORS_FAMILY_REDUCE = 2 };
+enum { RAPTORS_STORE_PLAIN = 0, RAPTORS_STORE_STREAM = 1, RAPTORS_STORE_INPLACE = 2 };
+enum { RAPTORS_REGIME_CACHE = 0, RAPTORS_REGIME_LLC = 1, RAPTORS_REGIME_DRAM = 2 };
+RAPTORS_API int raptors_set_tuning_simd(int family, int dtype, int store, int regime,
+                                        const char *name);
+/* The variant that serves those calls now; NULL for an index out of range. */
+RAPTORS_API const char *raptors_get_tuning_simd(int family, int dtype, int store, int regime);
+
+/* Thresholds, in bytes moved by a call (read + written). STREAM_ABOVE: stores
+ * bypass the cache (non-temporal) when a call that is not in place moves more
+ * (0: always; INT64_MAX: never). BYTES_PER_THREAD: a call uses one thread per
+ * this many bytes, at most the thread count (0 counts as 1). bytes < 0
+ * restores the value derived from the cache sizes. RAPTORS_STREAM_MIN_BYTES and
+ * RAPTORS_MIN_BYTES_PER_THREAD in the environment win over both. get returns
+ * the value in effect (INT64_MAX: never), RAPTORS_EINVAL for an unknown `which`. */
+enum { RAPTORS_TUNE_STREAM_ABOVE_BYTES = 0, RAPTORS_TUNE_BYTES_PER_THREAD = 1 };
+RAPTORS_API int raptors_set_tuning_bytes(int which, int64_t bytes);
+RAPTORS_API int64_t raptors_get_tuning_bytes(int which);
+
+/* Forget every tuned choice: the active variant and the derived thresholds. */
+RAPTORS_API void raptors_clear_tuning(void);
+
 /* Buffers for new arrays: at least nbytes, aligned to 2 MiB, NOT zeroed; NULL
  * when out of memory. Freed blocks (raptors_free with the same nbytes) are kept
  * for reuse up to RAPTORS_POOL_BYTES (default 256 MiB) so a later allocation of

@@ -391,7 +391,6 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
     if ((ndim > 0 && (shape == NULL || xs == NULL)) || outv == NULL ||
         (axis != RAPTORS_ALL_AXES && os == NULL))
         return RAPTORS_EINVAL;
-    const rp_kernel_set *k = rp_active_kernels();
     const size_t es = rp_element_size(dtype);
     const char *x = xv;
     char *out = outv;
@@ -399,6 +398,7 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
     if (rp_count_elements(ndim, shape, es, 2, &n) != RAPTORS_OK)
         return RAPTORS_EINVAL;
     const int empty = n == 0;
+    const rp_kernel_set *k = rp_plan_kernels(RP_FAM_REDUCE, dtype, RP_STORE_PLAIN, n * es);
     if (!empty && x == NULL)
         return RAPTORS_EINVAL;
     /* NumPy copies misaligned data into its buffer (an aligning cast), which

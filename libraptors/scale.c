@@ -1,7 +1,8 @@
 /*
  * Public scale entry points: check arguments, choose streaming stores and the
  * thread count from the size and the caches, split the elements into chunks
- * and hand them to the kernels of the active SIMD variant.
+ * and hand them to the kernels of the SIMD variant planned for the call
+ * (plan.c: the active one, or a tuning's choice).
  */
 #include "raptors.h"
 #include "dispatch.h"
@@ -127,9 +128,10 @@ static int scale_contig(int dtype, const void *x, void *y, size_t n, const void 
         const int64_t shape = (int64_t)n, stride = (int64_t)es;
         return scale_strided(dtype, 1, &shape, x, &stride, y, &stride, factor);
     }
-    scale_job j = {.k = rp_active_kernels(), .dtype = dtype, .elsize = es, .x = x, .y = y, .n = n};
+    scale_job j = {.dtype = dtype, .elsize = es, .x = x, .y = y, .n = n};
     memcpy(&j.factor, factor, es);
     j.stream = rp_want_stream(x == y, 2 * n * es);
+    j.k = rp_plan_kernels(RP_FAM_SCALE, dtype, rp_store_kind(x == y, j.stream), 2 * n * es);
     plan_chunks(&j, 2 * n * es);
     return RAPTORS_OK;
 }
@@ -150,7 +152,8 @@ static int scale_strided(int dtype, int ndim, const int64_t *shape, const void *
         return RAPTORS_OK;
     if (x == NULL || y == NULL)
         return RAPTORS_EINVAL;
-    scale_job j = {.k = rp_active_kernels(), .dtype = dtype, .elsize = es, .x = x, .y = y, .n = n,
+    scale_job j = {.k = rp_plan_kernels(RP_FAM_SCALE, dtype, rp_store_kind(x == y, 0), 2 * n * es),
+                   .dtype = dtype, .elsize = es, .x = x, .y = y, .n = n,
                    .ndim = ndim, .shape = shape, .xs = xs, .ys = ys};
     if (ndim == 0) {  /* a 0-d array: one element */
         j.ndim = 1;
