@@ -1,10 +1,14 @@
-# Regression gate work stream (issues 3 and 6): is HEAD slower than BASE, and how sure is that?
+# Regression gate work stream (issues 3, 6 and 15): is HEAD slower than BASE, and how sure is that?
 #   make regress BASE=<rev>   build BASE's and HEAD's libraptors (cached in .cache/regress), compare
-#                             instructions (callgrind, exact) and time (in-process interleaved A/B
-#                             beside NumPy, sign test + bootstrap); print the tables; exit 1 on a
-#                             regression beyond FACTOR (default 1.05, i.e. 5% slower) at p < ALPHA
-#   make regress-power        plant 10% and 25% slowdowns in a temporary clone, run the gate TRIALS
-#                             times per condition (and on identical commits): detection and
+#                             instructions per operation (callgrind, exact) and time through the
+#                             whole call path (each commit's own package + library, side by side in
+#                             one process beside NumPy, one thread and every CPU; sign test +
+#                             bootstrap); print the tables; exit 1 on a regression beyond FACTOR
+#                             (default 1.05, i.e. 5% slower) at p < ALPHA; operations BASE lacks
+#                             are skipped and named
+#   make regress-power        plant slowdowns (SLOWDOWNS: WHERE:PERCENT, WHERE one of library,
+#                             scale, binary, reduce, python) in a temporary clone, run the gate
+#                             TRIALS times per condition (and on identical commits): detection and
 #                             false-alarm rates
 # Variables: BASE (required), REGRESS_HEAD (=HEAD), FACTOR, ALPHA, INSN_TOL, REGRESS_SECONDS
 # (timing per case), ASV=1 (also `asv continuous` on the headline, advisory), ASV_STRICT=1 (asv's
@@ -14,12 +18,12 @@ REGRESS_HEAD    ?= HEAD
 FACTOR          ?= 1.05
 ALPHA           ?= 0.01
 INSN_TOL        ?= 0.01
-REGRESS_SECONDS ?= 4
+REGRESS_SECONDS ?= 2
 ASV             ?= 0
 ASV_STRICT      ?= 0
-TRIALS          ?= 20
-SLOWDOWNS       ?= 10,25
-POWER_SECONDS   ?= 2
+TRIALS          ?= 10
+SLOWDOWNS       ?= library:10,binary:10,reduce:10,python:100
+POWER_SECONDS   ?= 1
 REGRESS_SUDO    := $(if $(filter 0,$(shell id -u 2>/dev/null)),,sudo)
 REGRESS_ASV_DEP := $(if $(filter 1,$(ASV) $(ASV_STRICT)),$(if $(BENCH_VENV_STAMP),$(BENCH_VENV_STAMP)))
 
@@ -41,6 +45,6 @@ regress: $(VENV)/.stamp-extra-regress regress-deps $(REGRESS_ASV_DEP) ## compare
 	    $(if $(filter 1,$(ASV) $(ASV_STRICT)),--asv) $(if $(filter 1,$(ASV_STRICT)),--asv-strict) \
 	    $(REGRESS_ARGS)
 
-regress-power: $(VENV)/.stamp-extra-regress regress-deps ## measure the gate: planted 10%/25% slowdowns and identical commits, TRIALS each
+regress-power: $(VENV)/.stamp-extra-regress regress-deps ## measure the gate: planted slowdowns (C families, Python layer) and identical commits, TRIALS each
 	$(PYTHON) tools/regress/power.py --trials $(TRIALS) --slowdowns $(SLOWDOWNS) \
 	    --seconds $(POWER_SECONDS) --factor $(FACTOR) --alpha $(ALPHA)
