@@ -10,6 +10,7 @@ standard-library websocket client below, so nothing else needs installing) and c
   no-dep-failure    asv's "external (JavaScript) dependencies ... failed to load" page is absent
   all-local         every request the page made went to 127.0.0.1 (no CDN)
   overview          raptors.html (the Raptors overview) loads and names the headline benchmark
+  overview-operations   and shows each operation's headline speedup per commit
 
 Screenshots: .asv/e2e/headline.png (speedup graph), .asv/e2e/time_raptors.png and
 .asv/e2e/overview.png (paths printed).
@@ -34,6 +35,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import HEADLINE, REPO_ROOT, asv_dirs
+from overview import OPERATIONS
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -456,6 +458,13 @@ def run(args):
                 "overview",
                 args.bench[0] in text and "Raptors" in text,
                 "raptors.html, %d chars of text" % len(text),
+            )
+            # Each operation's headline speedup per commit (or the note that none was measured).
+            check(
+                "overview-operations",
+                "Every operation: speedup over NumPy per commit" in text,
+                "operations shown: %s"
+                % (", ".join(op for op, _b, _s in OPERATIONS if "\n%s\n" % op in text) or "none"),
             )
         else:
             check("overview", False, "raptors.html missing from %s" % html_dir)

@@ -535,7 +535,7 @@ def render(machines, project="Raptors", offline=None, generated=None):
         )
     return """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>%(project)s &mdash; headline speedup</title>
+<title>%(project)s &mdash; speedup over NumPy</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
  body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#222;background:#fafafa}
@@ -557,7 +557,7 @@ def render(machines, project="Raptors", offline=None, generated=None):
  .opval.slower{color:#d7301f} .opcharts{display:flex;flex-wrap:wrap;gap:8px}
 </style></head>
 <body>
-<header><h1>%(project)s headline: speedup over NumPy, float32 scale of a 2048&times;2048 array</h1>
+<header><h1>%(project)s: speedup over NumPy &mdash; the headline (float32 scale of a 2048&times;2048 array) and every operation</h1>
  <div>speedup = NumPy time / Raptors time (higher is better, 1&times; = parity) &middot;
  <a href="index.html">asv dashboard</a> &middot; <a href="%(graph)s">interactive speedup graph</a></div></header>
 <main>%(note)s%(parts)s
