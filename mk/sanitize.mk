@@ -4,10 +4,11 @@
 #                      out-of-bounds call must be caught), then run the pytest suite against
 #                      that build (RAPTORS_LIBRARY, ASan runtime LD_PRELOADed for Python; every
 #                      subprocess a test starts inherits both). SAN_PYTEST_ARGS: see below.
-#   make fuzz          fuzz raptors.scale against NumPy (tests/fuzz_scale.py; replay a case
-#                      with the line it prints):
-#                      SEED=<int> (default: random), N=<cases> or TIME=<seconds> (default 60 s),
-#                      SANITIZE=1 to fuzz the sanitizer build.
+#   make fuzz          fuzz raptors.scale (tests/fuzz_scale.py), then add, subtract, multiply,
+#                      sum and mean (tests/fuzz_ops.py) against NumPy; replay a case with
+#                      the line it prints. Each fuzzer runs SEED=<int> (default: random),
+#                      N=<cases> or TIME=<seconds> (default 60 s each); SANITIZE=1 to fuzz
+#                      the sanitizer build.
 # Linux only (LD_PRELOAD). The sanitizer build never replaces raptors/libraptors.so.
 
 SAN_CC        ?= gcc
@@ -49,9 +50,11 @@ fuzz_arg = $(if $(filter command line environment,$(origin $(1))),$($(1)))
 FUZZ_SEED = $(call fuzz_arg,SEED)
 FUZZ_N    = $(call fuzz_arg,N)
 FUZZ_TIME = $(or $(call fuzz_arg,TIME),$(if $(FUZZ_N),,60))
-fuzz: venv lib $(VENV_TEST) $(if $(SANITIZE),sanitize-lib) ## fuzz scale vs NumPy (SEED= N= TIME= SANITIZE=1)
-	$(if $(SANITIZE),$(SAN_ENV)) $(PYTHON) tests/fuzz_scale.py $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
-	    $(if $(FUZZ_N),--cases $(FUZZ_N)) $(if $(FUZZ_TIME),--time $(FUZZ_TIME))
+FUZZ_ARGS = $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_N),--cases $(FUZZ_N)) \
+            $(if $(FUZZ_TIME),--time $(FUZZ_TIME))
+fuzz: venv lib $(VENV_TEST) $(if $(SANITIZE),sanitize-lib) ## fuzz scale, then the other operations, vs NumPy (SEED= N= TIME= SANITIZE=1)
+	$(if $(SANITIZE),$(SAN_ENV)) $(PYTHON) tests/fuzz_scale.py $(FUZZ_ARGS)
+	$(if $(SANITIZE),$(SAN_ENV)) $(PYTHON) tests/fuzz_ops.py $(FUZZ_ARGS)
 
 # `make sanitize` takes about 2 minutes on 2 cores (build ~10 s, suite ~1m45s).
 CI_EXTRA += sanitize

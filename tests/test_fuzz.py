@@ -1,22 +1,29 @@
-"""Fuzzing raptors.scale against NumPy (tests/fuzz_scale.py) with a fixed seed,
-in a subprocess: a crash of the interpreter is a test failure that names the
-case. `make fuzz` runs longer (SEED=, N=, TIME=)."""
+"""Fuzzing raptors.scale (tests/fuzz_scale.py) and add, subtract, multiply, sum
+and mean (tests/fuzz_ops.py) against NumPy with a fixed seed, in a subprocess: a
+crash of the interpreter is a test failure that names the case. `make fuzz` runs
+longer (SEED=, N=, TIME=)."""
 
 import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUZZ = os.path.join(ROOT, "tests", "fuzz_scale.py")
+FUZZ_OPS = os.path.join(ROOT, "tests", "fuzz_ops.py")
 
 SEED = 20261124
+OPS_SEED = 20261201
 # Fewer under qemu-user (`make test-arm64`), where the interpreter runs ~30x slower.
-CASES = 500 if os.environ.get("QEMU_LD_PREFIX") else 4000
+QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))
+CASES = 500 if QEMU_USER else 4000
+OPS_CASES = 300 if QEMU_USER else 2500
 
 
-def run_fuzz(tmp_path, args, code=None):
+def run_fuzz(tmp_path, args, code=None, script=FUZZ):
     trace = tmp_path / "current_case"
-    cmd = [sys.executable, FUZZ] if code is None else [sys.executable, "-c", code]
+    cmd = [sys.executable, script] if code is None else [sys.executable, "-c", code]
     r = subprocess.run(
         cmd + args + ["--trace", str(trace)], cwd=ROOT, capture_output=True, text=True, timeout=280
     )
@@ -52,6 +59,69 @@ def test_fuzz_catches_a_planted_bug(tmp_path):
     code = MUTANT.format(tests=os.path.join(ROOT, "tests"))
     r, _ = run_fuzz(
         tmp_path, ["--seed", str(SEED), "--cases", "1500", "--max-failures", "1"], code=code
+    )
+    assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "FAIL" in r.stdout and "wrong result" in r.stdout, r.stdout[-3000:]
+
+
+def test_fuzz_ops_fixed_seed(tmp_path):
+    r, last = run_fuzz(
+        tmp_path, ["--seed", str(OPS_SEED), "--cases", str(OPS_CASES)], script=FUZZ_OPS
+    )
+    if r.returncode < 0 or (r.returncode != 0 and "fuzz_ops: seed" not in r.stdout):
+        raise AssertionError(
+            f"the fuzzer's process died (exit {r.returncode}) in {last}\n"
+            f"{r.stdout[-3000:]}\n{r.stderr[-6000:]}"
+        )
+    assert r.returncode == 0, r.stdout[-8000:] + r.stderr[-2000:]
+    assert f"{OPS_CASES} cases" in r.stdout and "0 failed" in r.stdout, r.stdout[-2000:]
+
+
+OPS_MUTANT = """
+import sys
+sys.path.insert(0, {tests!r})
+import numpy as np
+import raptors
+import fuzz_ops
+{mutation}
+sys.exit(fuzz_ops.main(sys.argv[1:]))
+"""
+# Each replaces a public function of the package, which the fuzzer calls by name.
+OPS_MUTATIONS = {
+    "sum/mean told twice np.getbufsize()": """
+def wrong_bufsize(real):
+    def fn(x, axis=None, keepdims=False):
+        old = np.getbufsize()
+        np.setbufsize(2 * old)
+        try:
+            return real(x, axis=axis, keepdims=keepdims)
+        finally:
+            np.setbufsize(old)
+    return fn
+raptors.sum = wrong_bufsize(raptors.sum)
+raptors.mean = wrong_bufsize(raptors.mean)
+""",
+    "add broadcasting y reversed": """
+real = raptors.add
+def add(x, y, out=None):
+    if isinstance(y, np.ndarray) and y.ndim and y.shape[-1] > 1:
+        y = y[..., ::-1]
+    return real(x, y, out=out)
+raptors.add = add
+""",
+}
+
+
+@pytest.mark.parametrize("mutation", OPS_MUTATIONS)
+def test_fuzz_ops_catches_planted_bugs(tmp_path, mutation):
+    """The oracle has teeth: a sum whose buffered chunks follow the wrong buffer size
+    (the same additions, grouped otherwise), and an add that reads y the wrong way
+    round, each fail the same run."""
+    code = OPS_MUTANT.format(tests=os.path.join(ROOT, "tests"), mutation=OPS_MUTATIONS[mutation])
+    r, _ = run_fuzz(
+        tmp_path,
+        ["--seed", str(OPS_SEED), "--cases", str(OPS_CASES), "--max-failures", "1"],
+        code=code,
     )
     assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
     assert "FAIL" in r.stdout and "wrong result" in r.stdout, r.stdout[-3000:]
