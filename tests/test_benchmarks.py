@@ -65,8 +65,9 @@ def test_config_is_what_the_suite_needs():
     assert conf["environment_type"] == "virtualenv"
     assert conf["repo"] == "." and conf["branches"] == ["main"]
     assert conf["benchmark_dir"] == "benchmarks"
-    for key in ("env_dir", "results_dir", "html_dir"):
+    for key in ("env_dir", "html_dir"):
         assert conf[key].startswith(".asv/"), key
+    assert conf["results_dir"] == "bench-results"  # kept in git (issue 17)
     assert "numpy" in conf["matrix"]["req"]
 
 
@@ -445,6 +446,7 @@ def test_end_to_end_on_a_clone(tmp_path):
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(src, dst)
+    shutil.rmtree(clone / "bench-results", ignore_errors=True)  # the committed history: not here
     env = dict(os.environ, HOME=str(tmp_path))  # its own ~/.asv-machine.json
     env.pop("RAPTORS_LIBRARY", None)
     bench = "^(bench_headline|bench_provenance)"
@@ -461,8 +463,9 @@ def test_end_to_end_on_a_clone(tmp_path):
     log = out.stdout + out.stderr
     assert out.returncode == 0, log
     assert "was missing: created it" in log
-    head = _git(clone, "rev-parse", "HEAD")
-    res_dir = clone / ".asv" / "results"
+    # HEAD, or the newest commit that changed measured code when HEAD changes none.
+    head = _git(clone, "rev-list", "--first-parent", "-n1", "HEAD", "--", *bench_run.MEASURED_PATHS)
+    res_dir = clone / "bench-results"
     results = _results(res_dir)
     assert head in results, log
     path, data = results[head]
@@ -529,7 +532,14 @@ def test_end_to_end_on_a_clone(tmp_path):
     assert all(row[0] is None for row in bad["results"].values())  # ... as failed
     assert Path(path).read_text() == good_before  # the earlier commit's results untouched
     _asv_publish(clone, env)
-    assert not [p for p in (clone / ".asv").iterdir() if p.name.startswith("run-")]
+    for d in (clone, clone / ".asv"):
+        assert not [p for p in d.iterdir() if p.name.startswith("run-")]
+
+
+def _machine_json(name, n=2):
+    return json.dumps(
+        {"machine": name, "cpu": "X family 1 model 2, %d CPUs" % n, "num_cpu": str(n), "version": 1}
+    )
 
 
 def test_merge_results_from_another_machine(tmp_path):
@@ -537,21 +547,90 @@ def test_merge_results_from_another_machine(tmp_path):
     our own results stay."""
     ours = tmp_path / "ours"
     theirs = tmp_path / "theirs"
-    (ours / "here").mkdir(parents=True)
-    (theirs / "there").mkdir(parents=True)
+    (ours / "here-2cpu").mkdir(parents=True)
+    (theirs / "there-4cpu").mkdir(parents=True)
     (ours / "benchmarks.json").write_text('{"version": 2, "ours": 1}')
     (theirs / "benchmarks.json").write_text('{"version": 2, "theirs": 1}')
     mine = json.dumps(_result_file({"a.A.time_x": 1.0}))
-    (ours / "here" / "c-e.json").write_text(mine)
-    (ours / "here" / "machine.json").write_text('{"machine": "here", "version": 1}')
-    (theirs / "there" / "c-e.json").write_text(json.dumps(_result_file({"a.A.time_x": 3.0})))
-    (theirs / "there" / "machine.json").write_text('{"machine": "there", "version": 1}')
+    (ours / "here-2cpu" / "c-e.json").write_text(mine)
+    (ours / "here-2cpu" / "machine.json").write_text(_machine_json("here-2cpu"))
+    (theirs / "there-4cpu" / "c-e.json").write_text(json.dumps(_result_file({"a.A.time_x": 3.0})))
+    (theirs / "there-4cpu" / "machine.json").write_text(_machine_json("there-4cpu", 4))
     conf = dict(bench_run.load_conf(os.path.join(REPO, "asv.conf.json")), results_dir=str(ours))
     cfg = tmp_path / "asv.conf.json"
     cfg.write_text(json.dumps(conf))
     assert bench_run.main(["merge", str(theirs), "--config", str(cfg)]) == 0
     assert json.loads((ours / "benchmarks.json").read_text()) == {"version": 2, "ours": 1}
-    assert (ours / "here" / "c-e.json").read_text() == mine
-    d = json.loads((ours / "there" / "c-e.json").read_text())
+    assert (ours / "here-2cpu" / "c-e.json").read_text() == mine
+    d = json.loads((ours / "there-4cpu" / "c-e.json").read_text())
     assert d["results"]["a.A.time_x"][0] == 3.0
-    assert (ours / "there" / "machine.json").is_file()
+    assert (ours / "there-4cpu" / "machine.json").is_file()
+
+
+def test_results_named_after_the_host_are_not_merged_blindly(tmp_path, capsys):
+    """A machine directory named after the host (asv's default: `vm`, cpu "AMD EPYC") does not say
+    which processor measured it: merge refuses it (exit 1, the rest merged), and `--as NAME`
+    merges it relabelled as that machine type (every results file's machine params)."""
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    (ours / "amd-zen4-f25m17-2cpu").mkdir(parents=True)
+    (ours / "amd-zen4-f25m17-2cpu" / "machine.json").write_text(
+        json.dumps(
+            {
+                "machine": "amd-zen4-f25m17-2cpu",
+                "cpu": "AMD family 25 model 17 (Zen 4), 2 CPUs",
+                "num_cpu": "2",
+                "arch": "x86_64",
+                "os": "Linux",
+                "ram": "",
+                "version": 1,
+            }
+        )
+    )
+    (theirs / "vm").mkdir(parents=True)
+    (theirs / "vm" / "machine.json").write_text(
+        json.dumps({"machine": "vm", "cpu": "AMD EPYC", "num_cpu": "2", "version": 1})
+    )
+    r = _result_file({"a.A.time_x": 2.0})
+    r["params"] = {"machine": "vm", "cpu": "AMD EPYC", "os": "Linux 6.1", "python": "3.11"}
+    (theirs / "vm" / "c-e.json").write_text(json.dumps(r))
+    (theirs / "other-4cpu").mkdir()
+    (theirs / "other-4cpu" / "machine.json").write_text(_machine_json("other-4cpu", 4))
+    conf = dict(bench_run.load_conf(os.path.join(REPO, "asv.conf.json")), results_dir=str(ours))
+    cfg = tmp_path / "asv.conf.json"
+    cfg.write_text(json.dumps(conf))
+
+    assert bench_run.main(["merge", str(theirs), "--config", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "NOT merged: machine(s) vm" in err and "--as" in err
+    assert not (ours / "vm").exists()
+    assert (ours / "other-4cpu" / "machine.json").is_file()  # the identified one is merged
+
+    args = ["merge", str(theirs), "--as", "amd-zen4-f25m17-2cpu", "--config", str(cfg)]
+    assert bench_run.main(args) == 0
+    assert not (ours / "vm").exists()
+    d = json.loads((ours / "amd-zen4-f25m17-2cpu" / "c-e.json").read_text())
+    assert d["params"]["machine"] == "amd-zen4-f25m17-2cpu"
+    assert d["params"]["cpu"].startswith("AMD family 25 model 17")
+    assert d["params"]["os"] == "Linux" and d["params"]["python"] == "3.11"
+    assert d["results"]["a.A.time_x"][0] == 2.0
+
+
+def test_benchmark_list_changes_only_with_the_suite(tmp_path):
+    """benchmarks.json in the committed results is rewritten when the suite changes, not when only
+    bench_provenance's build parameters (compiler, flags, SIMD of another machine) differ: results
+    from any machine merge into the history without touching it."""
+    prov = {"name": "bench_provenance.BuildInfo.track_threads", "params": [["'avx512'"]]}
+    suite = {
+        "version": 2,
+        "bench_provenance.BuildInfo.track_threads": prov,
+        "a.A.time_x": {"name": "a.A.time_x", "params": [], "version": "1"},
+    }
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(suite))
+    other = copy.deepcopy(suite)
+    other["bench_provenance.BuildInfo.track_threads"]["params"] = [["'neon'"]]
+    new.write_text(json.dumps(other))
+    assert bench_run.same_suite(str(old), str(new))
+    other["a.A.time_x"]["version"] = "2"
+    new.write_text(json.dumps(other))
+    assert not bench_run.same_suite(str(old), str(new))

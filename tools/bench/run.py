@@ -1,9 +1,16 @@
 """Run the asv suite safely: `make bench` and `make bench-history` call this.
 
-    python tools/bench/run.py current [--quick]           the commit checked out (HEAD)
-    python tools/bench/run.py history [-n N] [--quick]    the last N commits of main, skipping
-                                                          commits that already have results
-    python tools/bench/run.py merge TMP_RESULTS           (internal; also usable by hand)
+    python tools/bench/run.py current [--quick]   the commit checked out (HEAD) -- or, when HEAD
+                                                  changes no measured code, the newest commit
+                                                  that did (HEAD's build is that commit's)
+    python tools/bench/run.py history [-n N] [--every K] [--since REV] [--quick]
+                                                  the last N commits of main that changed
+                                                  measured code (every K-th of them; none older
+                                                  than REV), skipping commits already measured
+    python tools/bench/run.py merge RESULTS [--as MACHINE]
+                                                  another results directory (another machine's,
+                                                  a CI runner's) into ours
+    python tools/bench/run.py code-commit [REV]   which commit `current` would measure
 
 What it adds to a plain `asv run`:
 
@@ -15,10 +22,22 @@ What it adds to a plain `asv run`:
   crashed run leaves the results exactly as they were.
 * A commit that does not build is recorded as failed (asv's way: every benchmark "failed"), is
   named in a clear message, and does not stop a history run; `asv publish` shows it as missing.
-* `asv machine --yes` first, so a fresh clone needs no questions answered.
+* The machine is named after its processor type, not the host (tools/bench/machine.py, e.g.
+  amd-zen4-f25m17-2cpu): registered in asv's machine file and passed as `asv run --machine`, so a
+  fresh clone needs no questions answered, the same type merges across hosts and different types
+  never share a series. `merge` refuses a machine directory that does not name its processor
+  type (asv's default, the host name: `vm`) unless told which type it is (`--as`).
+* Measured code is MEASURED_PATHS (libraptors/, raptors/, benchmarks/, ...): a commit that
+  changes nothing there (docs, tests, results) has the build of the commit before it, needs no
+  measurement of its own and is never one: `current` measures the newest commit that changed
+  measured code, `history` counts and measures only such commits.
+* The results directory is committed to git (asv.conf.json's results_dir, bench-results/): its
+  benchmarks.json is rewritten only when the suite itself changed, not for another machine's
+  build parameters (bench_provenance's), so results from any machine merge without conflicts.
 
 Exit status: 0 all measured; 3 a commit did not build; 2 some benchmark failed; 1 asv itself
-failed (nothing merged); 4 the results directory is unusable (nothing run).
+failed (nothing merged), or merge refused a directory; 4 the results directory is unusable
+(nothing run).
 """
 
 import argparse
@@ -33,6 +52,14 @@ import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PREFIX = "[bench]"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import machine as machine_id  # noqa: E402  tools/bench/machine.py
+
+# What a commit's measurement depends on: the library and package asv builds from the commit
+# (and the Makefile and build hook that compile it), and the suite. A commit that changes none of
+# these (docs, tests, results, other tools) measures as the commit before it.
+MEASURED_PATHS = ["libraptors", "raptors", "benchmarks", "Makefile", "hatch_build.py"]
+PROVENANCE_PREFIX = "bench_provenance."
 
 
 def say(msg, err=False):
@@ -214,12 +241,16 @@ def _atomic_copy(src, dst):
         raise
 
 
-def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False, prefer_old=False):
+def merge_results(
+    tmp_dir, results_dir, snapshot, keep_benchmark_list=False, prefer_old=False, skip=()
+):
     """Copy what the run wrote in tmp_dir into results_dir. `snapshot` maps relative path ->
-    (size, mtime) of tmp_dir's files before the run: unchanged files are not touched.
-    Returns the list of merged relative paths."""
+    (size, mtime) of tmp_dir's files before the run: unchanged files are not touched; machine
+    directories named in `skip` are left out. Returns the list of merged relative paths."""
     merged = []
-    for root, _dirs, files in os.walk(tmp_dir):
+    for root, dirs, files in os.walk(tmp_dir):
+        if root == tmp_dir:
+            dirs[:] = [d for d in dirs if d not in skip]
         for f in sorted(files):
             if not f.endswith(".json"):
                 continue
@@ -230,8 +261,12 @@ def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False, pre
                 continue
             dst = os.path.join(results_dir, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            if f == "benchmarks.json" and keep_benchmark_list and os.path.exists(dst):
-                continue  # merging another machine's results: keep this suite's list
+            if (
+                f == "benchmarks.json"
+                and os.path.exists(dst)
+                and (keep_benchmark_list or same_suite(src, dst))
+            ):
+                continue  # another machine's list, or only another build's provenance
             if f in ("machine.json", "benchmarks.json") or not os.path.exists(dst):
                 _atomic_copy(src, dst)
             else:
@@ -251,6 +286,150 @@ def merge_results(tmp_dir, results_dir, snapshot, keep_benchmark_list=False, pre
                     )
             merged.append(rel)
     return merged
+
+
+def _suite(path):
+    """benchmarks.json without the build parameters bench_provenance records (they differ from
+    machine to machine and compiler to compiler; the suite does not)."""
+    with open(path, encoding="utf-8") as fh:
+        d = json.load(fh)
+    for name, b in d.items():
+        if name.startswith(PROVENANCE_PREFIX) and isinstance(b, dict):
+            b["params"] = None
+    return d
+
+
+def same_suite(a, b):
+    """True if two benchmarks.json files describe the same suite (names, code, versions,
+    parameters), whatever build each was discovered with."""
+    try:
+        return _suite(a) == _suite(b)
+    except (OSError, ValueError):
+        return False
+
+
+# ---- machine identity ---------------------------------------------------------------------
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*-[0-9]+cpu")
+
+
+def identified(info):
+    """True if a machine.json names its processor type the way tools/bench/machine.py does:
+    <...>-<N>cpu, with N = num_cpu and the processor described in `cpu`. asv's default (the
+    host name, e.g. `vm`, cpu "AMD EPYC") is not."""
+    name = str(info.get("machine", ""))
+    n = str(info.get("num_cpu", ""))
+    return bool(NAME_RE.fullmatch(name)) and name.endswith("-%scpu" % n) and bool(info.get("cpu"))
+
+
+def register_machine(info=None):
+    """This machine's identity (tools/bench/machine.py) in asv's machine file (~/.asv-machine.json),
+    so that `asv run --machine NAME` needs no questions. Returns the name."""
+    from asv.machine import MachineCollection
+
+    info = info or machine_id.identify()
+    MachineCollection.save(info["machine"], dict(info))
+    return info["machine"]
+
+
+def relabel(src_dir, dst_dir, info):
+    """Copy a machine directory's results under another machine identity (`merge --as`): the
+    machine fields of every results file's params become info's."""
+    os.makedirs(dst_dir, exist_ok=True)
+    n = 0
+    for f in sorted(os.listdir(src_dir)):
+        if not f.endswith(".json") or f == "machine.json":
+            continue
+        with open(os.path.join(src_dir, f), encoding="utf-8") as fh:
+            d = json.load(fh)
+        params = dict(d.get("params") or {})
+        for k in ("machine", "cpu", "arch", "num_cpu", "os", "ram"):
+            params[k] = info.get(k, "")
+        d["params"] = params
+        _atomic_write_json(os.path.join(dst_dir, f), d)
+        n += 1
+    _atomic_write_json(os.path.join(dst_dir, "machine.json"), dict(info, version=1))
+    return n
+
+
+def prepare_merge(src, results_dir, as_machine=None):
+    """Check the machine directories of results dir `src` before a merge: those that name their
+    processor type are merged as they are; one that does not (asv's host name, `vm`) is refused,
+    unless `as_machine` says which type measured it -- then a relabelled copy is merged.
+    Returns (directory to merge, refused machine names, temporary dir to remove or None)."""
+    refused, relabelled = [], []
+    for d in sorted(os.listdir(src)):
+        mj = os.path.join(src, d, "machine.json")
+        if not os.path.isfile(mj):
+            continue
+        try:
+            with open(mj, encoding="utf-8") as fh:
+                info = json.load(fh)
+        except (OSError, ValueError):
+            info = {}
+        if not identified(info):
+            (relabelled if as_machine else refused).append(d)
+    if not relabelled:
+        return src, refused, None
+    target = os.path.join(results_dir, as_machine, "machine.json")
+    if os.path.isfile(target):
+        with open(target, encoding="utf-8") as fh:
+            tinfo = json.load(fh)
+    elif as_machine == machine_id.identify()["machine"]:
+        tinfo = machine_id.identify()
+    else:
+        raise SystemExit(
+            "%s --as %s: no such machine in %s, and it is not this machine (%s)"
+            % (PREFIX, as_machine, results_dir, machine_id.identify()["machine"])
+        )
+    work = tempfile.mkdtemp(prefix="raptors-merge-")
+    for d in sorted(os.listdir(src)):
+        p = os.path.join(src, d)
+        if d in relabelled:
+            n = relabel(p, os.path.join(work, as_machine), tinfo)
+            say("%s: %d results file(s) relabelled as machine %s" % (d, n, as_machine))
+        elif os.path.isdir(p):
+            shutil.copytree(p, os.path.join(work, d), dirs_exist_ok=True)
+        elif d.endswith(".json"):
+            shutil.copy(p, os.path.join(work, d))
+    return work, [], work
+
+
+# ---- which commits --------------------------------------------------------------------------
+def code_commit(rev="HEAD"):
+    """The newest commit, on rev's first-parent line, that changed measured code: rev itself
+    unless rev changes only docs, tests or results. Its build is rev's."""
+    h = _git("rev-list", "--first-parent", "-n", "1", rev, "--", *MEASURED_PATHS)
+    return h or _git("rev-parse", rev)
+
+
+def code_commits(branch, n=None, every=1, since=None):
+    """The last n commits of branch (first-parent) that changed measured code, newest first;
+    every `every`-th of them (the newest always); none older than `since`."""
+    out = subprocess.run(
+        ["git", "rev-list", "--first-parent", branch, "--", *MEASURED_PATHS],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(
+            "%s cannot list the commits of %s: %s" % (PREFIX, branch, out.stderr.strip())
+        )
+    hashes = out.stdout.split()
+    if since:
+        base = _git("rev-parse", since)
+        if base in hashes:
+            hashes = hashes[: hashes.index(base) + 1]
+        else:
+            keep = []
+            for h in hashes:
+                r = subprocess.run(["git", "merge-base", "--is-ancestor", base, h], cwd=REPO_ROOT)
+                if r.returncode != 0:
+                    break
+                keep.append(h)
+            hashes = keep
+    hashes = hashes[:: max(1, every)]
+    return hashes[:n] if n else hashes
 
 
 def _snapshot(d):
@@ -294,24 +473,10 @@ def summarize(tmp_dir, snapshot):
     return unbuilt, partial
 
 
-def last_commits(n, branch):
-    out = subprocess.run(
-        ["git", "rev-list", "--first-parent", "-n", str(n), branch],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        raise SystemExit(
-            "%s cannot list the commits of %s: %s" % (PREFIX, branch, out.stderr.strip())
-        )
-    return out.stdout.split()
-
-
 DISCOVERY_FAILED = "Failed to build the project and import the benchmark suite"
 
 
-def record_unbuilt(config_path, commits, regex=None):
+def record_unbuilt(config_path, commits, regex=None, machine_name=None):
     """asv stops before running anything when the commit it discovers the suite with does not
     build (a `make bench` of a broken HEAD). Record such commits as asv records a commit that
     does not build in a longer run: every benchmark failed, using the benchmark list of an
@@ -329,7 +494,7 @@ def record_unbuilt(config_path, commits, regex=None):
         benchmarks = Benchmarks.load(conf, regex=regex)
     except util.UserError:
         return 0
-    machine = Machine.load(interactive=False)
+    machine = Machine.load(interactive=False, machine_name=machine_name)
     machine.save(conf.results_dir)
     repo = get_repo(conf)
     n = 0
@@ -370,15 +535,30 @@ def run_asv(args, env):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["current", "history", "merge"])
-    ap.add_argument("tmp", nargs="?", help="merge: the temporary results dir to merge")
-    ap.add_argument("-n", type=int, default=20, help="history: how many commits (default 20)")
+    ap.add_argument("what", choices=["current", "history", "merge", "code-commit"])
+    ap.add_argument("tmp", nargs="?", help="merge: the results dir to merge; code-commit: REV")
+    ap.add_argument(
+        "-n", type=int, default=20, help="history: how many commits that changed measured code"
+    )
+    ap.add_argument("--every", type=int, default=1, help="history: every K-th of those commits")
+    ap.add_argument("--since", default=None, help="history: no commit older than REV")
+    ap.add_argument(
+        "--as",
+        dest="as_machine",
+        default=None,
+        help="merge: the machine type of "
+        "results whose machine does not name its processor type (e.g. `vm`)",
+    )
     ap.add_argument("--branch", default=None, help="history: branch (default: asv.conf.json's)")
     ap.add_argument("--quick", action="store_true", help="every benchmark once (smoke check)")
     ap.add_argument("--config", default=os.path.join(REPO_ROOT, "asv.conf.json"))
     ap.add_argument("--bench", default=None, help="only benchmarks matching this regex")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temporary results dir")
     a, extra = ap.parse_known_args(argv)
+
+    if a.what == "code-commit":
+        print(code_commit(a.tmp or "HEAD"))
+        return 0
 
     config = os.path.abspath(a.config)
     conf = load_conf(config)
@@ -397,11 +577,27 @@ def main(argv=None):
                 err=True,
             )
             return 1
-        merged = merge_results(a.tmp, results_dir, {}, keep_benchmark_list=True)
+        src, refused, work = prepare_merge(a.tmp, results_dir, a.as_machine)
+        try:
+            skip = set(refused)
+            merged = [
+                m for m in merge_results(src, results_dir, {}, keep_benchmark_list=True, skip=skip)
+            ]
+        finally:
+            if work:
+                shutil.rmtree(work, ignore_errors=True)
         say("merged %d file(s) into %s" % (len(merged), results_dir))
+        if refused:
+            say(
+                "NOT merged: machine(s) %s -- named after the host, not the processor type, so "
+                "results of different processors may be mixed in them. If you know which type "
+                "measured them, merge them with `--as <machine>` (e.g. --as %s, this machine)"
+                % (", ".join(refused), machine_id.identify()["machine"]),
+                err=True,
+            )
+            return 1
         return 0
 
-    py = sys.executable
     env = dict(os.environ)
     if a.quick:
         env["RAPTORS_BENCH_QUICK"] = "1"
@@ -414,28 +610,43 @@ def main(argv=None):
                 % (k, env[k])
             )
 
-    rc = subprocess.call([py, "-m", "asv", "machine", "--yes", "--config", config], cwd=REPO_ROOT)
-    if rc != 0:
-        say("`asv machine --yes` failed (exit %d)" % rc, err=True)
+    try:
+        a.machine = register_machine()
+    except Exception as e:
+        say("cannot register the machine with asv: %s: %s" % (type(e).__name__, e), err=True)
         return 1
+    say("machine: %s (%s)" % (a.machine, machine_id.identify()["cpu"]))
 
     # Which commits.
     if a.what == "current":
         head = _git("rev-parse", "HEAD")
-        if _git("status", "--porcelain", "--untracked-files=no"):
+        commit = code_commit("HEAD")
+        if _git("status", "--porcelain", "--untracked-files=no", "--", *MEASURED_PATHS):
             say(
-                "note: the work tree has uncommitted changes; asv measures the committed HEAD "
-                "(%s) built from its own sources" % head[:8]
+                "note: the work tree has uncommitted changes; asv measures the committed %s "
+                "built from its own sources" % commit[:8]
             )
-        commits = [head]
+        if commit != head:
+            say(
+                "HEAD %s changes no measured code (%s) since %s: measuring %s, whose build HEAD "
+                "has" % (head[:8], ", ".join(MEASURED_PATHS), commit[:8], commit[:8])
+            )
+        commits = [commit]
     else:
         branch = a.branch or (conf.get("branches") or ["main"])[0]
-        hashes = last_commits(a.n, branch)
-        machine = machine_name()
-        commits = [h for h in hashes if not measured(results_dir, machine, h)]
+        hashes = code_commits(branch, a.n, a.every, a.since)
+        commits = [h for h in hashes if not measured(results_dir, a.machine, h)]
         say(
-            "the last %d commit(s) of %s: %d already measured (skipped), %d to measure"
-            % (len(hashes), branch, len(hashes) - len(commits), len(commits))
+            "%d commit(s) of %s that changed measured code%s: %d already measured on %s "
+            "(skipped), %d to measure"
+            % (
+                len(hashes),
+                branch,
+                " (every %d-th)" % a.every if a.every > 1 else "",
+                len(hashes) - len(commits),
+                a.machine,
+                len(commits),
+            )
         )
         if not commits:
             say("nothing new to measure")
@@ -493,9 +704,7 @@ def _git(*args):
 
 
 def machine_name():
-    from asv.machine import Machine
-
-    return Machine.load(interactive=False).machine
+    return machine_id.identify()["machine"]
 
 
 def measured(results_dir, machine, commit):
@@ -510,8 +719,10 @@ def run_one(a, conf, dirs, commit, env, extra):
     One asv run per commit: asv reads the suite (and bench_provenance's build parameters) with
     the commit it measures. Returns (exit status or None to go on, unbuilt, partial)."""
     results_dir = dirs["results_dir"]
-    parent = os.path.dirname(results_dir)
+    # Beside asv's environments (.asv/), not in the work tree the results directory is part of.
+    parent = os.path.dirname(dirs["env_dir"])
     try:
+        os.makedirs(parent, exist_ok=True)
         work = tempfile.mkdtemp(prefix="run-", dir=parent)
     except OSError:
         work = tempfile.mkdtemp(prefix="raptors-asv-run-")
@@ -528,6 +739,7 @@ def run_one(a, conf, dirs, commit, env, extra):
             json.dump(tmp_conf, f, indent=1)
 
         cmd = [sys.executable, "-m", "asv", "run", "--config", tmp_config, "--show-stderr"]
+        cmd += ["--machine", a.machine]
         if a.quick:
             cmd.append("--quick")
         if a.bench:
@@ -542,7 +754,7 @@ def run_one(a, conf, dirs, commit, env, extra):
                 err=True,
             )
             try:
-                if record_unbuilt(tmp_config, [commit], a.bench):
+                if record_unbuilt(tmp_config, [commit], a.bench, a.machine):
                     rc = 2
                 else:
                     say(
