@@ -122,8 +122,9 @@ def interleaved(
 
     fns: {side: callable} (or a sequence: sides "0", "1", ...). Rounds run until `seconds` have
     passed and at least min_rounds are done, at most max_rounds; `rounds` fixes the count
-    instead; quick: QUICK_ROUNDS rounds. same_k: every side takes the same number of calls per
-    sample (the slowest side's), as the gate's BASE/HEAD comparison wants; else each its own.
+    instead; quick: QUICK_ROUNDS rounds of one call per sample. same_k: every side takes the
+    same number of calls per sample (the slowest side's), as the gate's BASE/HEAD comparison
+    wants; else each its own.
     `warmup` rounds are run first and discarded. The order within a round is shuffled
     (random.Random(seed)), so no side is systematically first or after another.
     """
@@ -131,7 +132,12 @@ def interleaved(
     names = list(sides)
     out = Timings({n: [] for n in names})
     with gc_paused():
-        ks = {n: calls_per_sample(sides[n], target) for n in names}
+        if quick:  # a smoke check: one warm-up call, one call per sample, QUICK_ROUNDS rounds
+            for n in names:
+                sides[n]()
+            ks = {n: 1 for n in names}
+        else:
+            ks = {n: calls_per_sample(sides[n], target) for n in names}
         if same_k:
             k = min(ks.values())
             ks = {n: k for n in names}
