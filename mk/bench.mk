@@ -41,9 +41,11 @@ bench-history: $(BENCH_VENV_STAMP) ## asv: the last N (=20) commits of main that
 	if [ $$rc -ne 0 ] && [ $$rc -ne 2 ] && [ $$rc -ne 3 ]; then exit $$rc; fi; \
 	$(MAKE) --no-print-directory publish || exit $$?; exit $$rc
 
-bench-merge: $(BENCH_VENV_STAMP) ## merge results dir FROM=<dir> (another machine's, CI's) into bench-results/
-	@test -n '$(FROM)' || { echo "usage: make bench-merge FROM=<results dir> [AS=<machine>]"; exit 2; }
-	@for d in $(FROM); do \
+# FROM: one or more results directories, shell-style patterns allowed (FROM='runner-results/*').
+bench-merge: $(BENCH_VENV_STAMP) ## merge results dirs FROM=<dirs> (other machines', CI's) into bench-results/
+	@test -n '$(FROM)' || { echo "usage: make bench-merge FROM=<results dir(s)> [AS=<machine>]"; exit 2; }
+	@test -n '$(wildcard $(FROM))' || { echo "bench-merge: nothing matches FROM=$(FROM)"; exit 2; }
+	@for d in $(wildcard $(FROM)); do \
 	  $(PYTHON) tools/bench/run.py merge "$$d" --config $(ASV_CONFIG) $(if $(AS),--as '$(AS)') || exit $$?; \
 	done
 
