@@ -26,6 +26,7 @@ import json
 import math
 import os
 import sys
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import HEADLINE, asv_dirs
@@ -415,6 +416,49 @@ def operations_html(rows):
     )
 
 
+def machine_anchor(name):
+    return "machine-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in str(name))
+
+
+def machine_graph_link(name):
+    """asv's headline graph with this machine selected (asv reads params from the URL hash)."""
+    return "index.html#%s?machine=%s" % (HEADLINE, urllib.parse.quote(str(name)))
+
+
+def machines_html(machines):
+    """The machine types present (tools/bench/machine.py names each after its processor type),
+    each with its latest headline speedup: pick one to see only its history."""
+    e = html.escape
+    rows = []
+    for mname, m in machines.items():
+        r, info = m["rows"], m["info"]
+        v = r[-1]["values"][HEADLINE]
+        rows.append(
+            '<tr><td><a href="#%s"><b>%s</b></a></td><td>%s</td><td>%d</td>'
+            "<td><code>%s</code> &ndash; <code>%s</code></td><td>%s</td>"
+            '<td><a href="%s">interactive graph</a></td></tr>'
+            % (
+                e(machine_anchor(mname)),
+                e(mname),
+                e(str(info.get("cpu", ""))),
+                len(r),
+                e(r[0]["hash"][:8]),
+                e(r[-1]["hash"][:8]),
+                _fmt_speedup(v),
+                e(machine_graph_link(mname)),
+            )
+        )
+    return (
+        '<section id="machines"><h2>Machine types</h2>'
+        '<p class="muted">One history per processor type (vendor, microarchitecture or '
+        "family/model, CPUs), whatever host measured it. Pick one to see only its history; "
+        '<a href="#machines">all machines</a>.</p>'
+        '<table class="grid"><tr><th>machine</th><th>processor</th><th>commits</th>'
+        "<th>first &ndash; latest</th><th>latest speedup</th><th></th></tr>%s</table></section>"
+        % "".join(rows)
+    )
+
+
 def render(machines, project="Raptors", offline=None, generated=None):
     e = html.escape
     graph_link = "index.html#" + HEADLINE
@@ -424,6 +468,8 @@ def render(machines, project="Raptors", offline=None, generated=None):
             '<p class="empty">No results for <code>%s</code> yet. Run <code>make bench</code>, '
             "then <code>make publish</code>.</p>" % e(HEADLINE)
         )
+    else:
+        parts.append(machines_html(machines))
     for mname, m in machines.items():
         rows, info = m["rows"], m["info"]
         last = rows[-1]
@@ -487,8 +533,10 @@ def render(machines, project="Raptors", offline=None, generated=None):
             )
         parts.append(
             """
-<section class="machine">
+<section class="machine" id="%(anchor)s">
   <h2>float32 scale, 2048&times;2048 &mdash; on <em>%(mname)s</em></h2>
+  <p class="muted">%(cpu)s &middot; %(n)d commit(s) measured &middot;
+    <a href="%(mgraph)s">interactive graph for this machine</a></p>
   <div class="headline">
     <div class="big%(slower)s">%(v).2f&times;</div>
     <div class="what">%(verdict)s<br>
@@ -511,6 +559,10 @@ def render(machines, project="Raptors", offline=None, generated=None):
                 if last["quick"]
                 else "",
                 mname=e(mname),
+                anchor=e(machine_anchor(mname)),
+                cpu=e(str(info.get("cpu", ""))),
+                n=len(rows),
+                mgraph=e(machine_graph_link(mname)),
                 v=v,
                 verdict=verdict,
                 slower="" if v >= 1 else " slower",
@@ -550,6 +602,7 @@ def render(machines, project="Raptors", offline=None, generated=None):
  table{border-collapse:collapse;font-size:13px} th,td{padding:3px 10px;text-align:left}
  table.kv th{color:#555;font-weight:600;white-space:nowrap;vertical-align:top} table.grid tr:nth-child(even){background:#f0f0f0}
  table.grid th{border-bottom:1px solid #aaa} section.machine{border-top:1px solid #ddd;margin-top:18px}
+ main:has(section.machine:target) section.machine:not(:target){display:none}
  .quick{background:#fff3cd;color:#7a5b00;font-size:12px;padding:1px 5px;border-radius:3px}
  .warn{background:#fff3cd;border:1px solid #e0c36a;padding:8px} code{font-size:12px}
  .ops{display:flex;gap:18px;flex-wrap:wrap;margin:6px 0 10px} .op{min-width:120px}
