@@ -56,13 +56,28 @@ static void read_env(void)
     }
 }
 
-/* ---- a tuning's thresholds (set flag after the value: release/acquire) ---- */
+/* ---- a tuning's thresholds, per family and for every family (SLOT_ALL) ----
+ * A slot's value is stored before its flag (release/acquire). */
 
-static _Atomic size_t tuned_bpt, tuned_stream;
-static _Atomic int tuned_bpt_set, tuned_stream_set;
+#define SLOT_ALL RP_NFAMILIES
+static _Atomic size_t tuned_bpt[RP_NFAMILIES + 1], tuned_stream[RP_NFAMILIES + 1];
+static _Atomic int tuned_bpt_set[RP_NFAMILIES + 1], tuned_stream_set[RP_NFAMILIES + 1];
 
 enum { FROM_DERIVED, FROM_TUNING, FROM_ENV };
 static const char *const from_names[] = {"derived", "tuning", "environment"};
+
+/* The tuned value of `family` (SLOT_ALL: calls that name none), else of SLOT_ALL; 0 if neither. */
+static int tuned_value(_Atomic size_t *value, _Atomic int *set, int family, size_t *v)
+{
+    for (int f = family;; f = SLOT_ALL) {
+        if (atomic_load_explicit(&set[f], memory_order_acquire)) {
+            *v = atomic_load_explicit(&value[f], memory_order_relaxed);
+            return 1;
+        }
+        if (f == SLOT_ALL)
+            return 0;
+    }
+}
 
 /* Below this many bytes moved (read + written) per extra thread, handing work
  * to a worker costs more than it saves: a worker needs ~1 us to see a job even
@@ -79,16 +94,17 @@ static size_t derived_bytes_per_thread(void)
     return t;
 }
 
-static size_t min_bytes_per_thread(int *from)
+static size_t min_bytes_per_thread(int family, int *from)
 {
     pthread_once(&env_once, read_env);
+    size_t v;
     if (env.bpt_set) {
         *from = FROM_ENV;
         return env.bpt;
     }
-    if (atomic_load_explicit(&tuned_bpt_set, memory_order_acquire)) {
+    if (tuned_value(tuned_bpt, tuned_bpt_set, family, &v)) {
         *from = FROM_TUNING;
-        return atomic_load_explicit(&tuned_bpt, memory_order_relaxed);
+        return v;
     }
     *from = FROM_DERIVED;
     return derived_bytes_per_thread();
@@ -112,15 +128,17 @@ int rp_count_elements(int ndim, const int64_t *shape, size_t es, size_t arrays, 
     return RAPTORS_OK;
 }
 
-int rp_threads_for(size_t bytes)
+int rp_threads_for_family(int family, size_t bytes)
 {
     int from;
     int nt = rp_num_threads();
-    size_t useful = bytes / min_bytes_per_thread(&from);
+    size_t useful = bytes / min_bytes_per_thread(family, &from);
     if (useful < (size_t)nt)
         nt = useful < 1 ? 1 : (int)useful;
     return nt;
 }
+
+int rp_threads_for(size_t bytes) { return rp_threads_for_family(SLOT_ALL, bytes); }
 
 /* Plain stores first read each output line into the cache (the RFO) and write
  * it back later; streaming stores skip the read but leave nothing in the cache,
@@ -129,16 +147,17 @@ int rp_threads_for(size_t bytes)
  * and not perfectly LRU). RAPTORS_STREAM_MIN_BYTES overrides the output-size
  * threshold of a two-operand call (out > LLC / 4); 0 = never stream. Returns
  * the total (read + written) above which stores stream; SIZE_MAX = never. */
-static size_t stream_min_total_bytes(int *from)
+static size_t stream_min_total_bytes(int family, int *from)
 {
     pthread_once(&env_once, read_env);
+    size_t v;
     if (env.stream_set) {
         *from = FROM_ENV;
         return env.stream_total;
     }
-    if (atomic_load_explicit(&tuned_stream_set, memory_order_acquire)) {
+    if (tuned_value(tuned_stream, tuned_stream_set, family, &v)) {
         *from = FROM_TUNING;
-        return atomic_load_explicit(&tuned_stream, memory_order_relaxed);
+        return v;
     }
     *from = FROM_DERIVED;
     const rp_cache_info *c = rp_cache();
@@ -146,10 +165,15 @@ static size_t stream_min_total_bytes(int *from)
     return stream_total_from_out(llc ? llc / 4 : SIZE_MAX);
 }
 
-int rp_want_stream(int in_place, size_t total_bytes)
+int rp_want_stream_family(int family, int in_place, size_t total_bytes)
 {
     int from;
-    return !in_place && total_bytes > stream_min_total_bytes(&from);
+    return !in_place && total_bytes > stream_min_total_bytes(family, &from);
+}
+
+int rp_want_stream(int in_place, size_t total_bytes)
+{
+    return rp_want_stream_family(SLOT_ALL, in_place, total_bytes);
 }
 
 /* ---- the kernel table per call ---- */
@@ -212,16 +236,25 @@ const char *raptors_get_tuning_simd(int family, int dtype, int store, int regime
     return (k != NULL ? k : rp_active_kernels())->name;
 }
 
-int raptors_set_tuning_bytes(int which, int64_t bytes)
+/* The slot of a public family number (RAPTORS_FAMILY_ALL: SLOT_ALL), or -1. */
+static int slot_of(int family)
 {
+    return family == RAPTORS_FAMILY_ALL ? SLOT_ALL : family >= 0 && family < RP_NFAMILIES ? family : -1;
+}
+
+int raptors_set_tuning_bytes(int which, int family, int64_t bytes)
+{
+    const int f = slot_of(family);
     _Atomic size_t *value;
     _Atomic int *set;
+    if (f < 0)
+        return RAPTORS_EINVAL;
     if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES) {
-        value = &tuned_stream;
-        set = &tuned_stream_set;
+        value = &tuned_stream[f];
+        set = &tuned_stream_set[f];
     } else if (which == RAPTORS_TUNE_BYTES_PER_THREAD) {
-        value = &tuned_bpt;
-        set = &tuned_bpt_set;
+        value = &tuned_bpt[f];
+        set = &tuned_bpt_set[f];
     } else {
         return RAPTORS_EINVAL;
     }
@@ -239,13 +272,16 @@ int raptors_set_tuning_bytes(int which, int64_t bytes)
 
 static int64_t as_int64(size_t v) { return v >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v; }
 
-int64_t raptors_get_tuning_bytes(int which)
+int64_t raptors_get_tuning_bytes(int which, int family)
 {
+    const int f = slot_of(family);
     int from;
+    if (f < 0)
+        return RAPTORS_EINVAL;
     if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES)
-        return as_int64(stream_min_total_bytes(&from));
+        return as_int64(stream_min_total_bytes(f, &from));
     if (which == RAPTORS_TUNE_BYTES_PER_THREAD)
-        return as_int64(min_bytes_per_thread(&from));
+        return as_int64(min_bytes_per_thread(f, &from));
     return RAPTORS_EINVAL;
 }
 
@@ -257,8 +293,10 @@ void raptors_clear_tuning(void)
             for (int s = 0; s < RP_NSTORES; s++)
                 for (int r = 0; r < RP_NREGIMES; r++)
                     atomic_store_explicit(&tuned_k[f][d][s][r], NULL, memory_order_relaxed);
-    raptors_set_tuning_bytes(RAPTORS_TUNE_STREAM_ABOVE_BYTES, -1);
-    raptors_set_tuning_bytes(RAPTORS_TUNE_BYTES_PER_THREAD, -1);
+    for (int f = 0; f <= SLOT_ALL; f++) {
+        atomic_store_explicit(&tuned_stream_set[f], 0, memory_order_release);
+        atomic_store_explicit(&tuned_bpt_set[f], 0, memory_order_release);
+    }
 }
 
 /* Appends the plan's JSON fields to the object being written in dst: the tuned
@@ -284,12 +322,26 @@ void rp_plan_json(char *dst, size_t cap)
                                           regime_names[r], k->name);
                     first = 0;
                 }
-    int sf, bf;
-    size_t stream = stream_min_total_bytes(&sf), bpt = min_bytes_per_thread(&bf);
     if (o < cap)
-        snprintf(dst + o, cap - o,
-                 "\", \"stream_above_bytes\": %lld, \"stream_above_from\": \"%s\","
-                 " \"bytes_per_thread\": %lld, \"bytes_per_thread_from\": \"%s\"",
-                 (long long)as_int64(stream), from_names[sf], (long long)as_int64(bpt),
-                 from_names[bf]);
+        o += (size_t)snprintf(dst + o, cap - o, "\"");
+    /* Each threshold in effect, per family and for calls that name none ("all"),
+     * and where it came from (the environment's overrides every family). */
+    static const char *const keys[2] = {"stream_above", "bytes_per_thread"};
+    for (int w = 0; w < 2; w++) {
+        int from = FROM_DERIVED;
+        if (o < cap)
+            o += (size_t)snprintf(dst + o, cap - o, ", \"%s%s\": {", keys[w],
+                                  w == 0 ? "_bytes" : "");
+        for (int f = 0; f <= SLOT_ALL; f++) {
+            int fr;
+            size_t v = w == 0 ? stream_min_total_bytes(f, &fr) : min_bytes_per_thread(f, &fr);
+            from = fr > from ? fr : from;
+            if (o < cap)
+                o += (size_t)snprintf(dst + o, cap - o, "%s\"%s\": %lld", f == 0 ? "" : ", ",
+                                      f == SLOT_ALL ? "all" : family_names[f], (long long)as_int64(v));
+        }
+        if (o < cap)
+            o += (size_t)snprintf(dst + o, cap - o, "}, \"%s_from\": \"%s\"", keys[w],
+                                  from_names[from]);
+    }
 }

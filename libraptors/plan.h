@@ -46,6 +46,12 @@ int rp_threads_for(size_t bytes);
  * written)? Never in place, where the output lines are in the cache already. */
 int rp_want_stream(int in_place, size_t total_bytes);
 
+/* The same for a call of one family (RP_FAM_*): a tuning may set the
+ * thresholds per family; the family-less forms above use the value a tuning
+ * set for every family (RAPTORS_FAMILY_ALL), as do families it left unset. */
+int rp_threads_for_family(int family, size_t bytes);
+int rp_want_stream_family(int family, int in_place, size_t total_bytes);
+
 /* What a tuning tells apart (raptors.h's RAPTORS_FAMILY_*, RAPTORS_STORE_*,
  * RAPTORS_REGIME_*). A reduction's kind is RP_STORE_PLAIN. */
 enum { RP_FAM_SCALE = 0, RP_FAM_BINARY = 1, RP_FAM_REDUCE = 2, RP_NFAMILIES = 3 };

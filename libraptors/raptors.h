@@ -182,16 +182,19 @@ RAPTORS_API int raptors_set_tuning_simd(int family, int dtype, int store, int re
 /* The variant that serves those calls now; NULL for an index out of range. */
 RAPTORS_API const char *raptors_get_tuning_simd(int family, int dtype, int store, int regime);
 
-/* Thresholds, in bytes moved by a call (read + written). STREAM_ABOVE: stores
- * bypass the cache (non-temporal) when a call that is not in place moves more
- * (0: always; INT64_MAX: never). BYTES_PER_THREAD: a call uses one thread per
- * this many bytes, at most the thread count (0 counts as 1). bytes < 0
- * restores the value derived from the cache sizes. RAPTORS_STREAM_MIN_BYTES and
- * RAPTORS_MIN_BYTES_PER_THREAD in the environment win over both. get returns
- * the value in effect (INT64_MAX: never), RAPTORS_EINVAL for an unknown `which`. */
+/* Thresholds, in bytes moved by a call (read + written), per family or for
+ * every family (RAPTORS_FAMILY_ALL; a family's own value wins over it).
+ * STREAM_ABOVE: stores bypass the cache (non-temporal) when a call that is not
+ * in place moves more (0: always; INT64_MAX: never). BYTES_PER_THREAD: a call
+ * uses one thread per this many bytes, at most the thread count (0 counts as
+ * 1). bytes < 0 unsets the value (the derived one applies again).
+ * RAPTORS_STREAM_MIN_BYTES and RAPTORS_MIN_BYTES_PER_THREAD in the environment
+ * win over both. get returns the value in effect for that family (INT64_MAX:
+ * never), RAPTORS_EINVAL for an unknown `which` or family. */
+#define RAPTORS_FAMILY_ALL (-1)
 enum { RAPTORS_TUNE_STREAM_ABOVE_BYTES = 0, RAPTORS_TUNE_BYTES_PER_THREAD = 1 };
-RAPTORS_API int raptors_set_tuning_bytes(int which, int64_t bytes);
-RAPTORS_API int64_t raptors_get_tuning_bytes(int which);
+RAPTORS_API int raptors_set_tuning_bytes(int which, int family, int64_t bytes);
+RAPTORS_API int64_t raptors_get_tuning_bytes(int which, int family);
 
 /* Forget every tuned choice: the active variant and the derived thresholds. */
 RAPTORS_API void raptors_clear_tuning(void);

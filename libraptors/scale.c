@@ -90,7 +90,7 @@ static void run_strided_chunk(void *ctx, size_t c)
 
 static void plan_chunks(scale_job *j, size_t bytes)
 {
-    int nt = rp_threads_for(bytes);
+    int nt = rp_threads_for_family(RP_FAM_SCALE, bytes);
     if (nt <= 1) {  /* one thread: one chunk, no per-chunk peel and tail */
         j->chunk = j->head = j->n;
         (j->ndim ? run_strided_chunk : run_contig_chunk)(j, 0);
@@ -130,7 +130,7 @@ static int scale_contig(int dtype, const void *x, void *y, size_t n, const void 
     }
     scale_job j = {.dtype = dtype, .elsize = es, .x = x, .y = y, .n = n};
     memcpy(&j.factor, factor, es);
-    j.stream = rp_want_stream(x == y, 2 * n * es);
+    j.stream = rp_want_stream_family(RP_FAM_SCALE, x == y, 2 * n * es);
     j.k = rp_plan_kernels(RP_FAM_SCALE, dtype, rp_store_kind(x == y, j.stream), 2 * n * es);
     plan_chunks(&j, 2 * n * es);
     return RAPTORS_OK;

@@ -5,7 +5,7 @@
 array([0. , 2.5, 5. , 7.5], dtype=float32)
 """
 
-from . import _threadpool
+from . import _threadpool, _tuning
 from .api import build_info, get_num_threads, get_simd, scale, set_num_threads, set_simd
 from .elementwise import add, multiply, subtract
 from .reductions import mean, sum
@@ -29,3 +29,6 @@ __all__ = [
 
 # threadpoolctl.threadpool_info()/threadpool_limits() see and limit Raptors' pool (when installed).
 _threadpool.register_threadpoolctl_controller()
+
+# The tuning measured on this machine (python -m raptors tune), if any: speed only, never bits.
+_tuning.load_at_import()

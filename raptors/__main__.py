@@ -30,6 +30,15 @@ LIBRARY_LABELS = {
 }
 CACHE_LABELS = {"l1d_bytes": "L1d", "l2_bytes": "L2", "l3_bytes": "L3"}
 RUNTIME_KEYS = {"simd", "simd_available", "num_threads", "platform"}
+TUNING_KEYS = {
+    "tuning",
+    "tuning_file",
+    "tuning_simd",
+    "stream_above_bytes",
+    "stream_above_from",
+    "bytes_per_thread",
+    "bytes_per_thread_from",
+}
 
 
 def _threadpoolctl_version() -> str | None:
@@ -106,7 +115,24 @@ def format_report(report: dict[str, Value]) -> str:
         "Caches (read at run time):",
         *(f"  {label}: {_size(library.get(key))}" for key, label in CACHE_LABELS.items()),
     ]
-    known = LIBRARY_LABELS.keys() | CACHE_LABELS.keys() | RUNTIME_KEYS
+    if "tuning" in library:
+
+        def per_family(key: str) -> str:
+            value = library.get(key)
+            if not isinstance(value, dict):
+                return _text(value)
+            sizes = ("never" if v == -1 else _size(v) for v in value.values())
+            return ", ".join(f"{k} {s}" for k, s in zip(value, sizes))
+
+        lines += [
+            f"Tuning: {_text(library.get('tuning'))}",
+            "  variants moved by it: " + (_text(library.get("tuning_simd")) or "none"),
+            f"  streaming stores above (bytes moved): {per_family('stream_above_bytes')}"
+            f" ({_text(library.get('stream_above_from'))})",
+            f"  bytes per thread: {per_family('bytes_per_thread')}"
+            f" ({_text(library.get('bytes_per_thread_from'))})",
+        ]
+    known = LIBRARY_LABELS.keys() | CACHE_LABELS.keys() | RUNTIME_KEYS | TUNING_KEYS
     extra = [key for key in library if key not in known]
     if extra:  # reported by a newer library than this script knows
         lines += ["More from the library:", *(f"  {k}: {_text(library[k])}" for k in extra)]
@@ -120,12 +146,18 @@ def format_report(report: dict[str, Value]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["tune"]:
+        from . import _tune
+
+        return _tune.main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m raptors",
-        description="Show the Raptors build and run-time configuration (for bug reports).",
+        description="Show the Raptors build and run-time configuration (for bug reports). "
+        "`python -m raptors tune` measures this machine's tuning (tune --help).",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
     report = collect()
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0

@@ -121,6 +121,11 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_get_num_threads": ([], c_int),
         "raptors_get_simd": ([], c_char_p),
         "raptors_set_simd": ([c_char_p], c_int),
+        "raptors_set_tuning_simd": ([c_int, c_int, c_int, c_int, c_char_p], c_int),
+        "raptors_get_tuning_simd": ([c_int, c_int, c_int, c_int], c_char_p),
+        "raptors_set_tuning_bytes": ([c_int, c_int, ctypes.c_int64], c_int),
+        "raptors_get_tuning_bytes": ([c_int, c_int], ctypes.c_int64),
+        "raptors_clear_tuning": ([], None),
     }
     for name, (argtypes, restype) in signatures.items():
         try:
@@ -344,3 +349,46 @@ def get_simd() -> str:
 def set_simd(name: str) -> int:
     status: int = _lib.raptors_set_simd(name.encode())
     return status
+
+
+# Tuning (raptors.h): which variant serves which calls, and the two thresholds. The indices
+# are raptors.h's RAPTORS_FAMILY_*, RAPTORS_STORE_*, RAPTORS_REGIME_*, in this order.
+FAMILIES = ("scale", "binary", "reduce")
+DTYPES = ("f32", "f64")
+STORES = ("plain", "stream", "inplace")
+REGIMES = ("cache", "llc", "dram")
+TUNE_STREAM_ABOVE_BYTES, TUNE_BYTES_PER_THREAD = 0, 1
+#: The family number meaning every family (RAPTORS_FAMILY_ALL).
+FAMILY_ALL = -1
+#: raptors_get_tuning_bytes's "never" (and what set takes for it).
+NEVER = (1 << 63) - 1
+#: Raw entry points for the tuner's timed closures (a call each, no Python checks).
+raw_set_simd = _lib.raptors_set_simd
+raw_set_num_threads = _lib.raptors_set_num_threads
+raw_set_tuning_bytes = _lib.raptors_set_tuning_bytes
+
+
+def set_tuning_simd(family: int, dtype: int, store: int, regime: int, name: str | None) -> int:
+    status: int = _lib.raptors_set_tuning_simd(
+        family, dtype, store, regime, None if name is None else name.encode()
+    )
+    return status
+
+
+def get_tuning_simd(family: int, dtype: int, store: int, regime: int) -> str | None:
+    name: bytes | None = _lib.raptors_get_tuning_simd(family, dtype, store, regime)
+    return None if name is None else name.decode()
+
+
+def set_tuning_bytes(which: int, nbytes: int, family: int = FAMILY_ALL) -> int:
+    status: int = _lib.raptors_set_tuning_bytes(which, family, nbytes)
+    return status
+
+
+def get_tuning_bytes(which: int, family: int = FAMILY_ALL) -> int:
+    value: int = _lib.raptors_get_tuning_bytes(which, family)
+    return value
+
+
+def clear_tuning() -> None:
+    _lib.raptors_clear_tuning()

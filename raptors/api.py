@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _ffi
+from . import _ffi, _tuning
 
 __all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
 
@@ -219,8 +219,10 @@ def get_simd() -> str:
 def set_simd(name: str) -> None:
     """Force a SIMD variant by name, or 'auto' for the best this CPU supports.
 
-    Raises ``ValueError`` for a name this build or CPU cannot run. The
-    environment variable RAPTORS_SIMD does the same at load time.
+    A named variant serves every call, whatever a tuning (``python -m raptors
+    tune``) chose per size; 'auto' gives the tuning's choices back. Raises
+    ``ValueError`` for a name this build or CPU cannot run. The environment
+    variable RAPTORS_SIMD does the same at load time.
     """
     if not isinstance(name, str):
         raise TypeError(f"raptors.set_simd: name must be a str, got {type(name).__name__}")
@@ -237,12 +239,25 @@ def build_info() -> dict[str, Any]:
 
     Keys: version, abi_version, compiler, cflags, target, git_commit, simd (the
     variant in use), simd_available, num_threads, l1d_bytes, l2_bytes,
-    l3_bytes, library (its path), platform (machine architecture).
+    l3_bytes, library (its path), platform (machine architecture); the tuning:
+    tuning (which one is in effect and where it came from: "tuned: ...",
+    "default: ...", "off: ..." or "ignored: ..."), tuning_file, tuning_simd
+    (the calls a tuning moved to another variant, family.dtype.store.regime=name,
+    comma-separated), stream_above_bytes and bytes_per_thread (the thresholds in
+    effect, in bytes moved per call, by family -- scale, binary, reduce -- and
+    "all" for calls that name none; stream_above_bytes -1: never) with
+    stream_above_from and bytes_per_thread_from ("derived", "tuning" or
+    "environment").
     """
     info = _ffi.build_info()
     info["simd_available"] = [s for s in info["simd_available"].split(",") if s]
+    stream = info.get("stream_above_bytes")
+    if isinstance(stream, dict):
+        info["stream_above_bytes"] = {k: -1 if v == _ffi.NEVER else v for k, v in stream.items()}
     info["library"] = _ffi.LIBRARY_PATH
     info["platform"] = platform.machine()
+    info["tuning"] = _tuning.STATUS.summary()
+    info["tuning_file"] = _tuning.STATUS.path
     return info
 
 

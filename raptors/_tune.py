@@ -1,0 +1,930 @@
+"""`python -m raptors tune`: measure, on this machine, the choices libraptors would otherwise
+derive from cache sizes, and store them per processor type (raptors/_tuning.py applies them).
+
+What is measured (every family -- scale, element-wise binary, reductions -- and both dtypes;
+sizes in bytes a call moves, read + written, as libraptors counts them):
+
+1. Bytes per thread: one thread against two on a ladder of sizes from 64 KiB to 8 MiB; the
+   threshold is put between the last size where one thread was as fast and the first where two
+   were faster, for all families at once (the threshold is shared by every operation).
+2. SIMD variant per size regime and store kind: in each regime (within L2, within L3, beyond)
+   and for each store kind (plain, streaming, in place; reductions only read), the best
+   variant (AVX-512) against every other one (AVX2), at one thread and at the default thread
+   count. Another variant is chosen only when it is faster by more than MARGIN overall, the 95%
+   bootstrap interval of that gain is above 1, and it is not slower by more than MARGIN in any
+   measured configuration: ties and noise keep the default.
+3. Streaming-store threshold: plain against streaming stores on a ladder of sizes from L3/4 to
+   4 x L3, one thread and the default thread count, with the variants chosen in 2.
+
+Each threshold is the candidate that minimises the summed cost (the time lost against the
+better option at each ladder size, as a log ratio, summed over families, dtypes and thread
+counts); the derived default is kept unless another candidate is cheaper by more than
+TOLERANCE per measured series. Timing: tools/measure.py's interleaved rounds (every side timed
+once per round in shuffled order; medians of per-round ratios), under the shared benchmark
+lock, so that a noisy neighbour slows every side of a round alike.
+
+`--compare A [B]` times the cases where two tunings decide differently (B: the derived
+defaults), to measure what a difference costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import importlib.util
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__, _ffi, _tuning
+from .api import scale
+from .elementwise import add
+from .reductions import sum as rsum
+
+#: A tuned variant must beat the default by this much (and never lose by more).
+MARGIN = 0.03
+#: A tuned threshold must save this much per measured series over the derived one (log ratio).
+TOLERANCE = math.log(1.01)
+Fn = Callable[[], Any]
+NEVER = _ffi.NEVER
+ALL = _ffi.FAMILY_ALL
+
+
+def measure_core() -> Any:
+    """tools/measure.py, the project's one measurement core: shipped inside the wheel as
+    raptors/_measure.py, read from the source tree otherwise."""
+    try:
+        return importlib.import_module("raptors._measure")
+    except ImportError:
+        pass
+    path = Path(__file__).resolve().parent.parent / "tools" / "measure.py"
+    spec = importlib.util.spec_from_file_location("raptors_tools_measure", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise RuntimeError(f"raptors tune needs tools/measure.py (looked for {path})")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _mib(n: float) -> str:
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.3g} MiB"
+    return f"{n / 1024:.3g} KiB"
+
+
+@dataclass
+class Machine:
+    """What the measurement is sized by."""
+
+    l2: int
+    l3: int
+    threads: int  # the default thread count
+    variants: list[str]  # the candidates, best first (scalar never is one)
+    derived_stream: int  # the derived thresholds (bytes moved)
+    derived_bpt: int
+
+    @classmethod
+    def probe(cls) -> Machine:
+        info = _ffi.build_info()
+        variants = [v for v in str(info["simd_available"]).split(",") if v and v != "scalar"]
+        _ffi.clear_tuning()
+        return cls(
+            l2=int(info["l2_bytes"]) or 256 << 10,
+            l3=int(info["l3_bytes"]) or 8 << 20,
+            threads=_ffi.get_num_threads(),
+            variants=variants,
+            derived_stream=_ffi.get_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES),
+            derived_bpt=_ffi.get_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD),
+        )
+
+    def regime(self, nbytes: int) -> str:
+        if nbytes <= self.l2:
+            return "cache"
+        return "llc" if self.l3 > self.l2 and nbytes <= self.l3 else "dram"
+
+    def regime_points(self, regime: str) -> list[int]:
+        if regime == "cache":
+            return [self.l2 // 2]
+        if regime == "llc":
+            return [max(self.l2 * 2, self.l3 // 4), self.l3]
+        return [self.dram_point()]
+
+    def dram_point(self) -> int:
+        return int(min(max(4 * self.l3, 64 << 20), 512 << 20))
+
+    def stream_ladder(self) -> list[int]:
+        pts = [self.l3 // 4, self.l3 // 2, 3 * self.l3 // 4, self.l3]
+        return sorted({p for p in pts + [2 * self.l3, self.dram_point()] if p > self.l2})
+
+    def thread_ladder(self) -> list[int]:
+        return [(64 << 10) << i for i in range(8)]  # 64 KiB .. 8 MiB
+
+    def thread_configs(self) -> list[int]:
+        return sorted({1, self.threads})
+
+
+# ---- the operations, sized by the bytes they move --------------------------------------------
+ES = {"f32": 4, "f64": 8}
+NP_DTYPE = {"f32": np.float32, "f64": np.float64}
+#: Arrays of a family: elements moved per element of the result.
+ARRAYS = {"scale": 2, "binary": 3, "reduce": 1}
+
+
+class Operands:
+    """One family's arrays for one dtype, big enough for the largest size measured; a call of
+    a given size works on the leading elements. Inputs and `out` are NumPy's own arrays (a
+    large one starts 16 bytes past a page: not on a cache line, as a user's arrays); `out64`
+    starts on a cache line, as the new arrays libraptors' pool gives from 4 MiB on."""
+
+    def __init__(self, measure: Any, family: str, dtype: str, max_bytes: int):
+        self.family, self.dtype = family, dtype
+        es = ES[dtype]
+        n = max_bytes // (ARRAYS[family] * es) + 64
+        dt = NP_DTYPE[dtype]
+        self.x = measure.make_array((n,), dt)
+        if family != "reduce":
+            self.out = np.zeros(n, dt)
+            self.out64 = measure.aligned((n,), dt)
+            self.out64[:] = 0
+            self.inplace = self.x.copy()
+        if family == "binary":
+            self.y = measure.make_array((n,), dt, offset=500)
+
+    def call(self, nbytes: int, store: str, aligned_out: bool = False) -> Fn:
+        """A call moving about nbytes: out= (plain or streaming stores, as the threshold in
+        effect says), in place, or a reduction."""
+        n = max(1, nbytes // (ARRAYS[self.family] * ES[self.dtype]))
+        x = self.x[:n]
+        if self.family == "reduce":
+            return lambda: rsum(x)
+        o = (self.out64 if aligned_out else self.out)[:n]
+        if self.family == "scale":
+            if store == "inplace":
+                xi = self.inplace[:n]
+                f_in = NP_DTYPE[self.dtype](1.0000001)
+                return lambda: scale(xi, f_in, out=xi)
+            f = NP_DTYPE[self.dtype](2.5)
+            return lambda: scale(x, f, out=o)
+        y = self.y[:n]
+        if store == "inplace":
+            xi = self.inplace[:n]
+            return lambda: add(xi, y, out=xi)
+        return lambda: add(x, y, out=o)
+
+
+def stores(family: str) -> list[str]:
+    return ["plain"] if family == "reduce" else ["plain", "stream", "inplace"]
+
+
+# ---- statistics ------------------------------------------------------------------------------
+@dataclass
+class Ratios:
+    """log(time of a / time of b) over the quiet rounds of a comparison, with the visit each
+    round belongs to (rounds of one visit are not independent: the bootstrap resamples visits)."""
+
+    values: np.ndarray
+    visits: np.ndarray
+
+    def median(self) -> float:
+        return float(np.median(self.values))
+
+
+def quiet_ratios(ta: Sequence[float], tb: Sequence[float], visits: Sequence[int]) -> Ratios:
+    """The quietest quarter of the rounds of a paired comparison (at least 4): a round's score
+    is the sum of both sides' times relative to their medians, so a round in which the machine
+    slowed either side (a time slice lost to a neighbour, a busy second core) scores high and
+    is left out; the kept rounds keep their pairs."""
+    a, b = np.asarray(ta, float), np.asarray(tb, float)
+    score = a / np.median(a) + b / np.median(b)
+    keep = np.sort(np.argsort(score, kind="stable")[: max(4, len(score) // 4)])
+    return Ratios(np.log(a[keep] / b[keep]), np.asarray(visits)[keep])
+
+
+def combined(series: Sequence[Ratios], seed: int = 0, n_boot: int = 300) -> dict[str, Any]:
+    """Over several configurations (thread counts, sizes, alignments) of one comparison: the
+    median over configurations of each one's median log ratio, the worst configuration, and a
+    95% interval from a bootstrap that resamples whole visits. As ratios."""
+    rng = np.random.default_rng(seed)
+    meds = [s.median() for s in series]
+    ids = sorted({int(v) for s in series for v in s.visits})
+    per = [[s.values[s.visits == v] for v in ids] for s in series]
+    boots = np.empty(n_boot)
+    for i in range(n_boot):
+        pick = rng.integers(0, len(ids), len(ids))
+        ms = []
+        for chunks in per:
+            vals = np.concatenate([chunks[j] for j in pick])
+            ms.append(float(np.median(vals)) if len(vals) else 0.0)
+        boots[i] = np.median(ms)
+    lo, hi = np.quantile(boots, [0.025, 0.975])
+    return {
+        "gain": math.exp(float(np.median(meds))),
+        "ci": [math.exp(float(lo)), math.exp(float(hi))],
+        "worst": math.exp(min(meds)),
+        "medians": [math.exp(m) for m in meds],
+    }
+
+
+def partition_costs(series: Sequence[Sequence[float]]) -> list[float]:
+    """Series of median log ratios along a ladder (> 0: the option for large sizes is faster).
+    Candidate j takes the large-size option from ladder point j on (j = len: never); its cost
+    is the summed log time lost against the better option at every point."""
+    n = len(series[0])
+    costs = []
+    for j in range(n + 1):
+        c = 0.0
+        for s in series:
+            c += sum(max(0.0, v) for v in s[:j]) + sum(max(0.0, -v) for v in s[j:])
+        costs.append(c)
+    return costs
+
+
+def choose_partition(costs: Sequence[float], derived_j: int, nseries: int) -> int:
+    """The cheapest candidate, unless the derived one costs at most TOLERANCE per series more."""
+    best = min(range(len(costs)), key=lambda j: costs[j])
+    if costs[derived_j] <= costs[best] + TOLERANCE * nseries:
+        return derived_j
+    return best
+
+
+def stream_threshold(ladder: Sequence[int], j: int, derived: int) -> int:
+    """Streaming from ladder[j] on (stores stream when a call moves more than T): T in
+    [ladder[j-1], ladder[j]), the derived value when it lies there; ladder[-1] for never."""
+    lo = ladder[j - 1] if j > 0 else 0
+    hi = ladder[j] if j < len(ladder) else math.inf
+    if lo <= derived < hi:
+        return derived
+    if j == 0:
+        return int(hi // 2)
+    if j == len(ladder):
+        return lo
+    return int(math.sqrt(lo * hi)) // 4096 * 4096
+
+
+def threads_threshold(ladder: Sequence[int], j: int, derived: int) -> int:
+    """Two threads from ladder[j] on (a call takes a thread per B bytes moved: two once it
+    moves 2 B): B in (ladder[j-1] / 2, ladder[j] / 2], the derived value when it lies there."""
+    lo = ladder[j - 1] / 2 if j > 0 else 0.0
+    hi = ladder[j] / 2 if j < len(ladder) else math.inf
+    if lo < derived <= hi:
+        return derived
+    if j == 0:
+        return int(hi // 2)
+    if j == len(ladder):
+        return int(2 * lo)
+    return int(math.sqrt(lo * hi)) // 4096 * 4096
+
+
+def configured(
+    fn: Fn,
+    simd: str | None = None,
+    threads: int | None = None,
+    stream: int | None = None,
+    per_thread: int | None = None,
+) -> Fn:
+    """fn, with the settings it is to be timed under made first (a ctypes call each, ~0.1 us:
+    the same on every side of a comparison). Thresholds go to the every-family value, which
+    the measuring families' calls use (no family has its own meanwhile)."""
+    pre: list[Callable[[], object]] = []
+    if simd is not None:
+        vb = simd.encode()
+        pre.append(lambda: _ffi.raw_set_simd(vb))
+    if stream is not None:
+        pre.append(lambda: _ffi.raw_set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, ALL, stream))
+    if per_thread is not None:
+        pre.append(lambda: _ffi.raw_set_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD, ALL, per_thread))
+    if threads is not None:
+        pre.append(lambda: _ffi.raw_set_num_threads(threads))
+    if len(pre) == 1:
+        p0 = pre[0]
+        return lambda: (p0(), fn())
+    if len(pre) == 2:
+        p0, p1 = pre
+        return lambda: (p0(), p1(), fn())
+
+    def run() -> object:
+        for p in pre:
+            p()
+        return fn()
+
+    return run
+
+
+#: Families whose entry points ask for their own thresholds (libraptors/scale.c names
+#: RP_FAM_SCALE); the others (binary.c, reduce.c) use the value set for every family, so that
+#: value is decided from their measurements.
+FAMILY_AWARE = ("scale",)
+
+
+def decide_thresholds(
+    ladder: Sequence[int], series: dict[str, list[float]], derived: int, kind: str
+) -> dict[str, Any]:
+    """Per family, and "all" (for the families that do not ask by name): the threshold whose
+    partition of the ladder costs least over that group's series (keys "family.dtype...")."""
+    fn = stream_threshold if kind == "stream" else threads_threshold
+    if kind == "stream":
+        derived_j = sum(1 for nb in ladder if nb <= derived)
+    else:
+        derived_j = sum(1 for nb in ladder if nb < 2 * derived)
+    fams = list(dict.fromkeys(k.split(".")[0] for k in series))
+    groups = {f: [v for k, v in series.items() if k.split(".")[0] == f] for f in fams}
+    shared = [v for k, v in series.items() if k.split(".")[0] not in FAMILY_AWARE]
+    groups["all"] = shared or list(series.values())
+    values: dict[str, int] = {}
+    costs: dict[str, list[float]] = {}
+    for g, ss in groups.items():
+        c = partition_costs(ss)
+        j = choose_partition(c, derived_j, len(ss))
+        values[g] = fn(ladder, j, derived)
+        costs[g] = [round(x, 4) for x in c]
+    return {"values": values, "costs": costs, "derived_index": derived_j}
+
+
+# ---- measuring: cases visited in turn ---------------------------------------------------------
+@dataclass
+class Case:
+    """Sides timed against each other in interleaved rounds (tools/measure.py), in visits: every
+    case of a campaign is visited in turn, several times, so that each case's rounds are spread
+    over the whole campaign and a neighbour's busy second hits every case alike."""
+
+    name: str
+    sides: dict[str, Fn]
+    setup: Callable[[], None] = lambda: None
+    acc: dict[str, list[float]] = field(default_factory=dict)
+    visit_of: list[int] = field(default_factory=list)  # per round
+
+    def lr(self, a: str, b: str) -> Ratios:
+        """log(time of a / time of b) over the quiet rounds (> 0: b is faster)."""
+        return quiet_ratios(self.acc[a], self.acc[b], self.visit_of)
+
+
+class Busy:
+    """How much CPU other processes took while we measured (/proc/stat less our own use), as a
+    fraction of the machine: a tuning measured on a busy machine is flagged."""
+
+    def __init__(self) -> None:
+        self.t0, self.s0, self.c0 = time.perf_counter(), self._stat(), self._ours()
+
+    @staticmethod
+    def _stat() -> tuple[float, float] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                v = [float(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = v[3] + (v[4] if len(v) > 4 else 0.0)
+        return sum(v[:8]) - idle, sum(v[:8])
+
+    @staticmethod
+    def _ours() -> float:
+        t = os.times()
+        return t.user + t.system
+
+    def others(self) -> float | None:
+        s1 = self._stat()
+        if self.s0 is None or s1 is None:
+            return None
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        busy = (s1[0] - self.s0[0]) / hz
+        total = (s1[1] - self.s0[1]) / hz
+        ours = self._ours() - self.c0
+        return max(0.0, busy - ours) / total if total > 0 else None
+
+
+@dataclass
+class Tuner:
+    visits: int = 4  # visits per case
+    rounds: int = 4  # rounds per visit
+    quick: bool = False
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)
+    measure: Any = None
+    m: Machine = field(default_factory=Machine.probe)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.measure is None:
+            self.measure = measure_core()
+        if self.quick:
+            self.visits, self.rounds = 1, 3
+
+    def campaign(self, cases: Sequence[Case]) -> None:
+        rng = np.random.default_rng(self.seed)
+        for visit in range(self.visits):
+            for i in rng.permutation(len(cases)):
+                c = cases[int(i)]
+                c.setup()
+                self.seed += 1
+                t = self.measure.interleaved(
+                    c.sides,
+                    seconds=0.0,
+                    min_rounds=self.rounds,
+                    max_rounds=self.rounds,
+                    warmup=0,
+                    seed=self.seed,
+                )
+                for side, ts in t.items():
+                    c.acc.setdefault(side, []).extend(ts)
+                c.visit_of.extend([visit] * t.rounds)
+
+    def _restore(self) -> None:
+        _ffi.raw_set_simd(b"auto")
+        _ffi.raw_set_num_threads(self.m.threads)
+
+    # 1. bytes per thread ------------------------------------------------------------------
+    def threads_phase(self, families: Sequence[str]) -> dict[str, Any]:
+        ladder = self.m.thread_ladder()
+        ev: dict[str, Any] = {"ladder": ladder, "series": {}}
+        if self.m.threads < 2:
+            ev["note"] = "one thread: nothing to decide"
+            return ev
+
+        def setup() -> None:
+            _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, _ffi.NEVER)
+            _ffi.set_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD, 1)  # every thread, always
+
+        cases: dict[tuple[str, int], Case] = {}
+        for fam in families:
+            for dt in ES:
+                ops = Operands(self.measure, fam, dt, ladder[-1])
+                for nb in ladder:
+                    fn = ops.call(nb, "plain")
+                    cases[(f"{fam}.{dt}", nb)] = Case(
+                        f"threads {fam}.{dt} {_mib(nb)}",
+                        {"1": configured(fn, threads=1), "2": configured(fn, threads=2)},
+                        setup,
+                    )
+        self.campaign(list(cases.values()))
+        self._restore()
+        for key in dict.fromkeys(k for k, _ in cases):
+            meds = [cases[(key, nb)].lr("1", "2").median() for nb in ladder]
+            ev["series"][key] = meds
+            self.log(
+                f"  {key:10} 1-thread time / 2-thread time "
+                + " ".join(f"{_mib(nb)}:{math.exp(v):.2f}" for nb, v in zip(ladder, meds))
+            )
+        d = decide_thresholds(ladder, ev["series"], self.m.derived_bpt, "threads")
+        ev.update(costs=d["costs"], decision=d["values"], derived=self.m.derived_bpt)
+        return ev
+
+    # 2. variants ---------------------------------------------------------------------------
+    def variant_cells(self, fam: str, dt: str, ops: Operands) -> dict[str, Any]:
+        """Decide every (store kind, regime) cell of one family and dtype."""
+        out: dict[str, Any] = {}
+        default, alts = self.m.variants[0], self.m.variants[1:]
+        cells: dict[str, list[tuple[Case, list[str]]]] = {}
+        for store in stores(fam):
+            for regime in ("cache", "llc", "dram"):
+                if store == "stream" and regime == "cache":
+                    continue
+                cell = f"{fam}.{dt}.{store}.{regime}"
+                cells[cell] = []
+                if not alts:
+                    continue
+                stream = 0 if store == "stream" else _ffi.NEVER
+
+                def setup(stream: int = stream) -> None:
+                    _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, stream)
+
+                # Plain stores beyond L2 land in a user's array or in a pool buffer: both.
+                aligns = [False, True] if store == "plain" and regime != "cache" else [False]
+                if fam == "reduce":
+                    aligns = [False]
+                for nb in self.m.regime_points(regime):
+                    sides: dict[str, Fn] = {}
+                    configs = []
+                    for al in aligns:
+                        fn = ops.call(nb, store, al)
+                        for nt in self.m.thread_configs():
+                            tag = f"{nt}t {_mib(nb)}" + (" out64" if al else "")
+                            configs.append(tag)
+                            for v in self.m.variants:
+                                sides[f"{v}|{tag}"] = configured(fn, simd=v, threads=nt)
+                    cells[cell].append((Case(f"{cell} {_mib(nb)}", sides, setup), configs))
+        self.campaign([c for lst in cells.values() for c, _ in lst])
+        self._restore()
+        for cell, lst in cells.items():
+            if not alts:
+                out[cell] = {"choice": default}
+                continue
+            labels: list[str] = []
+            per_alt: dict[str, list[Ratios]] = {a: [] for a in alts}
+            for case, configs in lst:
+                for tag in configs:
+                    labels.append(tag)
+                    for a in alts:
+                        per_alt[a].append(case.lr(f"{default}|{tag}", f"{a}|{tag}"))
+            choice, best = default, 0.0
+            stats = {}
+            for a in alts:
+                st = combined(per_alt[a], seed=len(labels))
+                stats[a] = st
+                ok = (
+                    st["gain"] > 1 + MARGIN and st["ci"][0] > 1.0 and st["worst"] > 1 / (1 + MARGIN)
+                )
+                if ok and st["gain"] > best:
+                    choice, best = a, st["gain"]
+            out[cell] = {
+                "choice": choice,
+                "configs": labels,
+                **{
+                    f"{default}/{a}": {
+                        "gain": round(s["gain"], 4),
+                        "ci": [round(c, 4) for c in s["ci"]],
+                        "medians": [round(r, 4) for r in s["medians"]],
+                    }
+                    for a, s in stats.items()
+                },
+            }
+            s0 = stats[alts[0]]
+            self.log(
+                f"  {cell:26} {default}/{alts[0]} time "
+                + " ".join(f"{lab}:{r:.2f}" for lab, r in zip(labels, s0["medians"]))
+                + f" gain {s0['gain']:.3f} [{s0['ci'][0]:.3f}, {s0['ci'][1]:.3f}] -> {choice}"
+            )
+        return out
+
+    # 3. streaming stores -------------------------------------------------------------------
+    def stream_series(self, fam: str, dt: str, ops: Operands) -> dict[str, list[float]]:
+        ladder = self.m.stream_ladder()
+        which = _ffi.TUNE_STREAM_ABOVE_BYTES
+        cases = []
+        configs = [(nt, al) for al in (False, True) for nt in self.m.thread_configs()]
+        for nb in ladder:
+            sides: dict[str, Fn] = {}
+            for nt, al in configs:
+                fn = ops.call(nb, "plain", al)
+                sides[f"plain|{nt}|{al}"] = configured(fn, threads=nt, stream=NEVER)
+                sides[f"stream|{nt}|{al}"] = configured(fn, threads=nt, stream=0)
+            cases.append(Case(f"stream {fam}.{dt} {_mib(nb)}", sides))
+        self.campaign(cases)
+        self._restore()
+        _ffi.set_tuning_bytes(which, -1)
+        res: dict[str, list[float]] = {}
+        for nt, al in configs:
+            key = f"{fam}.{dt}.{nt}t" + (".out64" if al else "")
+            res[key] = [c.lr(f"plain|{nt}|{al}", f"stream|{nt}|{al}").median() for c in cases]
+            self.log(
+                f"  {key:20} plain time / streaming time "
+                + " ".join(f"{_mib(nb)}:{math.exp(x):.2f}" for nb, x in zip(ladder, res[key]))
+            )
+        return res
+
+    def run(self, families: Sequence[str] = ("scale", "binary", "reduce")) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        busy = Busy()
+        m = self.m
+        self.log(
+            f"raptors tune: L2 {_mib(m.l2)}, L3 {_mib(m.l3)}, {m.threads} threads, variants "
+            f"{', '.join(m.variants) or '(one)'}; {self.visits} visits x {self.rounds} rounds"
+        )
+        _ffi.clear_tuning()
+        self.log("bytes per thread (1 vs 2 threads):")
+        threads_ev = self.threads_phase(families)
+        bpt: dict[str, int] = threads_ev.get("decision", {})
+        self.log(
+            "  -> bytes per thread: "
+            + (", ".join(f"{k} {_mib(v)}" for k, v in bpt.items()) or "derived")
+            + f" ({time.perf_counter() - t0:.1f} s)"
+        )
+        _ffi.clear_tuning()
+        for fam, v in bpt.items():
+            _ffi.set_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD, v, family_number(fam))
+        simd_ev: dict[str, Any] = {}
+        stream_ev: dict[str, Any] = {"ladder": m.stream_ladder(), "series": {}}
+        for fam in families:
+            for dt in ES:
+                self.log(f"{fam} {dt}: SIMD variant per store kind and size regime")
+                top = max(m.dram_point(), *m.stream_ladder())
+                ops = Operands(self.measure, fam, dt, top)
+                cells = self.variant_cells(fam, dt, ops)
+                simd_ev.update(cells)
+                for cell, d in cells.items():
+                    f, d_, s, r = cell.split(".")
+                    _ffi.set_tuning_simd(
+                        _ffi.FAMILIES.index(f),
+                        _ffi.DTYPES.index(d_),
+                        _ffi.STORES.index(s),
+                        _ffi.REGIMES.index(r),
+                        d["choice"],
+                    )
+                self.log(f"  ({time.perf_counter() - t0:.1f} s)")
+                if fam != "reduce":
+                    self.log(f"{fam} {dt}: streaming against plain stores")
+                    stream_ev["series"].update(self.stream_series(fam, dt, ops))
+                del ops
+        ladder = stream_ev["ladder"]
+        stream: dict[str, int | str] = {}
+        if stream_ev["series"]:
+            d = decide_thresholds(ladder, stream_ev["series"], m.derived_stream, "stream")
+            stream = {k: _never(v, ladder) for k, v in d["values"].items()}
+            stream_ev["costs"] = d["costs"]
+            self.log(
+                "streaming stores above: "
+                + ", ".join(
+                    f"{k} {v if isinstance(v, str) else _mib(v)}" for k, v in stream.items()
+                )
+            )
+        stream_ev["decision"] = stream
+        stream_ev["derived"] = _never(m.derived_stream, ladder)
+        seconds = time.perf_counter() - t0
+        others = busy.others()
+        if others is not None and others > 0.1:
+            self.log(
+                f"raptors tune: other processes used {100 * others:.0f}% of the machine while it "
+                "measured; the thresholds may reflect a busy machine (run again when quiet)"
+            )
+        ident = _tuning.cpu_identity()
+        info = _ffi.build_info()
+        doc: dict[str, Any] = {
+            "format": _tuning.FORMAT,
+            "key": _tuning.cpu_key(ident),
+            "cpu": ident,
+            "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "seconds": round(seconds, 1),
+            "others_cpu": None if others is None else round(others, 3),
+            "raptors": {
+                "version": __version__,
+                "git_commit": info.get("git_commit"),
+                "threads": m.threads,
+                "quick": self.quick,
+            },
+            "decisions": {
+                "simd": {cell: d["choice"] for cell, d in simd_ev.items()},
+                "stream_above_bytes": stream,
+                "bytes_per_thread": bpt,
+            },
+            "evidence": {"threads": threads_ev, "simd": simd_ev, "stream": stream_ev},
+        }
+        _ffi.clear_tuning()
+        return doc
+
+
+def family_number(name: str) -> int:
+    return _ffi.FAMILY_ALL if name == "all" else _ffi.FAMILIES.index(name)
+
+
+def _never(v: int, ladder: Sequence[int]) -> int | str:
+    """A streaming threshold at or above the top of the ladder: never stream."""
+    return "never" if v >= ladder[-1] or v >= _ffi.NEVER else v
+
+
+# ---- differences between two tunings -----------------------------------------------------------
+@dataclass
+class Plan:
+    """How one call runs under a tuning."""
+
+    simd: str
+    stream: bool
+    threads: int
+
+
+class View:
+    """A tuning's decisions as the library applies them (or the derived defaults)."""
+
+    def __init__(self, doc: dict[str, Any] | None, m: Machine):
+        self.m = m
+        dec = (doc or {}).get("decisions", {})
+        self.simd: dict[str, str] = dict(dec.get("simd", {}))
+        self.stream = self._by_family(dec.get("stream_above_bytes"), m.derived_stream)
+        self.bpt = self._by_family(dec.get("bytes_per_thread"), m.derived_bpt)
+        self.name = "derived defaults" if doc is None else str(doc.get("measured", "tuning"))
+
+    @staticmethod
+    def _by_family(value: Any, derived: int) -> dict[str, int]:
+        """The value each family's calls use: their own if they ask by name (FAMILY_AWARE) and
+        have one, else the one for every family, else the derived one."""
+        if not isinstance(value, dict):
+            value = {} if value is None else {"all": value}
+        conv = {k: _ffi.NEVER if v == "never" else int(v) for k, v in value.items()}
+        every = conv.get("all", derived)
+        return {
+            f: conv.get(f, every) if f in FAMILY_AWARE else every
+            for f in ("scale", "binary", "reduce")
+        }
+
+    def plan(self, fam: str, dt: str, store: str, nbytes: int, threads: int) -> Plan:
+        stream = store == "plain" and fam != "reduce" and nbytes > self.stream[fam]
+        kind = "stream" if stream else store
+        cell = f"{fam}.{dt}.{kind}.{self.m.regime(nbytes)}"
+        nt = max(1, min(threads, nbytes // max(1, self.bpt[fam])))
+        return Plan(
+            self.simd.get(cell, self.m.variants[0] if self.m.variants else "auto"), stream, nt
+        )
+
+
+def compare_cases(m: Machine) -> Iterator[tuple[str, str, str, int]]:
+    sizes = sorted(
+        set(m.thread_ladder())
+        | set(m.stream_ladder())
+        | {p for r in ("cache", "llc", "dram") for p in m.regime_points(r)}
+    )
+    for fam in ("scale", "binary", "reduce"):
+        for dt in ES:
+            for store in ["plain"] if fam == "reduce" else ["plain", "inplace"]:
+                for nb in sizes:
+                    yield fam, dt, store, nb
+
+
+def compare(a: dict[str, Any] | None, b: dict[str, Any] | None, tuner: Tuner) -> dict[str, Any]:
+    """Time every case (family, dtype, out= or in place, size, 1 or default threads) where
+    tunings a and b (None: the derived defaults) run a call differently: per case the median
+    over the quiet rounds of time under b / time under a (> 1: a is faster)."""
+    m = tuner.m
+    va, vb = View(a, m), View(b, m)
+    _ffi.clear_tuning()
+    rows: list[dict[str, Any]] = []
+    groups: dict[tuple[str, str], list[tuple[str, str, int, int, Plan, Plan]]] = {}
+    for fam, dt, store, nb in compare_cases(m):
+        for nt in m.thread_configs():
+            pa, pb = va.plan(fam, dt, store, nb, nt), vb.plan(fam, dt, store, nb, nt)
+            if pa != pb:
+                groups.setdefault((fam, dt), []).append((fam, dt, nb, nt, pa, pb))
+                groups[(fam, dt)][-1] = (store, dt, nb, nt, pa, pb)
+
+    def side(p: Plan, fn: Fn) -> Fn:
+        st = 0 if p.stream else _ffi.NEVER
+        return configured(fn, simd=p.simd, threads=p.threads, stream=st, per_thread=1)
+
+    for (fam, dt), items in groups.items():
+        ops = Operands(tuner.measure, fam, dt, max(nb for _, _, nb, _, _, _ in items))
+        cases = []
+        for store, _, nb, nt, pa, pb in items:
+            fn = ops.call(nb, store)
+            cases.append(
+                Case(f"{fam}.{dt}.{store} {_mib(nb)} {nt}t", {"a": side(pa, fn), "b": side(pb, fn)})
+            )
+        tuner.campaign(cases)
+        for c, (_store, _, _nb, _nt, pa, pb) in zip(cases, items):
+            r = math.exp(c.lr("b", "a").median())
+            rows.append(
+                {"case": c.name, "a": pa.__dict__, "b": pb.__dict__, "b_over_a": round(r, 4)}
+            )
+            tuner.log(f"  {c.name:32} a {pa} b {pb}: time b / time a {r:.3f}")
+        del ops
+    tuner._restore()
+    _ffi.clear_tuning()
+    ratios = [float(r["b_over_a"]) for r in rows]
+    return {
+        "a": va.name,
+        "b": vb.name,
+        "cases_differing": len(rows),
+        "max_b_over_a": max(ratios, default=1.0),
+        "min_b_over_a": min(ratios, default=1.0),
+        "geomean_b_over_a": math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else 1.0,
+        "rows": rows,
+    }
+
+
+# ---- the command -------------------------------------------------------------------------------
+def _load_doc(spec: str) -> dict[str, Any] | None:
+    if spec in ("default", "defaults", "derived", "none"):
+        return None
+    return _tuning.read(Path(spec).expanduser())
+
+
+def _shown(v: Any) -> str:
+    return _mib(v) if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+
+def summary(doc: dict[str, Any]) -> str:
+    dec = doc["decisions"]
+    ev = doc.get("evidence", {})
+    default = next(iter(doc["cpu"].get("simd_available", [])), "?")
+    moved = {c: v for c, v in dec["simd"].items() if v != default}
+    lines = [
+        f"CPU: {_tuning.describe_cpu(doc['cpu'])}; key {doc['key']}",
+        f"measured {doc['measured']} in {doc['seconds']} s ({doc['raptors']['threads']} threads)",
+        f"SIMD: {default} everywhere"
+        + (", except " + ", ".join(f"{c}={v}" for c, v in moved.items()) if moved else ""),
+    ]
+    for k, label in (("stream_above_bytes", "stream"), ("bytes_per_thread", "threads")):
+        v = dec.get(k) or {}
+        v = v if isinstance(v, dict) else {"all": v}
+        d = ev.get(label, {}).get("derived")
+        what = "streaming stores above" if label == "stream" else "bytes per thread"
+        lines.append(
+            f"{what}: "
+            + ", ".join(f"{f} {_shown(x)}" for f, x in v.items())
+            + f" (derived: {_shown(d)})"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m raptors tune",
+        description="Measure this machine's best SIMD variant per size and the streaming-store "
+        "and thread thresholds; store them for this processor type.",
+    )
+    parser.add_argument("--output", help=f"write here (default: ${_tuning.ENV} or the cache)")
+    parser.add_argument("--if-missing", action="store_true", help="only if none exists yet")
+    parser.add_argument("--dry-run", action="store_true", help="measure and print; write nothing")
+    parser.add_argument("--quick", action="store_true", help="3 rounds each (a smoke test)")
+    parser.add_argument("--visits", type=int, default=4, help="visits per case")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds per visit")
+    parser.add_argument("--show", action="store_true", help="print the tuning in effect")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="TUNING",
+        help="A [B]: time the cases where tunings A and B (files, or 'default') differ",
+    )
+    parser.add_argument("--no-lock", action="store_true", help="skip the shared benchmark lock")
+    args = parser.parse_args(argv)
+
+    path = Path(args.output).expanduser() if args.output else _tuning.tuning_path()
+    if args.show:
+        st = _tuning.STATUS
+        if args.json:
+            print(json.dumps(st.__dict__))
+        else:
+            print(st.summary())
+            if st.state == "tuned":
+                print(summary(_tuning.read(Path(st.path))))
+        return 0
+    if args.if_missing and path.is_file():
+        try:
+            _tuning.read(path)
+            print(f"raptors tune: {path} exists; not measuring again", file=sys.stderr)
+            return 0
+        except _tuning.TuningError as exc:
+            print(f"raptors tune: {exc}; measuring again", file=sys.stderr)
+    overridden = [v for v in _tuning.THRESHOLD_ENV if os.environ.get(v)]
+    if overridden:
+        print(
+            f"raptors tune: unset {', '.join(overridden)} first (they override what is measured)",
+            file=sys.stderr,
+        )
+        return 2
+
+    if args.if_missing and _tuning.is_off():
+        print(f"raptors tune: {_tuning.ENV}=off; not measuring", file=sys.stderr)
+        return 0
+    measure = measure_core()
+    if not args.no_lock and not _lock_free(measure.LOCK_PATH):
+        print(
+            f"raptors tune: waiting for the shared benchmark lock {measure.LOCK_PATH} "
+            "(another measurement is running)",
+            file=sys.stderr,
+            flush=True,
+        )
+    lock = measure.lock() if not args.no_lock else _nolock()
+    with lock:
+        tuner = Tuner(visits=args.visits, rounds=args.rounds, quick=args.quick, measure=measure)
+        if args.compare:
+            if len(args.compare) > 2:
+                parser.error("--compare takes one or two tunings")
+            a = _load_doc(args.compare[0])
+            b = _load_doc(args.compare[1]) if len(args.compare) == 2 else None
+            res = compare(a, b, tuner)
+            _tuning.load_at_import()
+            if args.json:
+                print(json.dumps(res, indent=1))
+            else:
+                print(
+                    f"{res['cases_differing']} cases run differently; time under B / time under "
+                    f"A: {res['min_b_over_a']:.3f} .. {res['max_b_over_a']:.3f}"
+                )
+            return 0
+        doc = tuner.run()
+    if not args.dry_run:
+        _tuning.write(doc, path)
+        _tuning.load_at_import()
+    if args.json:
+        print(json.dumps(doc, indent=1))
+    else:
+        print(summary(doc))
+        print(f"written to {path}" if not args.dry_run else "(dry run: nothing written)")
+    return 0
+
+
+def _lock_free(path: str) -> bool:
+    """Is the shared benchmark lock free right now (a probe: taken and released at once)?"""
+    import fcntl
+
+    try:
+        with open(path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f, fcntl.LOCK_UN)
+        return True
+    except OSError:
+        return False
+
+
+class _nolock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
