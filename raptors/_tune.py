@@ -799,11 +799,12 @@ def _shown(v: Any) -> str:
 def summary(doc: dict[str, Any]) -> str:
     dec = doc["decisions"]
     ev = doc.get("evidence", {})
-    default = next(iter(doc["cpu"].get("simd_available", [])), "?")
+    default = next(iter(doc.get("cpu", {}).get("simd_available", [])), "?")
     moved = {c: v for c, v in dec["simd"].items() if v != default}
     lines = [
-        f"CPU: {_tuning.describe_cpu(doc['cpu'])}; key {doc['key']}",
-        f"measured {doc['measured']} in {doc['seconds']} s ({doc['raptors']['threads']} threads)",
+        f"CPU: {_tuning.describe_cpu(doc['cpu'])}; key {doc.get('key')}",
+        f"measured {doc.get('measured', '?')} in {doc.get('seconds', '?')} s "
+        f"({doc.get('raptors', {}).get('threads', '?')} threads)",
         f"SIMD: {default} everywhere"
         + (", except " + ", ".join(f"{c}={v}" for c, v in moved.items()) if moved else ""),
     ]
