@@ -37,20 +37,24 @@ def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
 
 
 def _native_copy(a: np.ndarray) -> np.ndarray:
-    """The values of a byte-swapped array in native byte order, laid out with a's own
-    strides: NumPy's order of additions follows the layout (a compact copy would
-    coalesce where the view does not)."""
+    """The values of a byte-swapped array in native byte order, laid out like a: NumPy's
+    order of additions follows the layout (a compact copy would coalesce where the view
+    does not). Strides that are not whole elements (elements overlapping in memory) are
+    scaled by the itemsize: the same order of axes and the same coalescing, but room for
+    every element."""
     native = a.dtype.newbyteorder("=")
     if a.size == 0:
         return a.astype(native)
-    lo, hi = 0, a.itemsize  # the byte span of the view, from its first element
-    for n, s in zip(a.shape, a.strides):
+    scale = 1 if all(s % a.itemsize == 0 for s in a.strides) else a.itemsize
+    strides = [s * scale for s in a.strides]
+    lo, hi = 0, a.itemsize  # the byte span of the copy, from its first element
+    for n, s in zip(a.shape, strides):
         if s < 0:
             lo += (n - 1) * s
         else:
             hi += (n - 1) * s
     buf = np.empty(hi - lo, np.uint8)
-    c = np.ndarray(a.shape, native, buffer=buf, offset=-lo, strides=a.strides)
+    c = np.ndarray(a.shape, native, buffer=buf, offset=-lo, strides=strides)
     c[...] = a
     return c
 
