@@ -32,6 +32,7 @@ CACHE_LABELS = {"l1d_bytes": "L1d", "l2_bytes": "L2", "l3_bytes": "L3"}
 RUNTIME_KEYS = {"simd", "simd_available", "num_threads", "platform"}
 TUNING_KEYS = {
     "tuning",
+    "tuning_id",
     "tuning_file",
     "tuning_simd",
     "stream_above_bytes",

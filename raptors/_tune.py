@@ -190,7 +190,7 @@ def stores(family: str) -> list[str]:
 @dataclass
 class Ratios:
     """log(time of a / time of b) over the quiet rounds of a comparison, with the visit each
-    round belongs to (rounds of one visit are not independent: the bootstrap resamples visits)."""
+    round belongs to."""
 
     values: np.ndarray
     visits: np.ndarray
@@ -213,20 +213,14 @@ def quiet_ratios(ta: Sequence[float], tb: Sequence[float], visits: Sequence[int]
 def combined(series: Sequence[Ratios], seed: int = 0, n_boot: int = 300) -> dict[str, Any]:
     """Over several configurations (thread counts, sizes, alignments) of one comparison: the
     median over configurations of each one's median log ratio, the worst configuration, and a
-    95% interval from a bootstrap that resamples whole visits. As ratios."""
+    95% bootstrap interval (the kept rounds of each configuration resampled). As ratios."""
     rng = np.random.default_rng(seed)
     meds = [s.median() for s in series]
-    ids = sorted({int(v) for s in series for v in s.visits})
-    per = [[s.values[s.visits == v] for v in ids] for s in series]
-    boots = np.empty(n_boot)
-    for i in range(n_boot):
-        pick = rng.integers(0, len(ids), len(ids))
-        ms = []
-        for chunks in per:
-            vals = np.concatenate([chunks[j] for j in pick])
-            ms.append(float(np.median(vals)) if len(vals) else 0.0)
-        boots[i] = np.median(ms)
-    lo, hi = np.quantile(boots, [0.025, 0.975])
+    boots = np.empty((n_boot, len(series)))
+    for k, s in enumerate(series):
+        idx = rng.integers(0, len(s.values), size=(n_boot, len(s.values)))
+        boots[:, k] = np.median(s.values[idx], axis=1)
+    lo, hi = np.quantile(np.median(boots, axis=1), [0.025, 0.975])
     return {
         "gain": math.exp(float(np.median(meds))),
         "ci": [math.exp(float(lo)), math.exp(float(hi))],

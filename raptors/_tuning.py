@@ -259,8 +259,14 @@ class Status:
     path: str  # the file applied, looked for, or ignored ("" when off)
     detail: str  # one line for people
 
+    measured: str = ""  # when a tuning in effect was measured
+
     def summary(self) -> str:
         return f"{self.state}: {self.detail}"
+
+    def ident(self) -> str:
+        """Short and stable, for provenance records: 'tuned <when>', 'default', 'off'..."""
+        return f"tuned {self.measured}" if self.state == "tuned" else self.state
 
 
 STATUS = Status("default", "", "not applied yet")
@@ -295,7 +301,9 @@ def load_at_import() -> Status:
             return STATUS
         doc = read(path)
         apply(doc)
-        STATUS = Status("tuned", str(path), _tuned_detail(doc, path, key))
+        STATUS = Status(
+            "tuned", str(path), _tuned_detail(doc, path, key), str(doc.get("measured", "?"))
+        )
     except Exception as exc:  # a tuning is never worth a failed import
         STATUS = Status("ignored", str(tuning_path()), f"derived defaults ({exc})")
         warnings.warn(

@@ -241,7 +241,8 @@ def build_info() -> dict[str, Any]:
     variant in use), simd_available, num_threads, l1d_bytes, l2_bytes,
     l3_bytes, library (its path), platform (machine architecture); the tuning:
     tuning (which one is in effect and where it came from: "tuned: ...",
-    "default: ...", "off: ..." or "ignored: ..."), tuning_file, tuning_simd
+    "default: ...", "off: ..." or "ignored: ..."), tuning_id (short: "tuned <when>",
+    "default", "off", "ignored"), tuning_file, tuning_simd
     (the calls a tuning moved to another variant, family.dtype.store.regime=name,
     comma-separated), stream_above_bytes and bytes_per_thread (the thresholds in
     effect, in bytes moved per call, by family -- scale, binary, reduce -- and
@@ -257,6 +258,7 @@ def build_info() -> dict[str, Any]:
     info["library"] = _ffi.LIBRARY_PATH
     info["platform"] = platform.machine()
     info["tuning"] = _tuning.STATUS.summary()
+    info["tuning_id"] = _tuning.STATUS.ident()
     info["tuning_file"] = _tuning.STATUS.path
     return info
 

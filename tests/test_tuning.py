@@ -250,6 +250,7 @@ def test_found_in_the_cache_for_this_cpu_only(tmp_path):
     _tuning.write(doc({"reduce.f64.plain.dram": "scalar"}, bpt=65536), path)
     info = child_info(env)
     assert info["tuning"].startswith("tuned:") and str(path) in info["tuning"]
+    assert info["tuning_id"] == "tuned 2026-12-01 00:00 UTC"
     assert info["tuning_file"] == str(path)
     assert info["tuning_simd"] == "reduce.f64.plain.dram=scalar"
     assert set(info["bytes_per_thread"].values()) == {65536}
@@ -272,6 +273,7 @@ def test_environment_names_a_file_or_turns_tuning_off(tmp_path):
     for off in ("off", "OFF", "0"):
         info = child_info({**base, "RAPTORS_TUNING": off})
         assert info["tuning"].startswith("off:") and info["tuning_simd"] == ""
+        assert info["tuning_id"] == "off"
         assert info["stream_above_from"] == info["bytes_per_thread_from"] == "derived"
     missing = child_info({**base, "RAPTORS_TUNING": str(tmp_path / "nope.json")})
     assert missing["tuning"].startswith("ignored:") and missing["tuning_simd"] == ""
