@@ -143,6 +143,11 @@ def _missing(x):
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def _broken(v):
+    """Failed, not skipped: None (in any parameter combination); asv writes NaN for a skip."""
+    return v is None or (isinstance(v, list) and any(x is None for x in v))
+
+
 def _failed(v):
     return _missing(v) or (isinstance(v, list) and all(_missing(x) for x in v))
 
@@ -464,7 +469,8 @@ def summarize(tmp_dir, snapshot):
             cols = d.get("result_columns") or ["result"]
             i = cols.index("result") if "result" in cols else 0
             rows = d.get("results", {})
-            failed = [n for n, r in rows.items() if _failed(r[i] if len(r) > i else None)]
+            # asv writes None for a failure, NaN for a skip (an operation an older commit lacks).
+            failed = [n for n, r in rows.items() if _broken(r[i] if len(r) > i else None)]
             commit = d.get("commit_hash", "?")[:8]
             if rows and len(failed) == len(rows):
                 unbuilt.append(commit)
