@@ -98,9 +98,10 @@ class Machine:
         info = _ffi.build_info()
         variants = [v for v in str(info["simd_available"]).split(",") if v and v != "scalar"]
         _ffi.clear_tuning()
+        l2 = int(info["l2_bytes"]) or 256 << 10  # as plan.c's regimes: no L3, no LLC regime
         return cls(
-            l2=int(info["l2_bytes"]) or 256 << 10,
-            l3=int(info["l3_bytes"]) or 8 << 20,
+            l2=l2,
+            l3=int(info["l3_bytes"]) or l2,
             threads=_ffi.get_num_threads(),
             variants=variants,
             derived_stream=_ffi.get_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES),
