@@ -412,9 +412,9 @@ class Tuner:
         if self.quick:
             self.visits, self.rounds = 1, 3
 
-    def campaign(self, cases: Sequence[Case]) -> None:
+    def campaign(self, cases: Sequence[Case], visits: int | None = None) -> None:
         rng = np.random.default_rng(self.seed)
-        for visit in range(self.visits):
+        for visit in range(visits or self.visits):
             for i in rng.permutation(len(cases)):
                 c = cases[int(i)]
                 c.setup()
@@ -458,7 +458,8 @@ class Tuner:
                         {"1": configured(fn, threads=1), "2": configured(fn, threads=2)},
                         setup,
                     )
-        self.campaign(list(cases.values()))
+        # Small calls: twice the visits for the price of one DRAM-size case.
+        self.campaign(list(cases.values()), visits=2 * self.visits)
         self._restore()
         for key in dict.fromkeys(k for k, _ in cases):
             meds = [cases[(key, nb)].lr("1", "2").median() for nb in ladder]
