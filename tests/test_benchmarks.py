@@ -634,3 +634,21 @@ def test_benchmark_list_changes_only_with_the_suite(tmp_path):
     other["a.A.time_x"]["version"] = "2"
     new.write_text(json.dumps(other))
     assert not bench_run.same_suite(str(old), str(new))
+
+
+def test_merging_the_same_results_again_changes_no_file(tmp_path):
+    """The committed history merged into a clone of itself (a CI runner's upload holds it whole):
+    no committed file is rewritten, so git sees only the new results."""
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    (ours / "here-2cpu").mkdir(parents=True)
+    (ours / "here-2cpu" / "machine.json").write_text(_machine_json("here-2cpu"))
+    # asv's own (indented) layout, not the merge's compact one
+    (ours / "here-2cpu" / "c-e.json").write_text(
+        json.dumps(_result_file({"a.A.time_x": 1.0}), indent=4)
+    )
+    shutil.copytree(ours, theirs)
+    (theirs / "here-2cpu" / "d-e.json").write_text(json.dumps(_result_file({"a.A.time_x": 2.0})))
+    before = {p: p.read_bytes() for p in ours.rglob("*.json")}
+    merged = bench_run.merge_results(str(theirs), str(ours), {}, keep_benchmark_list=True)
+    assert merged == [os.path.join("here-2cpu", "d-e.json")]
+    assert {p: p.read_bytes() for p in before} == before

@@ -41,6 +41,7 @@ failed (nothing merged), or merge refused a directory; 4 the results directory i
 """
 
 import argparse
+import filecmp
 import json
 import math
 import os
@@ -272,6 +273,8 @@ def merge_results(
                 and (keep_benchmark_list or same_suite(src, dst))
             ):
                 continue  # another machine's list, or only another build's provenance
+            if os.path.exists(dst) and filecmp.cmp(src, dst, shallow=False):
+                continue  # the same file (a results directory merged again): leave it as it is
             if f in ("machine.json", "benchmarks.json") or not os.path.exists(dst):
                 _atomic_copy(src, dst)
             else:
@@ -283,6 +286,8 @@ def merge_results(
                 except (OSError, ValueError):
                     old = {}
                 data, kept = merge_file(old, new, prefer_old) if isinstance(old, dict) else (new, 0)
+                if json.dumps(data, sort_keys=True) == json.dumps(old, sort_keys=True):
+                    continue  # nothing new (the committed file stays byte for byte)
                 _atomic_write_json(dst, data)
                 if kept:
                     say(
