@@ -75,17 +75,19 @@ def _axis(axis: Any, ndim: int, fname: str) -> int | None:
     return k % ndim
 
 
-def _empty_mean_warning(divides: bool) -> None:
-    """NumPy's warnings for a mean over no elements: always "Mean of empty slice.", and
-    the invalid 0/0 division (as np.errstate says) when there is a result to divide."""
-    warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=4)
+def _empty_mean_warning(divides: bool, scalar: bool) -> None:
+    """NumPy's warnings for a mean over no elements, word for word: always "Mean of empty
+    slice", and the invalid 0/0 division (as np.errstate says) when there is a result to
+    divide -- a "scalar divide" when the result is a scalar."""
+    warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=4)
     if not divides:
         return
     mode = np.geterr()["invalid"]
+    message = f"invalid value encountered in {'scalar divide' if scalar else 'divide'}"
     if mode == "raise":
-        raise FloatingPointError("invalid value encountered in divide")
+        raise FloatingPointError(message)
     if mode != "ignore":
-        warnings.warn("invalid value encountered in divide", RuntimeWarning, stacklevel=4)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
 _TLS = _ffi.thread_state
@@ -146,7 +148,10 @@ def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
         out_strides = out.strides[:k] + (0,) + out.strides[k:]
         count = shape[k]
     if op == _ffi.MEAN and count == 0:
-        _empty_mean_warning(out.size > 0)
+        # NumPy divides a float64 scalar by its scalar path ("scalar divide"), a float32
+        # one (promoted by the intp count) by the ufunc ("divide").
+        scalar = out.ndim == 0 and not (keepdims and a.ndim) and dtype == _F64
+        _empty_mean_warning(out.size > 0, scalar)
     try:
         blk = _TLS.block
     except AttributeError:
@@ -189,5 +194,5 @@ mean.__doc__ = """Arithmetic mean, as :func:`sum` (equal to ``np.mean`` bit for 
 
     The sum is taken in x's dtype in NumPy's order and divided by the count in
     double precision, then rounded to x's dtype, as NumPy does. The mean of no
-    elements is NaN with NumPy's RuntimeWarnings ("Mean of empty slice.").
+    elements is NaN with NumPy's RuntimeWarnings ("Mean of empty slice").
 """

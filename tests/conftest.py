@@ -21,6 +21,7 @@ def assert_bitwise_equal(actual, expected):
     expected = np.asarray(expected)
     assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
     assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    actual, expected = np.atleast_1d(actual), np.atleast_1d(expected)  # 0-d: index as 1-d
     uint = np.uint32 if actual.dtype == np.float32 else np.uint64
     a_bits = np.ascontiguousarray(actual).view(uint)
     e_bits = np.ascontiguousarray(expected).view(uint)
