@@ -281,6 +281,8 @@ def machine():
             k, _, v = line.partition(":")
             if k.strip() in (
                 "Model name",
+                "CPU family",
+                "Model",
                 "CPU(s)",
                 "L1d cache",
                 "L2 cache",
