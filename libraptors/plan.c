@@ -60,8 +60,10 @@ static void read_env(void)
  * A slot's value is stored before its flag (release/acquire). */
 
 #define SLOT_ALL RP_NFAMILIES
-static _Atomic size_t tuned_bpt[RP_NFAMILIES + 1], tuned_stream[RP_NFAMILIES + 1];
-static _Atomic int tuned_bpt_set[RP_NFAMILIES + 1], tuned_stream_set[RP_NFAMILIES + 1];
+static _Atomic size_t tuned_bpt[RP_NFAMILIES + 1], tuned_stream[RP_NFAMILIES + 1],
+    tuned_stream1[RP_NFAMILIES + 1];
+static _Atomic int tuned_bpt_set[RP_NFAMILIES + 1], tuned_stream_set[RP_NFAMILIES + 1],
+    tuned_stream1_set[RP_NFAMILIES + 1];
 
 enum { FROM_DERIVED, FROM_TUNING, FROM_ENV };
 static const char *const from_names[] = {"derived", "tuning", "environment"};
@@ -147,7 +149,7 @@ int rp_threads_for(size_t bytes) { return rp_threads_for_family(SLOT_ALL, bytes)
  * and not perfectly LRU). RAPTORS_STREAM_MIN_BYTES overrides the output-size
  * threshold of a two-operand call (out > LLC / 4); 0 = never stream. Returns
  * the total (read + written) above which stores stream; SIZE_MAX = never. */
-static size_t stream_min_total_bytes(int family, int *from)
+static size_t stream_min_total_bytes(int family, int nthreads, int *from)
 {
     pthread_once(&env_once, read_env);
     size_t v;
@@ -155,7 +157,11 @@ static size_t stream_min_total_bytes(int family, int *from)
         *from = FROM_ENV;
         return env.stream_total;
     }
-    if (tuned_value(tuned_stream, tuned_stream_set, family, &v)) {
+    /* One thread moves data out of L3 more slowly than several do, so plain stores stop
+     * paying at a smaller size: a tuning may say so (the calls that stream are large, so
+     * they run on every thread allowed). */
+    if ((nthreads == 1 && tuned_value(tuned_stream1, tuned_stream1_set, family, &v)) ||
+        tuned_value(tuned_stream, tuned_stream_set, family, &v)) {
         *from = FROM_TUNING;
         return v;
     }
@@ -168,7 +174,7 @@ static size_t stream_min_total_bytes(int family, int *from)
 int rp_want_stream_family(int family, int in_place, size_t total_bytes)
 {
     int from;
-    return !in_place && total_bytes > stream_min_total_bytes(family, &from);
+    return !in_place && total_bytes > stream_min_total_bytes(family, rp_num_threads(), &from);
 }
 
 int rp_want_stream(int in_place, size_t total_bytes)
@@ -252,6 +258,9 @@ int raptors_set_tuning_bytes(int which, int family, int64_t bytes)
     if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES) {
         value = &tuned_stream[f];
         set = &tuned_stream_set[f];
+    } else if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES_ONE_THREAD) {
+        value = &tuned_stream1[f];
+        set = &tuned_stream1_set[f];
     } else if (which == RAPTORS_TUNE_BYTES_PER_THREAD) {
         value = &tuned_bpt[f];
         set = &tuned_bpt_set[f];
@@ -279,7 +288,9 @@ int64_t raptors_get_tuning_bytes(int which, int family)
     if (f < 0)
         return RAPTORS_EINVAL;
     if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES)
-        return as_int64(stream_min_total_bytes(f, &from));
+        return as_int64(stream_min_total_bytes(f, 2, &from));
+    if (which == RAPTORS_TUNE_STREAM_ABOVE_BYTES_ONE_THREAD)
+        return as_int64(stream_min_total_bytes(f, 1, &from));
     if (which == RAPTORS_TUNE_BYTES_PER_THREAD)
         return as_int64(min_bytes_per_thread(f, &from));
     return RAPTORS_EINVAL;
@@ -295,6 +306,7 @@ void raptors_clear_tuning(void)
                     atomic_store_explicit(&tuned_k[f][d][s][r], NULL, memory_order_relaxed);
     for (int f = 0; f <= SLOT_ALL; f++) {
         atomic_store_explicit(&tuned_stream_set[f], 0, memory_order_release);
+        atomic_store_explicit(&tuned_stream1_set[f], 0, memory_order_release);
         atomic_store_explicit(&tuned_bpt_set[f], 0, memory_order_release);
     }
 }
@@ -324,8 +336,9 @@ void rp_plan_json(char *dst, size_t cap)
                 }
     if (o < cap)
         o += (size_t)snprintf(dst + o, cap - o, "\"");
-    /* Each threshold in effect, per family and for calls that name none ("all"),
-     * and where it came from (the environment's overrides every family). */
+    /* Each threshold in effect (at the current thread count), per family and for
+     * calls that name none ("all"), and where it came from (the environment's
+     * overrides every family). */
     static const char *const keys[2] = {"stream_above", "bytes_per_thread"};
     for (int w = 0; w < 2; w++) {
         int from = FROM_DERIVED;
@@ -334,7 +347,8 @@ void rp_plan_json(char *dst, size_t cap)
                                   w == 0 ? "_bytes" : "");
         for (int f = 0; f <= SLOT_ALL; f++) {
             int fr;
-            size_t v = w == 0 ? stream_min_total_bytes(f, &fr) : min_bytes_per_thread(f, &fr);
+            size_t v = w == 0 ? stream_min_total_bytes(f, rp_num_threads(), &fr)
+                              : min_bytes_per_thread(f, &fr);
             from = fr > from ? fr : from;
             if (o < cap)
                 o += (size_t)snprintf(dst + o, cap - o, "%s\"%s\": %lld", f == 0 ? "" : ", ",

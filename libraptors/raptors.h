@@ -185,14 +185,20 @@ RAPTORS_API const char *raptors_get_tuning_simd(int family, int dtype, int store
 /* Thresholds, in bytes moved by a call (read + written), per family or for
  * every family (RAPTORS_FAMILY_ALL; a family's own value wins over it).
  * STREAM_ABOVE: stores bypass the cache (non-temporal) when a call that is not
- * in place moves more (0: always; INT64_MAX: never). BYTES_PER_THREAD: a call
+ * in place moves more (0: always; INT64_MAX: never); STREAM_ABOVE_ONE_THREAD
+ * replaces it while the thread count (raptors_set_num_threads) is 1, when set
+ * (one core moves data out of L3 more slowly than several). BYTES_PER_THREAD: a call
  * uses one thread per this many bytes, at most the thread count (0 counts as
  * 1). bytes < 0 unsets the value (the derived one applies again).
  * RAPTORS_STREAM_MIN_BYTES and RAPTORS_MIN_BYTES_PER_THREAD in the environment
  * win over both. get returns the value in effect for that family (INT64_MAX:
  * never), RAPTORS_EINVAL for an unknown `which` or family. */
 #define RAPTORS_FAMILY_ALL (-1)
-enum { RAPTORS_TUNE_STREAM_ABOVE_BYTES = 0, RAPTORS_TUNE_BYTES_PER_THREAD = 1 };
+enum {
+    RAPTORS_TUNE_STREAM_ABOVE_BYTES = 0,
+    RAPTORS_TUNE_BYTES_PER_THREAD = 1,
+    RAPTORS_TUNE_STREAM_ABOVE_BYTES_ONE_THREAD = 2,
+};
 RAPTORS_API int raptors_set_tuning_bytes(int which, int family, int64_t bytes);
 RAPTORS_API int64_t raptors_get_tuning_bytes(int which, int family);
 

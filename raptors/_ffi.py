@@ -357,7 +357,7 @@ FAMILIES = ("scale", "binary", "reduce")
 DTYPES = ("f32", "f64")
 STORES = ("plain", "stream", "inplace")
 REGIMES = ("cache", "llc", "dram")
-TUNE_STREAM_ABOVE_BYTES, TUNE_BYTES_PER_THREAD = 0, 1
+TUNE_STREAM_ABOVE_BYTES, TUNE_BYTES_PER_THREAD, TUNE_STREAM_ABOVE_BYTES_ONE_THREAD = 0, 1, 2
 #: The family number meaning every family (RAPTORS_FAMILY_ALL).
 FAMILY_ALL = -1
 #: raptors_get_tuning_bytes's "never" (and what set takes for it).

@@ -4,9 +4,9 @@ derive from cache sizes, and store them per processor type (raptors/_tuning.py a
 What is measured (every family -- scale, element-wise binary, reductions -- and both dtypes;
 sizes in bytes a call moves, read + written, as libraptors counts them):
 
-1. Bytes per thread: one thread against two on a ladder of sizes from 64 KiB to 8 MiB; the
-   threshold is put between the last size where one thread was as fast and the first where two
-   were faster, for all families at once (the threshold is shared by every operation).
+1. Bytes per thread: one thread against two on a ladder of sizes from 64 KiB to 8 MiB, each
+   side's best time (two threads are worth what they do when the second core is free: a busy
+   neighbour costs them little, the pool's caller takes the chunks a late worker leaves).
 2. SIMD variant per size regime and store kind: in each regime (within L2, within L3, beyond)
    and for each store kind (plain, streaming, in place; reductions only read), the best
    variant (AVX-512) against every other one (AVX2), at one thread and at the default thread
@@ -362,6 +362,11 @@ class Case:
         """log(time of a / time of b) over the quiet rounds (> 0: b is faster)."""
         return quiet_ratios(self.acc[a], self.acc[b], self.visit_of)
 
+    def best_lr(self, a: str, b: str) -> float:
+        """log(best time of a / best time of b): what each side does when nothing disturbs it
+        (the capability of two threads is their time when the second core was free)."""
+        return math.log(min(self.acc[a]) / min(self.acc[b]))
+
 
 class Busy:
     """How much CPU other processes took while we measured (/proc/stat less our own use), as a
@@ -396,6 +401,35 @@ class Busy:
         return max(0.0, busy - ours) / total if total > 0 else None
 
 
+def decide_variant(
+    default: str, per_alt: dict[str, list[Ratios]]
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    """Another variant only when it is faster than the default by more than MARGIN (the median
+    over configurations), the 95% interval of that gain lies above 1, and three configurations
+    in four lose at most MARGIN with it."""
+    choice, best = default, 0.0
+    stats = {}
+    for a, series in per_alt.items():
+        st = combined(series, seed=len(series))
+        stats[a] = st
+        q25 = float(np.quantile(st["medians"], 0.25))
+        ok = st["gain"] > 1 + MARGIN and st["ci"][0] > 1.0 and q25 > 1 / (1 + MARGIN)
+        if ok and st["gain"] > best:
+            choice, best = a, st["gain"]
+    return choice, stats
+
+
+def _stats_json(default: str, stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        f"{default}/{a}": {
+            "gain": round(s["gain"], 4),
+            "ci": [round(c, 4) for c in s["ci"]],
+            "medians": [round(r, 4) for r in s["medians"]],
+        }
+        for a, s in stats.items()
+    }
+
+
 @dataclass
 class Tuner:
     visits: int = 4  # visits per case
@@ -405,6 +439,7 @@ class Tuner:
     measure: Any = None
     m: Machine = field(default_factory=Machine.probe)
     seed: int = 0
+    raw: dict[str, dict[str, list[Ratios]]] = field(default_factory=dict)  # per cell, per alt
 
     def __post_init__(self) -> None:
         if self.measure is None:
@@ -462,10 +497,10 @@ class Tuner:
         self.campaign(list(cases.values()), visits=2 * self.visits)
         self._restore()
         for key in dict.fromkeys(k for k, _ in cases):
-            meds = [cases[(key, nb)].lr("1", "2").median() for nb in ladder]
+            meds = [cases[(key, nb)].best_lr("1", "2") for nb in ladder]
             ev["series"][key] = meds
             self.log(
-                f"  {key:10} 1-thread time / 2-thread time "
+                f"  {key:10} best 1-thread time / best 2-thread time "
                 + " ".join(f"{_mib(nb)}:{math.exp(v):.2f}" for nb, v in zip(ladder, meds))
             )
         d = decide_thresholds(ladder, ev["series"], self.m.derived_bpt, "threads")
@@ -506,7 +541,8 @@ class Tuner:
                             for v in self.m.variants:
                                 sides[f"{v}|{tag}"] = configured(fn, simd=v, threads=nt)
                     cells[cell].append((Case(f"{cell} {_mib(nb)}", sides, setup), configs))
-        self.campaign([c for lst in cells.values() for c, _ in lst])
+        # The cells' differences are a few percent: more visits than the ladders get.
+        self.campaign([c for lst in cells.values() for c, _ in lst], visits=self.visits + 2)
         self._restore()
         for cell, lst in cells.items():
             if not alts:
@@ -519,28 +555,9 @@ class Tuner:
                     labels.append(tag)
                     for a in alts:
                         per_alt[a].append(case.lr(f"{default}|{tag}", f"{a}|{tag}"))
-            choice, best = default, 0.0
-            stats = {}
-            for a in alts:
-                st = combined(per_alt[a], seed=len(labels))
-                stats[a] = st
-                ok = (
-                    st["gain"] > 1 + MARGIN and st["ci"][0] > 1.0 and st["worst"] > 1 / (1 + MARGIN)
-                )
-                if ok and st["gain"] > best:
-                    choice, best = a, st["gain"]
-            out[cell] = {
-                "choice": choice,
-                "configs": labels,
-                **{
-                    f"{default}/{a}": {
-                        "gain": round(s["gain"], 4),
-                        "ci": [round(c, 4) for c in s["ci"]],
-                        "medians": [round(r, 4) for r in s["medians"]],
-                    }
-                    for a, s in stats.items()
-                },
-            }
+            self.raw[cell] = per_alt
+            choice, stats = decide_variant(default, per_alt)
+            out[cell] = {"choice": choice, "configs": labels, **_stats_json(default, stats)}
             s0 = stats[alts[0]]
             self.log(
                 f"  {cell:26} {default}/{alts[0]} time "
@@ -548,6 +565,29 @@ class Tuner:
                 + f" gain {s0['gain']:.3f} [{s0['ci'][0]:.3f}, {s0['ci'][1]:.3f}] -> {choice}"
             )
         return out
+
+    def pooled_decisions(self, simd_ev: dict[str, Any]) -> None:
+        """The final choice of each cell, from the evidence of both dtypes together (twice the
+        measurements: the two behave alike, and a few percent are easier to tell apart with
+        more data); a dtype whose own measurements favour the default keeps it."""
+        default, alts = self.m.variants[0], self.m.variants[1:]
+        if not alts:
+            return
+        for cell, ev in simd_ev.items():
+            f, dt, s, r = cell.split(".")
+            twin = f"{f}.{'f64' if dt == 'f32' else 'f32'}.{s}.{r}"
+            own = self.raw.get(cell)
+            if own is None:
+                continue
+            pooled = {a: own[a] + self.raw.get(twin, {}).get(a, []) for a in alts}
+            choice, stats = decide_variant(default, pooled)
+            if choice != default and combined(own[choice])["gain"] <= 1.0:
+                choice = default
+            ev["own_choice"] = ev["choice"]
+            ev["choice"] = choice
+            ev["pooled"] = _stats_json(default, stats)
+            if choice != ev["own_choice"]:
+                self.log(f"  {cell}: {ev['own_choice']} alone, {choice} with {twin}'s evidence")
 
     # 3. streaming stores -------------------------------------------------------------------
     def stream_series(self, fam: str, dt: str, ops: Operands) -> dict[str, list[float]]:
@@ -618,17 +658,21 @@ class Tuner:
                     self.log(f"{fam} {dt}: streaming against plain stores")
                     stream_ev["series"].update(self.stream_series(fam, dt, ops))
                 del ops
+        self.pooled_decisions(simd_ev)
         ladder = stream_ev["ladder"]
-        stream: dict[str, int | str] = {}
-        if stream_ev["series"]:
-            d = decide_thresholds(ladder, stream_ev["series"], m.derived_stream, "stream")
-            stream = {k: _never(v, ladder) for k, v in d["values"].items()}
-            stream_ev["costs"] = d["costs"]
+        # One threshold for several threads, one for a thread count of 1: one core moves data
+        # out of L3 more slowly, so streaming pays from a smaller size.
+        stream: dict[str, dict[str, int | str]] = {}
+        for cls, nt in (("several", m.threads), ("one", 1)):
+            series = {k: v for k, v in stream_ev["series"].items() if k.split(".")[2] == f"{nt}t"}
+            if not series:
+                continue
+            d = decide_thresholds(ladder, series, m.derived_stream, "stream")
+            stream[cls] = {k: _never(v, ladder) for k, v in d["values"].items()}
+            stream_ev.setdefault("costs", {})[cls] = d["costs"]
             self.log(
-                "streaming stores above: "
-                + ", ".join(
-                    f"{k} {v if isinstance(v, str) else _mib(v)}" for k, v in stream.items()
-                )
+                f"streaming stores above ({cls} thread{'s' if cls == 'several' else ''}): "
+                + ", ".join(f"{k} {_shown(v)}" for k, v in stream[cls].items())
             )
         stream_ev["decision"] = stream
         stream_ev["derived"] = _never(m.derived_stream, ladder)
@@ -656,7 +700,8 @@ class Tuner:
             },
             "decisions": {
                 "simd": {cell: d["choice"] for cell, d in simd_ev.items()},
-                "stream_above_bytes": stream,
+                "stream_above_bytes": stream.get("several", {}),
+                "stream_above_bytes_one_thread": stream.get("one", {}),
                 "bytes_per_thread": bpt,
             },
             "evidence": {"threads": threads_ev, "simd": simd_ev, "stream": stream_ev},
@@ -692,6 +737,8 @@ class View:
         dec = (doc or {}).get("decisions", {})
         self.simd: dict[str, str] = dict(dec.get("simd", {}))
         self.stream = self._by_family(dec.get("stream_above_bytes"), m.derived_stream)
+        one = dec.get("stream_above_bytes_one_thread")
+        self.stream1 = self._by_family(one, -1) if one else {}
         self.bpt = self._by_family(dec.get("bytes_per_thread"), m.derived_bpt)
         self.name = "derived defaults" if doc is None else str(doc.get("measured", "tuning"))
 
@@ -709,7 +756,10 @@ class View:
         }
 
     def plan(self, fam: str, dt: str, store: str, nbytes: int, threads: int) -> Plan:
-        stream = store == "plain" and fam != "reduce" and nbytes > self.stream[fam]
+        limit = self.stream[fam]
+        if threads == 1 and self.stream1.get(fam, -1) >= 0:
+            limit = self.stream1[fam]
+        stream = store == "plain" and fam != "reduce" and nbytes > limit
         kind = "stream" if stream else store
         cell = f"{fam}.{dt}.{kind}.{self.m.regime(nbytes)}"
         nt = max(1, min(threads, nbytes // max(1, self.bpt[fam])))
@@ -804,11 +854,14 @@ def summary(doc: dict[str, Any]) -> str:
         f"SIMD: {default} everywhere"
         + (", except " + ", ".join(f"{c}={v}" for c, v in moved.items()) if moved else ""),
     ]
-    for k, label in (("stream_above_bytes", "stream"), ("bytes_per_thread", "threads")):
+    for k, label, what in (
+        ("stream_above_bytes", "stream", "streaming stores above"),
+        ("stream_above_bytes_one_thread", "stream", "streaming stores above, one thread"),
+        ("bytes_per_thread", "threads", "bytes per thread"),
+    ):
         v = dec.get(k) or {}
         v = v if isinstance(v, dict) else {"all": v}
         d = ev.get(label, {}).get("derived")
-        what = "streaming stores above" if label == "stream" else "bytes per thread"
         lines.append(
             f"{what}: "
             + ", ".join(f"{f} {_shown(x)}" for f, x in v.items())

@@ -170,6 +170,7 @@ def _bytes_value(value: Any, what: str) -> int:
 
 THRESHOLDS = {
     "stream_above_bytes": _ffi.TUNE_STREAM_ABOVE_BYTES,
+    "stream_above_bytes_one_thread": _ffi.TUNE_STREAM_ABOVE_BYTES_ONE_THREAD,
     "bytes_per_thread": _ffi.TUNE_BYTES_PER_THREAD,
 }
 

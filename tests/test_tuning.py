@@ -146,12 +146,31 @@ def test_thresholds_per_family_and_for_every_family(untuned):
     assert info["stream_above_from"] == "tuning" and info["bytes_per_thread_from"] == "tuning"
     assert _ffi.set_tuning_bytes(S, -1, 0) == 0  # unset: every family's value again
     assert _ffi.get_tuning_bytes(S, 0) == 12345
-    assert _ffi.set_tuning_bytes(2, 5, ALL) == -1  # unknown threshold
+    assert _ffi.set_tuning_bytes(3, 5, ALL) == -1  # unknown threshold
     assert _ffi.set_tuning_bytes(S, 5, 3) == -1  # unknown family
     assert _ffi.get_tuning_bytes(S, -2) == -1
     _ffi.clear_tuning()
     assert (_ffi.get_tuning_bytes(S), _ffi.get_tuning_bytes(B)) == (derived_s, derived_b)
     assert raptors.build_info()["stream_above_from"] == "derived"
+
+
+def test_a_streaming_threshold_for_one_thread(untuned):
+    S, S1 = _ffi.TUNE_STREAM_ABOVE_BYTES, _ffi.TUNE_STREAM_ABOVE_BYTES_ONE_THREAD
+    _ffi.set_tuning_bytes(S, 40 << 20, 0)
+    assert _ffi.get_tuning_bytes(S1, 0) == 40 << 20  # none for one thread: the same
+    _ffi.set_tuning_bytes(S1, 20 << 20, -1)
+    assert (_ffi.get_tuning_bytes(S, 0), _ffi.get_tuning_bytes(S1, 0)) == (40 << 20, 20 << 20)
+    raptors.set_num_threads(1)
+    assert raptors.build_info()["stream_above_bytes"]["scale"] == 20 << 20
+    raptors.set_num_threads(2)
+    assert raptors.build_info()["stream_above_bytes"]["scale"] == 40 << 20
+    v = _tune.View(doc({}, stream={"scale": 40 << 20}), _tune.Machine.probe())
+    assert v.plan("scale", "f32", "plain", 30 << 20, 1).stream is False
+    d = doc({}, stream={"scale": 40 << 20})
+    d["decisions"]["stream_above_bytes_one_thread"] = {"all": 20 << 20}
+    v = _tune.View(d, _tune.Machine.probe())
+    assert v.plan("scale", "f32", "plain", 30 << 20, 1).stream is True
+    assert v.plan("scale", "f32", "plain", 30 << 20, 2).stream is False
 
 
 def test_the_environment_wins_over_a_tuning(tmp_path):
@@ -365,7 +384,9 @@ def _tunings() -> list[tuple[str, dict[str, Any]]]:
     rng = np.random.default_rng(16)
     mixed = {c: str(rng.choice(VARIANTS)) for c in cells(BEST)}
     stream = {"scale": 1 << 20, "binary": 0, "all": "never"}
-    out.append(("mixed per cell", doc(mixed, stream=stream, bpt={"scale": 4096, "all": 1 << 22})))
+    mixed_doc = doc(mixed, stream=stream, bpt={"scale": 4096, "all": 1 << 22})
+    mixed_doc["decisions"]["stream_above_bytes_one_thread"] = {"all": 0, "scale": "never"}
+    out.append(("mixed per cell", mixed_doc))
     return out
 
 
