@@ -122,11 +122,11 @@ def interleaved(
 
     fns: {side: callable} (or a sequence: sides "0", "1", ...). Rounds run until `seconds` have
     passed and at least min_rounds are done, at most max_rounds; `rounds` fixes the count
-    instead; quick: QUICK_ROUNDS rounds of one call per sample. same_k: every side takes the
-    same number of calls per sample (the slowest side's), as the gate's BASE/HEAD comparison
-    wants; else each its own.
-    `warmup` rounds are run first and discarded. The order within a round is shuffled
-    (random.Random(seed)), so no side is systematically first or after another.
+    instead; quick: QUICK_ROUNDS rounds of one call per sample, no warm-up rounds. same_k: every
+    side takes the same number of calls per sample (the slowest side's), as the gate's BASE/HEAD
+    comparison wants; else each its own. `warmup` rounds are run first and discarded. The order
+    within a round is shuffled (random.Random(seed)), so no side is systematically first or
+    after another.
     """
     sides = dict(fns) if isinstance(fns, Mapping) else {str(i): f for i, f in enumerate(fns)}
     names = list(sides)
@@ -136,6 +136,7 @@ def interleaved(
             for n in names:
                 sides[n]()
             ks = {n: 1 for n in names}
+            warmup = 0
         else:
             ks = {n: calls_per_sample(sides[n], target) for n in names}
         if same_k:
