@@ -4,24 +4,31 @@ derive from cache sizes, and store them per processor type (raptors/_tuning.py a
 What is measured (every family -- scale, element-wise binary, reductions -- and both dtypes;
 sizes in bytes a call moves, read + written, as libraptors counts them):
 
-1. Bytes per thread: one thread against two on a ladder of sizes from 64 KiB to 8 MiB, each
-   side's best time (two threads are worth what they do when the second core is free: a busy
-   neighbour costs them little, the pool's caller takes the chunks a late worker leaves).
-2. SIMD variant per size regime and store kind: in each regime (within L2, within L3, beyond)
+1. SIMD variant per size regime and store kind: in each regime (within L2, within L3, beyond)
    and for each store kind (plain, streaming, in place; reductions only read), the best
    variant (AVX-512) against every other one (AVX2), at one thread and at the default thread
-   count. Another variant is chosen only when it is faster by more than MARGIN overall, the 95%
-   bootstrap interval of that gain is above 1, and it is not slower by more than MARGIN in any
-   measured configuration: ties and noise keep the default.
-3. Streaming-store threshold: plain against streaming stores on a ladder of sizes from L3/4 to
-   4 x L3, one thread and the default thread count, with the variants chosen in 2.
+   count, plain stores into NumPy's arrays and into cache-line-aligned ones. Decided on both
+   dtypes' measurements together: another variant only when it is faster by more than MARGIN
+   (median over configurations), the 95% bootstrap interval of that gain is above 1, and three
+   configurations in four lose at most MARGIN with it; ties and noise keep the default.
+2. Streaming-store threshold, for several threads and for one: plain against streaming stores
+   on a ladder from L3/4 to 4 x L3, with the variants chosen in 1.
+3. Bytes per thread: one thread against two on a ladder from 64 KiB to 8 MiB.
 
-Each threshold is the candidate that minimises the summed cost (the time lost against the
-better option at each ladder size, as a log ratio, summed over families, dtypes and thread
-counts); the derived default is kept unless another candidate is cheaper by more than
-TOLERANCE per measured series. Timing: tools/measure.py's interleaved rounds (every side timed
-once per round in shuffled order; medians of per-round ratios), under the shared benchmark
-lock, so that a noisy neighbour slows every side of a round alike.
+A threshold is the candidate that minimises the summed cost (the time lost against the better
+option at each ladder size, as a log ratio, summed over a family's dtypes and configurations);
+the derived default stays unless another candidate is cheaper by more than TOLERANCE per series.
+
+Timing: tools/measure.py's interleaved rounds (every side timed once per round, in shuffled
+order), under the shared benchmark lock. On a shared 2-core VM the machine changes under the
+measurement, so: every case is visited several times, in turn with the other cases of its
+phase, in two passes half a run apart (a neighbour's busy stretch cannot fill every visit of a
+case); a variant comparison counts only the quietest quarter of its rounds (a round in which
+either side lost a time slice is left out, pairs kept); and a ladder compares each side's best
+time -- the threshold is about where the data lives and what a second core adds, and a
+neighbour that evicts the shared L3 or holds the other core makes streaming, or one thread,
+look better than they are on a machine to oneself. How much CPU others took meanwhile is
+recorded (others_cpu) and reported.
 
 `--compare A [B]` times the cases where two tunings decide differently (B: the derived
 defaults), to measure what a difference costs.
@@ -357,6 +364,12 @@ class Case:
     setup: Callable[[], None] = lambda: None
     acc: dict[str, list[float]] = field(default_factory=dict)
     visit_of: list[int] = field(default_factory=list)  # per round
+    build: Callable[[Operands], dict[str, Fn]] | None = None  # sides on given operands
+
+    def bind(self, ops: Operands | None) -> None:
+        """Sides on these operands (None: drop them, and the arrays with them)."""
+        assert self.build is not None
+        self.sides = self.build(ops) if ops is not None else {}
 
     def lr(self, a: str, b: str) -> Ratios:
         """log(time of a / time of b) over the quiet rounds (> 0: b is faster)."""
@@ -449,7 +462,7 @@ class Tuner:
 
     def campaign(self, cases: Sequence[Case], visits: int | None = None) -> None:
         rng = np.random.default_rng(self.seed)
-        for visit in range(visits or self.visits):
+        for visit in range(self.visits if visits is None else visits):
             for i in rng.permutation(len(cases)):
                 c = cases[int(i)]
                 c.setup()
@@ -471,18 +484,19 @@ class Tuner:
         _ffi.raw_set_num_threads(self.m.threads)
 
     # 1. bytes per thread ------------------------------------------------------------------
-    def threads_phase(self, families: Sequence[str]) -> dict[str, Any]:
-        ladder = self.m.thread_ladder()
-        ev: dict[str, Any] = {"ladder": ladder, "series": {}}
+    def threads_cases(self, families: Sequence[str]) -> dict[tuple[str, int], Case]:
+        """One thread against two on the ladder (small arrays: kept for the whole run)."""
+        cases: dict[tuple[str, int], Case] = {}
         if self.m.threads < 2:
-            ev["note"] = "one thread: nothing to decide"
-            return ev
+            return cases
 
         def setup() -> None:
             _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, _ffi.NEVER)
-            _ffi.set_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD, 1)  # every thread, always
+            for f in (ALL, *range(len(_ffi.FAMILIES))):  # every thread, always
+                _ffi.set_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD, 1, f)
+            _ffi.raw_set_simd(b"auto")
 
-        cases: dict[tuple[str, int], Case] = {}
+        ladder = self.m.thread_ladder()
         for fam in families:
             for dt in ES:
                 ops = Operands(self.measure, fam, dt, ladder[-1])
@@ -493,25 +507,35 @@ class Tuner:
                         {"1": configured(fn, threads=1), "2": configured(fn, threads=2)},
                         setup,
                     )
-        # Small calls: twice the visits for the price of one DRAM-size case.
-        self.campaign(list(cases.values()), visits=2 * self.visits)
-        self._restore()
+        return cases
+
+    def threads_decide(self, cases: dict[tuple[str, int], Case], log: bool) -> dict[str, Any]:
+        ladder = self.m.thread_ladder()
+        ev: dict[str, Any] = {"ladder": ladder, "series": {}, "derived": self.m.derived_bpt}
+        if not cases:
+            ev["note"] = "one thread: nothing to decide"
+            return ev
         for key in dict.fromkeys(k for k, _ in cases):
             meds = [cases[(key, nb)].best_lr("1", "2") for nb in ladder]
             ev["series"][key] = meds
-            self.log(
-                f"  {key:10} best 1-thread time / best 2-thread time "
-                + " ".join(f"{_mib(nb)}:{math.exp(v):.2f}" for nb, v in zip(ladder, meds))
-            )
+            if log:
+                self.log(
+                    f"  {key:10} best 1-thread time / best 2-thread time "
+                    + " ".join(f"{_mib(nb)}:{math.exp(v):.2f}" for nb, v in zip(ladder, meds))
+                )
         d = decide_thresholds(ladder, ev["series"], self.m.derived_bpt, "threads")
-        ev.update(costs=d["costs"], decision=d["values"], derived=self.m.derived_bpt)
+        ev.update(costs=d["costs"], decision=d["values"])
         return ev
 
+    def apply_threads(self, decision: dict[str, int]) -> None:
+        for fam in ("all", *_ffi.FAMILIES):
+            v = decision.get(fam, -1)
+            _ffi.set_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD, v, family_number(fam))
+
     # 2. variants ---------------------------------------------------------------------------
-    def variant_cells(self, fam: str, dt: str, ops: Operands) -> dict[str, Any]:
-        """Decide every (store kind, regime) cell of one family and dtype."""
-        out: dict[str, Any] = {}
-        default, alts = self.m.variants[0], self.m.variants[1:]
+    def variant_cases(self, fam: str, dt: str) -> dict[str, list[tuple[Case, list[str]]]]:
+        """Every (store kind, regime) cell of one family and dtype: its cases (one per size)
+        and their configurations (threads, alignment of the output)."""
         cells: dict[str, list[tuple[Case, list[str]]]] = {}
         for store in stores(fam):
             for regime in ("cache", "llc", "dram"):
@@ -519,7 +543,7 @@ class Tuner:
                     continue
                 cell = f"{fam}.{dt}.{store}.{regime}"
                 cells[cell] = []
-                if not alts:
+                if len(self.m.variants) < 2:
                     continue
                 stream = 0 if store == "stream" else _ffi.NEVER
 
@@ -531,19 +555,35 @@ class Tuner:
                 if fam == "reduce":
                     aligns = [False]
                 for nb in self.m.regime_points(regime):
-                    sides: dict[str, Fn] = {}
-                    configs = []
-                    for al in aligns:
-                        fn = ops.call(nb, store, al)
-                        for nt in self.m.thread_configs():
-                            tag = f"{nt}t {_mib(nb)}" + (" out64" if al else "")
-                            configs.append(tag)
-                            for v in self.m.variants:
-                                sides[f"{v}|{tag}"] = configured(fn, simd=v, threads=nt)
-                    cells[cell].append((Case(f"{cell} {_mib(nb)}", sides, setup), configs))
-        # The cells' differences are a few percent: more visits than the ladders get.
-        self.campaign([c for lst in cells.values() for c, _ in lst], visits=self.visits + 2)
-        self._restore()
+                    configs = [
+                        f"{nt}t {_mib(nb)}" + (" out64" if al else "")
+                        for al in aligns
+                        for nt in self.m.thread_configs()
+                    ]
+
+                    def build(
+                        ops: Operands, nb: int = nb, store: str = store, aligns: list[bool] = aligns
+                    ) -> dict[str, Fn]:
+                        sides: dict[str, Fn] = {}
+                        for al in aligns:
+                            fn = ops.call(nb, store, al)
+                            for nt in self.m.thread_configs():
+                                tag = f"{nt}t {_mib(nb)}" + (" out64" if al else "")
+                                for v in self.m.variants:
+                                    sides[f"{v}|{tag}"] = configured(fn, simd=v, threads=nt)
+                        return sides
+
+                    case = Case(f"{cell} {_mib(nb)}", {}, setup, build=build)
+                    cells[cell].append((case, configs))
+        return cells
+
+    def variant_decide(
+        self, cells: dict[str, list[tuple[Case, list[str]]]], log: bool
+    ) -> dict[str, Any]:
+        """Each cell's choice from its own measurements (pooled_decisions then adds the other
+        dtype's)."""
+        out: dict[str, Any] = {}
+        default, alts = self.m.variants[0], self.m.variants[1:]
         for cell, lst in cells.items():
             if not alts:
                 out[cell] = {"choice": default}
@@ -558,13 +598,25 @@ class Tuner:
             self.raw[cell] = per_alt
             choice, stats = decide_variant(default, per_alt)
             out[cell] = {"choice": choice, "configs": labels, **_stats_json(default, stats)}
-            s0 = stats[alts[0]]
-            self.log(
-                f"  {cell:26} {default}/{alts[0]} time "
-                + " ".join(f"{lab}:{r:.2f}" for lab, r in zip(labels, s0["medians"]))
-                + f" gain {s0['gain']:.3f} [{s0['ci'][0]:.3f}, {s0['ci'][1]:.3f}] -> {choice}"
-            )
+            if log:
+                s0 = stats[alts[0]]
+                self.log(
+                    f"  {cell:26} {default}/{alts[0]} time "
+                    + " ".join(f"{lab}:{r:.2f}" for lab, r in zip(labels, s0["medians"]))
+                    + f" gain {s0['gain']:.3f} [{s0['ci'][0]:.3f}, {s0['ci'][1]:.3f}] -> {choice}"
+                )
         return out
+
+    def apply_cells(self, cells: dict[str, Any]) -> None:
+        for cell, d in cells.items():
+            f, dt, st, r = cell.split(".")
+            _ffi.set_tuning_simd(
+                _ffi.FAMILIES.index(f),
+                _ffi.DTYPES.index(dt),
+                _ffi.STORES.index(st),
+                _ffi.REGIMES.index(r),
+                d["choice"],
+            )
 
     def pooled_decisions(self, simd_ev: dict[str, Any]) -> None:
         """The final choice of each cell, from the evidence of both dtypes together (twice the
@@ -590,75 +642,108 @@ class Tuner:
                 self.log(f"  {cell}: {ev['own_choice']} alone, {choice} with {twin}'s evidence")
 
     # 3. streaming stores -------------------------------------------------------------------
-    def stream_series(self, fam: str, dt: str, ops: Operands) -> dict[str, list[float]]:
-        ladder = self.m.stream_ladder()
-        which = _ffi.TUNE_STREAM_ABOVE_BYTES
-        cases = []
+    def stream_cases(self, fam: str, dt: str) -> list[Case]:
         configs = [(nt, al) for al in (False, True) for nt in self.m.thread_configs()]
-        for nb in ladder:
-            sides: dict[str, Fn] = {}
-            for nt, al in configs:
-                fn = ops.call(nb, "plain", al)
-                sides[f"plain|{nt}|{al}"] = configured(fn, threads=nt, stream=NEVER)
-                sides[f"stream|{nt}|{al}"] = configured(fn, threads=nt, stream=0)
-            cases.append(Case(f"stream {fam}.{dt} {_mib(nb)}", sides))
-        self.campaign(cases)
-        self._restore()
-        _ffi.set_tuning_bytes(which, -1)
+
+        def setup() -> None:
+            _ffi.raw_set_simd(b"auto")
+
+        cases = []
+        for nb in self.m.stream_ladder():
+
+            def build(ops: Operands, nb: int = nb) -> dict[str, Fn]:
+                sides: dict[str, Fn] = {}
+                for nt, al in configs:
+                    fn = ops.call(nb, "plain", al)
+                    sides[f"plain|{nt}|{al}"] = configured(fn, threads=nt, stream=NEVER)
+                    sides[f"stream|{nt}|{al}"] = configured(fn, threads=nt, stream=0)
+                return sides
+
+            cases.append(Case(f"stream {fam}.{dt} {_mib(nb)}", {}, setup, build=build))
+        return cases
+
+    def stream_decide(self, fam: str, dt: str, cases: list[Case]) -> dict[str, list[float]]:
+        ladder = self.m.stream_ladder()
         res: dict[str, list[float]] = {}
-        for nt, al in configs:
-            key = f"{fam}.{dt}.{nt}t" + (".out64" if al else "")
-            res[key] = [c.lr(f"plain|{nt}|{al}", f"stream|{nt}|{al}").median() for c in cases]
-            self.log(
-                f"  {key:20} plain time / streaming time "
-                + " ".join(f"{_mib(nb)}:{math.exp(x):.2f}" for nb, x in zip(ladder, res[key]))
-            )
+        for al in (False, True):
+            for nt in self.m.thread_configs():
+                key = f"{fam}.{dt}.{nt}t" + (".out64" if al else "")
+                # Each side's best time: a neighbour that evicts the shared L3 makes streaming
+                # look better than it is on a machine to oneself.
+                res[key] = [c.best_lr(f"plain|{nt}|{al}", f"stream|{nt}|{al}") for c in cases]
+                self.log(
+                    f"  {key:20} plain time / streaming time "
+                    + " ".join(f"{_mib(nb)}:{math.exp(x):.2f}" for nb, x in zip(ladder, res[key]))
+                )
         return res
 
     def run(self, families: Sequence[str] = ("scale", "binary", "reduce")) -> dict[str, Any]:
+        """Two passes over the families and dtypes, a run's half apart, so that a neighbour's
+        busy stretch cannot fill every visit of a case; the bytes-per-thread ladder before, in
+        between and (decided) after."""
         t0 = time.perf_counter()
         busy = Busy()
         m = self.m
         self.log(
             f"raptors tune: L2 {_mib(m.l2)}, L3 {_mib(m.l3)}, {m.threads} threads, variants "
-            f"{', '.join(m.variants) or '(one)'}; {self.visits} visits x {self.rounds} rounds"
+            f"{', '.join(m.variants) or '(one)'}; {self.visits} visits a case in two passes, "
+            f"{self.rounds} rounds each"
         )
         _ffi.clear_tuning()
+        thr = self.threads_cases(families)
+        self.campaign(list(thr.values()))
+        _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, -1)
+        threads_ev = self.threads_decide(thr, log=False)
+        self.apply_threads(threads_ev.get("decision", {}))
+        blocks = [(fam, dt) for fam in families for dt in ES]
+        cells: dict[tuple[str, str], dict[str, list[tuple[Case, list[str]]]]] = {}
+        streams: dict[tuple[str, str], list[Case]] = {}
+        simd_ev: dict[str, Any] = {}
+        top = max(m.dram_point(), *m.stream_ladder())
+        for npass in range(2):
+            for fam, dt in blocks:
+                ops = Operands(self.measure, fam, dt, top)
+                vc = cells.setdefault((fam, dt), self.variant_cases(fam, dt))
+                vcases = [c for lst in vc.values() for c, _ in lst]
+                for c in vcases:
+                    c.bind(ops)
+                self.campaign(vcases, visits=(self.visits + 1 - npass) // 2)
+                for c in vcases:
+                    c.bind(None)
+                self._restore()
+                decided = self.variant_decide(vc, log=npass == 1)
+                simd_ev.update(decided)
+                self.apply_cells(decided)
+                if fam != "reduce":
+                    sc = streams.setdefault((fam, dt), self.stream_cases(fam, dt))
+                    for c in sc:
+                        c.bind(ops)
+                    self.campaign(sc, visits=(self.visits + 1 - npass) // 2)
+                    for c in sc:
+                        c.bind(None)
+                    self._restore()
+                    _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, -1)
+                del ops
+                self.log(f"  pass {npass + 1}: {fam} {dt} ({time.perf_counter() - t0:.1f} s)")
+            if npass == 0:
+                self.campaign(list(thr.values()))
+                _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, -1)
+                threads_ev = self.threads_decide(thr, log=False)
+                self.apply_threads(threads_ev.get("decision", {}))
+        self.campaign(list(thr.values()), visits=max(1, self.visits // 2))
+        self._restore()
+        _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, -1)
         self.log("bytes per thread (1 vs 2 threads):")
-        threads_ev = self.threads_phase(families)
+        threads_ev = self.threads_decide(thr, log=True)
         bpt: dict[str, int] = threads_ev.get("decision", {})
         self.log(
             "  -> bytes per thread: "
             + (", ".join(f"{k} {_mib(v)}" for k, v in bpt.items()) or "derived")
-            + f" ({time.perf_counter() - t0:.1f} s)"
         )
-        _ffi.clear_tuning()
-        for fam, v in bpt.items():
-            _ffi.set_tuning_bytes(_ffi.TUNE_BYTES_PER_THREAD, v, family_number(fam))
-        simd_ev: dict[str, Any] = {}
-        stream_ev: dict[str, Any] = {"ladder": m.stream_ladder(), "series": {}}
-        for fam in families:
-            for dt in ES:
-                self.log(f"{fam} {dt}: SIMD variant per store kind and size regime")
-                top = max(m.dram_point(), *m.stream_ladder())
-                ops = Operands(self.measure, fam, dt, top)
-                cells = self.variant_cells(fam, dt, ops)
-                simd_ev.update(cells)
-                for cell, d in cells.items():
-                    f, d_, s, r = cell.split(".")
-                    _ffi.set_tuning_simd(
-                        _ffi.FAMILIES.index(f),
-                        _ffi.DTYPES.index(d_),
-                        _ffi.STORES.index(s),
-                        _ffi.REGIMES.index(r),
-                        d["choice"],
-                    )
-                self.log(f"  ({time.perf_counter() - t0:.1f} s)")
-                if fam != "reduce":
-                    self.log(f"{fam} {dt}: streaming against plain stores")
-                    stream_ev["series"].update(self.stream_series(fam, dt, ops))
-                del ops
         self.pooled_decisions(simd_ev)
+        stream_ev: dict[str, Any] = {"ladder": m.stream_ladder(), "series": {}}
+        for (fam, dt), sc in streams.items():
+            stream_ev["series"].update(self.stream_decide(fam, dt, sc))
         ladder = stream_ev["ladder"]
         # One threshold for several threads, one for a thread count of 1: one core moves data
         # out of L3 more slowly, so streaming pays from a smaller size.
