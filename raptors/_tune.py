@@ -61,6 +61,11 @@ from .reductions import sum as rsum
 MARGIN = 0.03
 #: A tuned threshold must save this much per measured series over the derived one (log ratio).
 TOLERANCE = math.log(1.01)
+#: What two threads must do for the largest calls of the thread ladder (1-thread time /
+#: 2-thread time) for the ladder to count: less means the second core was busy throughout.
+SECOND_CORE = 1.2
+#: Seconds the measurement aims to stay within on a busy machine (the second pass thins out).
+BUDGET = 42.0
 Fn = Callable[[], Any]
 NEVER = _ffi.NEVER
 ALL = _ffi.FAMILY_ALL
@@ -479,6 +484,11 @@ class Tuner:
                     c.acc.setdefault(side, []).extend(ts)
                 c.visit_of.extend([visit] * t.rounds)
 
+    def _visits(self, npass: int, shrink: float) -> int:
+        """Visits of a case in pass npass: half the total each, the second at least one."""
+        v = (self.visits + 1 - npass) // 2
+        return v if npass == 0 or v == 0 else max(1, min(v, round(v * shrink)))
+
     def _restore(self) -> None:
         _ffi.raw_set_simd(b"auto")
         _ffi.raw_set_num_threads(self.m.threads)
@@ -523,8 +533,18 @@ class Tuner:
                     f"  {key:10} best 1-thread time / best 2-thread time "
                     + " ".join(f"{_mib(nb)}:{math.exp(v):.2f}" for nb, v in zip(ladder, meds))
                 )
-        d = decide_thresholds(ladder, ev["series"], self.m.derived_bpt, "threads")
-        ev.update(costs=d["costs"], decision=d["values"])
+        # Two threads speed an 8 MiB call up by far more than SECOND_CORE on two free cores; a
+        # series where they did not was measured while the other core was taken (a neighbour
+        # at 100%): it says nothing about the machine, and is left out.
+        usable = {k: v for k, v in ev["series"].items() if max(v[-2:]) > math.log(SECOND_CORE)}
+        ev["left_out"] = sorted(set(ev["series"]) - set(usable))
+        if ev["left_out"] and log:
+            self.log(
+                f"  left out (the second core was busy throughout): {', '.join(ev['left_out'])}"
+            )
+        if usable:
+            d = decide_thresholds(ladder, usable, self.m.derived_bpt, "threads")
+            ev.update(costs=d["costs"], decision=d["values"])
         return ev
 
     def apply_threads(self, decision: dict[str, int]) -> None:
@@ -700,14 +720,20 @@ class Tuner:
         streams: dict[tuple[str, str], list[Case]] = {}
         simd_ev: dict[str, Any] = {}
         top = max(m.dram_point(), *m.stream_ladder())
+        pass1 = 0.0
         for npass in range(2):
+            shrink = 1.0
+            if npass == 1:
+                pass1 = time.perf_counter() - t0
+                # A machine busy enough to stretch the first pass gets a thinner second one.
+                shrink = min(1.0, max(0.0, (BUDGET - pass1) / max(pass1, 1e-9)))
             for fam, dt in blocks:
                 ops = Operands(self.measure, fam, dt, top)
                 vc = cells.setdefault((fam, dt), self.variant_cases(fam, dt))
                 vcases = [c for lst in vc.values() for c, _ in lst]
                 for c in vcases:
                     c.bind(ops)
-                self.campaign(vcases, visits=(self.visits + 1 - npass) // 2)
+                self.campaign(vcases, visits=self._visits(npass, shrink))
                 for c in vcases:
                     c.bind(None)
                 self._restore()
@@ -718,7 +744,7 @@ class Tuner:
                     sc = streams.setdefault((fam, dt), self.stream_cases(fam, dt))
                     for c in sc:
                         c.bind(ops)
-                    self.campaign(sc, visits=(self.visits + 1 - npass) // 2)
+                    self.campaign(sc, visits=self._visits(npass, shrink))
                     for c in sc:
                         c.bind(None)
                     self._restore()

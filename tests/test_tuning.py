@@ -514,6 +514,28 @@ def test_decisions_per_family_and_for_the_rest():
     assert d["binary"] < ladder[0] and d["all"] == d["binary"]  # "all": the families not by name
 
 
+def test_a_thread_ladder_measured_with_the_other_core_busy_is_left_out(untuned):
+    tuner = _tune.Tuner(m=_tune.Machine.probe(), log=lambda s: None)
+    if tuner.m.threads < 2:
+        pytest.skip("one CPU")
+    ladder = tuner.m.thread_ladder()
+    # scale: two threads win from 256 KiB on; binary: never (its other core was taken).
+    speedup = {
+        "scale.f32": lambda nb: 1.6 if nb >= 256 << 10 else 0.9,
+        "binary.f32": lambda nb: 0.97,
+    }
+    cases = {
+        (k, nb): _tune.Case(k, {}, acc={"1": [f(nb)] * 4, "2": [1.0] * 4})
+        for k, f in speedup.items()
+        for nb in ladder
+    }
+    ev = tuner.threads_decide(cases, log=False)
+    assert ev["left_out"] == ["binary.f32"]
+    assert set(ev["decision"]) == {"scale", "all"}
+    b = ev["decision"]["scale"]
+    assert (128 << 10) < 2 * b <= (256 << 10)
+
+
 def test_the_view_of_a_tuning_matches_the_library(untuned):
     m = _tune.Machine.probe()
     d = doc(
