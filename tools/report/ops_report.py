@@ -279,16 +279,16 @@ LIMITS = {
 }
 
 
-def write(rows, small, info, bi, outdir, plots, args, stem=None) -> str:
+def write(rows, small, info, bi, outdir, plots, args, stem=None, made_at=None) -> str:
     stem = stem or f"ops-{dt.date.today().isoformat()}"
     date = stem[len("ops-") :]
+    made_at = made_at or f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
     us = scale_report.us
     lines = [
         f"# Raptors vs NumPy, every operation — {date}",
         "",
         f"Made by `make report` ({'--quick' if args.quick else 'full'}; "
-        f"`python tools/report/ops_report.py`) at "
-        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, commit "
+        f"`python tools/report/ops_report.py`) at {made_at}, commit "
         f"`{bi.get('git_commit', '?')}`.",
         "",
         "Method: the original Raptors' 2-D matrix, operation × shape × dtype (36 cases in a "
@@ -381,7 +381,14 @@ def write(rows, small, info, bi, outdir, plots, args, stem=None) -> str:
         f.write("\n".join(lines))
     with open(os.path.join(outdir, f"{stem}.json"), "w") as f:
         json.dump(
-            {"rows": rows, "sixteen": small, "machine": info, "build_info": bi, "plots": plots},
+            {
+                "rows": rows,
+                "sixteen": small,
+                "machine": info,
+                "build_info": bi,
+                "plots": plots,
+                "made_at": made_at,
+            },
             f,
             indent=1,
             default=str,
@@ -410,7 +417,7 @@ def main(argv=None):
         args.quick = len(d["rows"]) < 36
         plots = plot(d["rows"], args.out, stem)
         path = write(d["rows"], d["sixteen"], d["machine"], d["build_info"], args.out, plots,
-                     args, stem)  # fmt: skip
+                     args, stem, d.get("made_at"))  # fmt: skip
         print(f"wrote {path} again from {args.rerender}")
         return 0
     cases = plan(args.quick)
