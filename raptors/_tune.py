@@ -57,6 +57,9 @@ from .api import scale
 from .elementwise import add
 from .reductions import sum as rsum
 
+#: The measuring method's version, recorded in the file: `tune --if-missing` (make bench, make
+#: report) measures again over a file an older method wrote.
+METHOD = 2
 #: A tuned variant must beat the default by this much (and never lose by more).
 MARGIN = 0.03
 #: A tuned threshold must save this much per measured series over the derived one (log ratio).
@@ -802,6 +805,7 @@ class Tuner:
             "cpu": ident,
             "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "seconds": round(seconds, 1),
+            "method": METHOD,
             "others_cpu": None if others is None else round(others, 3),
             "raptors": {
                 "version": __version__,
@@ -987,7 +991,7 @@ def summary(doc: dict[str, Any]) -> str:
         d = ev.get(label, {}).get("derived")
         lines.append(
             f"{what}: "
-            + ", ".join(f"{f} {_shown(x)}" for f, x in v.items())
+            + (", ".join(f"{f} {_shown(x)}" for f, x in v.items()) or "not tuned")
             + f" (derived: {_shown(d)})"
         )
     return "\n".join(lines)
@@ -1028,10 +1032,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.if_missing and path.is_file():
         try:
-            _tuning.read(path)
-            print(f"raptors tune: {path} exists; not measuring again", file=sys.stderr)
-            return 0
-        except _tuning.TuningError as exc:
+            old = _tuning.read(path)
+            if int(old.get("method", 1)) >= METHOD:
+                print(f"raptors tune: {path} exists; not measuring again", file=sys.stderr)
+                return 0
+            print(f"raptors tune: {path} was measured by an older method; again", file=sys.stderr)
+        except (_tuning.TuningError, ValueError, TypeError) as exc:
             print(f"raptors tune: {exc}; measuring again", file=sys.stderr)
     overridden = [v for v in _tuning.THRESHOLD_ENV if os.environ.get(v)]
     if overridden:

@@ -570,12 +570,19 @@ def test_tune_runs_and_writes_a_file_the_library_applies(tmp_path):
     assert f.name == f"tuning-{_tuning.cpu_key()}.json"
     d = _tuning.read(f)
     assert d["raptors"]["quick"] and d["seconds"] > 0 and "others_cpu" in d
+    assert d["method"] == _tune.METHOD
     assert set(d["decisions"]["simd"]) >= {"scale.f32.inplace.dram", "reduce.f64.plain.cache"}
     assert set(d["decisions"]["simd"].values()) <= set(VARIANTS)
     assert set(d["decisions"]["bytes_per_thread"]) <= {"scale", "binary", "reduce", "all"}
     assert "written to" in r.stdout and "SIMD:" in r.stdout
     again = subprocess.run(cmd + ["--if-missing"], env=env, capture_output=True, text=True)
     assert again.returncode == 0 and "exists; not measuring again" in again.stderr
+    # A file of an older method is measured again.
+    older = dict(d, method=_tune.METHOD - 1)
+    _tuning.write(older, f)
+    redo = subprocess.run(cmd + ["--if-missing"], env=env, capture_output=True, text=True)
+    assert redo.returncode == 0 and "older method" in redo.stderr
+    assert _tuning.read(f)["method"] == _tune.METHOD
     info = child_info({"XDG_CACHE_HOME": str(tmp_path)})
     assert info["tuning"].startswith("tuned:") and info["tuning_file"] == str(f)
     # The thresholds it measured can be falsified by these: it refuses to run under them.
