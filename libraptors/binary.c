@@ -113,10 +113,10 @@ static int binary(int dtype, int op, int ndim, const int64_t *shape, const void 
      * axis (a broadcast row is re-read from the cache). */
     const int last = j.ndim - 1;
     size_t bytes = n * es * (size_t)(1 + (j.xs[last] != 0) + (j.ys[last] != 0));
-    j.stream = rp_want_stream(out == x || out == y, bytes);
+    j.stream = rp_want_stream_family(RP_FAM_BINARY, out == x || out == y, bytes);
     j.fn = rp_plan_kernels(RP_FAM_BINARY, dtype, rp_store_kind(out == x || out == y, j.stream),
                            bytes)->binary[op][dtype];
-    int nt = rp_threads_for(bytes);
+    int nt = rp_threads_for_family(RP_FAM_BINARY, bytes);
     if (nt <= 1) {
         j.chunk = n;
         run_chunk(&j, 0);

@@ -162,7 +162,7 @@ static int tree_sum(const rp_kernel_set *k, int dtype, const char *x, ptrdiff_t 
                     void *res)
 {
     const size_t es = rp_element_size(dtype);
-    int nt = rp_threads_for(n * es);
+    int nt = rp_threads_for_family(RP_FAM_REDUCE, n * es);
     if (nt <= 1) {
         k->pairwise[dtype](x, sx, n, res);
         return RAPTORS_OK;
@@ -289,7 +289,7 @@ static int segments_sum(const rp_kernel_set *k, int dtype, const char *x, const 
     j.part = malloc(j.nsegs * es);
     if (j.part == NULL)
         return RAPTORS_ENOMEM;
-    int nt = rp_threads_for(total * es);
+    int nt = rp_threads_for_family(RP_FAM_REDUCE, total * es);
     size_t want = (size_t)nt * 8;
     j.segs_per_chunk = nt <= 1 ? j.nsegs : (j.nsegs + want - 1) / want;
     rp_parallel_for(seg_chunk, &j, (j.nsegs + j.segs_per_chunk - 1) / j.segs_per_chunk, nt);
@@ -479,7 +479,7 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
         }
         return RAPTORS_OK;
     }
-    int nt = rp_threads_for(n * es);
+    int nt = rp_threads_for_family(RP_FAM_REDUCE, n * es);
     if (innermost) {
         j.per_chunk = chunk_items(j.nouter_total, nt);
         rp_parallel_for(rows_chunk, &j, (j.nouter_total + j.per_chunk - 1) / j.per_chunk, nt);

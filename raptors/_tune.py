@@ -330,10 +330,10 @@ def configured(
     return run
 
 
-#: Families whose entry points ask for their own thresholds (libraptors/scale.c names
-#: RP_FAM_SCALE); the others (binary.c, reduce.c) use the value set for every family, so that
-#: value is decided from their measurements.
-FAMILY_AWARE = ("scale",)
+#: Families whose entry points ask for their own thresholds (scale.c, binary.c and reduce.c
+#: name RP_FAM_SCALE, RP_FAM_BINARY, RP_FAM_REDUCE); any other would use the value set for
+#: every family, decided from its measurements.
+FAMILY_AWARE = ("scale", "binary", "reduce")
 
 
 def decide_thresholds(
