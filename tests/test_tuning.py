@@ -508,10 +508,12 @@ def test_decisions_per_family_and_for_the_rest():
         "scale.f64.1t": [-0.5, -0.5, 0.3, 0.3],
         "binary.f32.1t": [0.3, 0.3, 0.3, 0.3],
         "binary.f64.1t": [0.3, 0.3, 0.3, 0.3],
+        "other.f32.1t": [-0.5, -0.5, -0.5, 0.3],
     }
     d = _tune.decide_thresholds(ladder, series, derived=3 << 20, kind="stream")["values"]
     assert d["scale"] == 3 << 20  # the derived threshold partitions scale's ladder best
-    assert d["binary"] < ladder[0] and d["all"] == d["binary"]  # "all": the families not by name
+    assert d["binary"] < ladder[0]
+    assert d["all"] == d["other"] != d["binary"]  # "all": from the families not by name
 
 
 def test_a_thread_ladder_measured_with_the_other_core_busy_is_left_out(untuned):
@@ -548,8 +550,9 @@ def test_the_view_of_a_tuning_matches_the_library(untuned):
     S, B = _ffi.TUNE_STREAM_ABOVE_BYTES, _ffi.TUNE_BYTES_PER_THREAD
     assert v.stream["scale"] == _ffi.get_tuning_bytes(S, 0) == 5 << 20
     assert v.bpt["scale"] == _ffi.get_tuning_bytes(B, 0)
-    # binary and reduce ask without their family (binary.c, reduce.c): the value for all.
-    assert v.bpt["binary"] == v.bpt["reduce"] == _ffi.get_tuning_bytes(B, -1) == 1 << 18
+    # binary and reduce ask by family too (binary.c, reduce.c); reduce has none: all's.
+    assert v.bpt["binary"] == _ffi.get_tuning_bytes(B, 1) == 1 << 20
+    assert v.bpt["reduce"] == _ffi.get_tuning_bytes(B, -1) == 1 << 18
     p = v.plan("scale", "f32", "plain", L2 + 4096, 2)
     assert p.simd == VARIANTS[-1] and not p.stream
     assert v.plan("scale", "f32", "plain", 6 << 20, 2).stream
