@@ -27,7 +27,7 @@ except Exception as e:
         for k in ("simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy")
     }
 
-_KEYS = ["simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy"]
+_KEYS = ["simd", "simd_available", "compiler", "cflags", "threads", "raptors", "numpy", "tuning"]
 
 
 class BuildInfo:

@@ -182,4 +182,7 @@ def build_description():
         # commit would split the provenance graph into one series per commit.
         "raptors": str(info.get("version")),
         "numpy": np.__version__,
+        # The stored tuning in effect (python -m raptors tune), or "none": it decides variants
+        # and thresholds, so it is part of what a result measured.
+        "tuning": str(info.get("tuning_id") or "none"),
     }

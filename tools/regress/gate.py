@@ -282,6 +282,9 @@ def run_asv(base_sha, head_sha, factor, bench, log) -> str:
 
 
 def main(argv=None) -> int:
+    # Both commits run untuned: a machine's stored tuning (python -m raptors tune) applies to
+    # the commits that know it, and would be charged to HEAD against an older BASE.
+    os.environ.setdefault("RAPTORS_TUNING", "off")
     ap = argparse.ArgumentParser(description="Raptors regression gate (HEAD vs BASE)")
     ap.add_argument("--base", required=True, help="git revision to compare against")
     ap.add_argument("--head", default="HEAD", help="git revision under test (default HEAD)")
