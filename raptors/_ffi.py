@@ -263,6 +263,18 @@ def _find_data_offset() -> int | None:
 #: Offset of an ndarray's data pointer from id(arr); None disables the fast path.
 DATA_OFFSET = _find_data_offset()
 
+#: The flag packed calls take for array addresses here: RAPTORS_PACKED_REFS (where each data
+#: pointer lives) on CPython, 0 (the pointer itself) elsewhere.
+PACKED_ADDRESSING = PACKED_REFS if DATA_OFFSET is not None else 0
+
+
+def packed_address(a: Any) -> int:
+    """What a packed call takes for ndarray a under PACKED_ADDRESSING."""
+    if DATA_OFFSET is not None:
+        return id(a) + DATA_OFFSET
+    addr: int = a.__array_interface__["data"][0]
+    return addr
+
 
 # New arrays on pooled memory (libraptors/alloc.c). The array's base is a
 # _Block; when the array and every view of it are gone, the block's refcount

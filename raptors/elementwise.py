@@ -24,19 +24,13 @@ _binary_packed = _ffi.binary_packed
 _EOVERLAP = _ffi.EOVERLAP
 # Array addresses in a packed call: where each data pointer lives (CPython), else the
 # pointer itself (raptors.h, RAPTORS_PACKED_REFS).
-_REFS = _ffi.PACKED_REFS if _DATA_OFFSET is not None else 0
+_REFS = _ffi.PACKED_ADDRESSING
+_address = _ffi.packed_address
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
 # Python ints beyond this are not exactly a double: NumPy's own conversion decides them.
 _EXACT_INT = 2**53
 _WEAK = (float, int)
-
-
-def _address(a: np.ndarray) -> int:
-    if _REFS:
-        return _id(a) + _OFF
-    addr: int = a.__array_interface__["data"][0]
-    return addr
 
 
 def _array(v: Any, fname: str) -> np.ndarray:

@@ -93,15 +93,9 @@ def _empty_mean_warning(divides: bool, scalar: bool) -> None:
 _TLS = _ffi.thread_state
 _packed_block = _ffi.packed_block
 _reduce_packed = _ffi.reduce_packed
-_REFS = _ffi.PACKED_REFS if _DATA_OFFSET is not None else 0
+_REFS = _ffi.PACKED_ADDRESSING
+_address = _ffi.packed_address
 _getbufsize = np.getbufsize
-
-
-def _address(a: np.ndarray) -> int:
-    if _REFS:
-        return _id(a) + _OFF
-    addr: int = a.__array_interface__["data"][0]
-    return addr
 
 
 def _make(op: int, fname: str) -> Any:
