@@ -37,14 +37,12 @@ passed; 1: some failed (each is printed); a crash is a signal/ASan abort.
 
 from __future__ import annotations
 
-import argparse
 import ctypes
-import os
 import sys
-import time
 import warnings
 
-import fuzz_scale as fs  # tests/ is this script's directory
+import fuzz_driver  # tests/ is this script's directory
+import fuzz_scale as fs
 import numpy as np
 
 import raptors
@@ -561,61 +559,7 @@ def run_case(seed, i, verbose=False):
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--cases", type=int, default=None)
-    p.add_argument("--time", type=float, default=None, help="seconds (default 60 unless --cases)")
-    p.add_argument("--start", type=int, default=0)
-    p.add_argument("--trace", default=None, help="file naming the case about to run")
-    p.add_argument("--max-failures", type=int, default=20)
-    p.add_argument("-v", "--verbose", action="store_true")
-    args = p.parse_args(argv)
-    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
-    limit = args.time if args.time is not None else (None if args.cases is not None else 60.0)
-    trace = (
-        os.open(args.trace, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if args.trace else None
-    )
-    print(
-        f"fuzz_ops: seed {seed}, {args.cases or 'unlimited'} cases, "
-        f"{limit or 'no'} time limit, simd {raptors.get_simd()}, "
-        f"library {raptors.build_info()['library']}",
-        flush=True,
-    )
-    t0 = time.monotonic()
-    failures = 0
-    i = args.start
-    while True:
-        if args.cases is not None and i - args.start >= args.cases:
-            break
-        if limit is not None and time.monotonic() - t0 > limit:
-            break
-        if trace is not None:
-            line = (
-                f"seed {seed} case {i}: replay with python tests/fuzz_ops.py --seed {seed} "
-                f"--start {i} --cases 1 -v\n".encode()
-            )
-            os.pwrite(trace, line.ljust(200), 0)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                msg = run_case(seed, i, args.verbose)
-        except Exception:
-            import traceback
-
-            msg = f"case {i}: the harness raised\n{traceback.format_exc()}"
-        if msg:
-            failures += 1
-            print(f"FAIL (replay: --seed {seed} --start {i} --cases 1 -v)\n{msg}", flush=True)
-            if failures >= args.max_failures:
-                print("too many failures, stopping", flush=True)
-                break
-        i += 1
-    n = i - args.start
-    print(
-        f"fuzz_ops: seed {seed}: {n} cases in {time.monotonic() - t0:.1f} s, {failures} failed",
-        flush=True,
-    )
-    return 1 if failures else 0
+    return fuzz_driver.main("fuzz_ops", __doc__, run_case, argv)
 
 
 if __name__ == "__main__":
