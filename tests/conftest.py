@@ -33,6 +33,25 @@ def assert_bitwise_equal(actual, expected):
         raise AssertionError(f"{int(bad.sum())} elements differ, e.g. {details}")
 
 
+# The columns of a result in asv's results file (asv 0.6, "result_columns"), for tests that
+# write result sets of their own.
+ASV_RESULT_COLUMNS = [
+    "result",
+    "params",
+    "version",
+    "started_at",
+    "duration",
+    "stats_ci_99_a",
+    "stats_ci_99_b",
+    "stats_q_25",
+    "stats_q_75",
+    "stats_number",
+    "stats_repeat",
+    "samples",
+    "profile",
+]
+
+
 def special_values(dtype):
     """±0, ±inf, NaNs, subnormals, the extremes of the dtype, and ordinary numbers."""
     info = np.finfo(dtype)

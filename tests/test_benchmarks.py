@@ -26,6 +26,7 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 import run as bench_run  # noqa: E402  tools/bench/run.py
+from conftest import ASV_RESULT_COLUMNS  # noqa: E402
 
 asv = pytest.importorskip("asv", reason="asv is installed by `make test` (requirements/bench.txt)")
 
@@ -228,21 +229,7 @@ def test_benchmark_runs(small_sizes, name, cls, method):
 
 # ---- the runner: results directory checks and the merge ------------------------------------
 def _result_file(values, params=None, commit="a" * 40):
-    cols = [
-        "result",
-        "params",
-        "version",
-        "started_at",
-        "duration",
-        "stats_ci_99_a",
-        "stats_ci_99_b",
-        "stats_q_25",
-        "stats_q_75",
-        "stats_number",
-        "stats_repeat",
-        "samples",
-        "profile",
-    ]
+    cols = ASV_RESULT_COLUMNS
     results = {}
     for name, val in values.items():
         p = (params or {}).get(name, [])

@@ -17,24 +17,11 @@ sys.path.insert(0, DASH)
 
 import common as dash_common  # noqa: E402  tools/dashboard/common.py
 import overview  # noqa: E402
+from conftest import ASV_RESULT_COLUMNS  # noqa: E402
 
 pytest.importorskip("asv", reason="asv is installed by `make test` (the bench extra)")
 
-COLS = [
-    "result",
-    "params",
-    "version",
-    "started_at",
-    "duration",
-    "stats_ci_99_a",
-    "stats_ci_99_b",
-    "stats_q_25",
-    "stats_q_75",
-    "stats_number",
-    "stats_repeat",
-    "samples",
-    "profile",
-]
+COLS = ASV_RESULT_COLUMNS
 DAY = 86_400_000
 T0 = 1_767_225_600_000  # 2026-01-01, ms
 
