@@ -1,10 +1,26 @@
-/* Internal: the kernel table every SIMD variant provides, and the type-erased
- * signatures the dispatcher and the thread splitter call through. */
+/* Internal: the kernel table every SIMD variant provides, the type-erased
+ * signatures the families call through, and the contract of a vocabulary.
+ *
+ * A variant is a simd_<isa>.h (its vocabulary) and a kernels_<isa>.c that
+ * includes it and kernel_set.h. The vocabulary gives, for each dtype suffix S
+ * of ops.h's RAPTORS_DTYPES:
+ *   rp_v_S                       the vector type (one element for scalar)
+ *   rp_set1_S(a)                 a vector of a
+ *   rp_load_S(p), rp_store_S(p, v)  unaligned (element-aligned) load / store
+ *   rp_stream_S(p, v)            non-temporal store (vector-aligned p)
+ *   rp_<arithmetic>_S(a, b)      every arithmetic of RP_ARITHMETIC
+ *   rp_a8_S, RP_A8_LOAD(S, p), RP_A8_ADD(S, acc, p), RP_A8_LANE(S, acc, k)
+ *                                the eight accumulators of NumPy's pairwise sum
+ * and once: RP_ISA, RP_TARGET (the target attribute), RP_HAS_STREAM,
+ * rp_stream_fence(). An integer dtype will add its widening add there too.
+ */
 #ifndef RAPTORS_KERNELS_H
 #define RAPTORS_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ops.h"
 
 /* Results must equal NumPy's bit for bit, so IEEE 754 semantics are the contract:
  * refuse to compile under any option that gives them up. gcc and clang announce
@@ -15,9 +31,16 @@
 #error "libraptors needs IEEE 754 semantics: build it without fast/finite/unsafe math options"
 #endif
 
-enum { RP_F32 = 0, RP_F64 = 1, RP_NDTYPES = 2 };
-/* Element-wise binary operations, in the order of raptors.h's RAPTORS_ADD... */
-enum { RP_ADD = 0, RP_SUBTRACT = 1, RP_MULTIPLY = 2, RP_NBINARY = 3 };
+/* The element-wise arithmetic the kernels implement, X(..., name, C operator):
+ * the operator computes the scalar elements (peel, tail, strided), the
+ * vocabulary's rp_<name>_S the vectors; both are the one IEEE operation.
+ * The extra leading arguments are passed through to X. */
+#define RP_ARITHMETIC(X, ...)                                                                      \
+    X(__VA_ARGS__, add, +)                                                                         \
+    X(__VA_ARGS__, subtract, -)                                                                    \
+    X(__VA_ARGS__, multiply, *)
+#define RP_ARITH_ID_(unused, name, op) RP_ARITH_##name,
+enum { RP_ARITHMETIC(RP_ARITH_ID_, ~) RP_NARITH };
 
 /* NumPy's pairwise summation (loops_utils.h.src) leaves at this many elements,
  * and splits a larger run at half, rounded down to a multiple of 8. Shared by
@@ -29,17 +52,11 @@ static inline size_t rp_pw_split(size_t n)
     return n2 - n2 % 8;
 }
 
-/* Contiguous: y[i] = *factor * x[i], i < n. x, y aligned to the element size.
- * stream != 0 asks for non-temporal stores (ignored by variants without them). */
-typedef void (*rp_contig_fn)(const void *x, void *y, size_t n, const void *factor, int stream);
-/* Strided, byte strides of any sign and alignment. */
-typedef void (*rp_strided_fn)(const char *x, ptrdiff_t sx, char *y, ptrdiff_t sy, size_t n,
-                              const void *factor);
-
 /* Element-wise out[i] = x[i] op y[i], n elements, byte strides of any sign
- * (0 = a broadcast operand); stream != 0 asks for non-temporal stores. */
-typedef void (*rp_binary_fn)(const char *x, ptrdiff_t sx, const char *y, ptrdiff_t sy, char *out,
-                             ptrdiff_t so, size_t n, int stream);
+ * (0 = a broadcast operand); stream != 0 asks for non-temporal stores
+ * (ignored by variants without them). */
+typedef void (*rp_elementwise_fn)(const char *x, ptrdiff_t sx, const char *y, ptrdiff_t sy,
+                                  char *out, ptrdiff_t so, size_t n, int stream);
 /* *result = NumPy's pairwise sum of n elements at byte stride sx (no identity
  * added: n == 0 gives -0.0, as NumPy's own routine does). */
 typedef void (*rp_pairwise_fn)(const char *x, ptrdiff_t sx, size_t n, void *result);
@@ -49,12 +66,10 @@ typedef void (*rp_accumulate_fn)(const char *x, ptrdiff_t sx, void *acc, size_t 
 
 typedef struct {
     const char *name;
-    int (*supported)(void);          /* can this CPU run it? */
-    rp_contig_fn scale_contig[RP_NDTYPES];
-    rp_strided_fn scale_strided[RP_NDTYPES];
-    rp_binary_fn binary[RP_NBINARY][RP_NDTYPES];
-    rp_pairwise_fn pairwise[RP_NDTYPES];
-    rp_accumulate_fn accumulate[RP_NDTYPES];
+    int (*supported)(void); /* can this CPU run it? */
+    rp_elementwise_fn elementwise[RP_NARITH][RAPTORS_NDTYPES];
+    rp_pairwise_fn pairwise[RAPTORS_NDTYPES];
+    rp_accumulate_fn accumulate[RAPTORS_NDTYPES];
 } rp_kernel_set;
 
 extern const rp_kernel_set rp_kernels_scalar;
@@ -65,5 +80,13 @@ extern const rp_kernel_set rp_kernels_avx512;
 #if defined(__aarch64__)
 extern const rp_kernel_set rp_kernels_neon;
 #endif
+
+/* Bytes of one element of a dtype. */
+#define RP_DTYPE_SIZE_(ID, name, T, S) sizeof(T),
+static inline size_t rp_element_size(int dtype)
+{
+    static const size_t size[RAPTORS_NDTYPES] = {RAPTORS_DTYPES(RP_DTYPE_SIZE_)};
+    return size[dtype];
+}
 
 #endif

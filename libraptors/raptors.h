@@ -20,21 +20,26 @@ extern "C" {
 #define RAPTORS_API
 #endif
 
-/* Bumped whenever a signature or a struct in this header changes; the Python
- * binding refuses a library whose number differs from the one it was written for. */
-#define RAPTORS_ABI_VERSION 3
+/* Bumped whenever a signature, the call protocol (protocol.h) or a list of
+ * ops.h changes; the Python binding refuses a library whose number differs
+ * from the one it was written for. */
+#define RAPTORS_ABI_VERSION 4
 #define RAPTORS_VERSION "0.1.0"
 
-/* Largest number of dimensions the strided entry points accept (NumPy's NPY_MAXDIMS). */
+/* Largest number of dimensions an operand may have (NumPy's NPY_MAXDIMS). */
 #define RAPTORS_MAX_DIMS 64
 
-/* Return codes. */
-enum {
-    RAPTORS_OK = 0,
-    RAPTORS_EINVAL = -1,   /* bad argument: NULL pointer with n > 0, ndim out of range, ... */
-    RAPTORS_ENOMEM = -2,
-    RAPTORS_EOVERLAP = -3, /* x and y overlap without being the same array (the _ref entry points) */
-};
+/* Return codes. X(NAME, value). */
+#define RAPTORS_RETURN_CODES(X)                                                                    \
+    X(OK, 0)                                                                                       \
+    X(EINVAL, -1)   /* a bad block: unknown operation or dtype, shapes that do not broadcast... */ \
+    X(ENOMEM, -2)   /* a scratch buffer could not be allocated; nothing useful was written */      \
+    X(EOVERLAP, -3) /* an input overlaps out without being the same view; nothing written */
+#define RAPTORS_RETURN_CODE_(name, value) RAPTORS_##name = value,
+enum { RAPTORS_RETURN_CODES(RAPTORS_RETURN_CODE_) };
+
+#include "ops.h"
+#include "protocol.h"
 
 RAPTORS_API int raptors_abi_version(void);
 RAPTORS_API const char *raptors_version(void);
@@ -43,111 +48,56 @@ RAPTORS_API const char *raptors_version(void);
  * string stays valid until the next call from the same thread. */
 RAPTORS_API const char *raptors_build_info(void);
 
-/* y[i] = a * x[i] for i in [0, n) over contiguous elements. y may equal x (in
- * place); any other overlap is the caller's business. No alignment needed. */
+/* The call protocol (protocol.h) and the lists of ops.h as a JSON object:
+ * {"abi": N, "words": {...}, "flags": {...}, "dtype_shift": 8, "operations":
+ * {name: id}, "dtypes": {name: id}, "return_codes": {...}, "max_dims": 64,
+ * "max_words": N, "all_axes": -1}. A static string. */
+RAPTORS_API const char *raptors_protocol(void);
+
+/* Every operation: the block of protocol.h. Results equal NumPy's bit for bit:
+ * element-wise, one IEEE operation per element in the element type; sum and
+ * mean in NumPy's own order of additions (pairwise in memory order, buffered
+ * chunks for views that do not coalesce, sequential along a strided axis),
+ * the mean divided in double precision as NumPy's (sum / intp count). out may
+ * be an input itself (the same view: in place). Returns a RAPTORS_* code;
+ * nothing is written unless it is RAPTORS_OK, except ENOMEM midway. */
+RAPTORS_API int raptors_call(const int64_t *block);
+
+/* ---- The typed C API: float32/float64 for C callers ----
+ * Each builds a block and calls raptors_call, so it behaves exactly as the
+ * protocol says. Shapes and strides (in BYTES, any sign and alignment) are
+ * the result's; a stride of 0 broadcasts an operand along that axis.
+ * Element-wise: out may be x or y itself (the same view); an input that
+ * overlaps out otherwise gives RAPTORS_EOVERLAP with nothing written. */
 RAPTORS_API int raptors_scale_f32(const float *x, float *y, size_t n, float a);
 RAPTORS_API int raptors_scale_f64(const double *x, double *y, size_t n, double a);
-
-/* The same, with the data pointers read at call time from *x_ref and *y_ref.
- * For bindings whose cheapest handle on an array is the address of the field
- * that holds its data pointer (ctypes and a NumPy array: id(arr) + offset),
- * which saves fetching the pointer in the interpreter. Also checks overlap:
- * x and y must be equal or disjoint, else RAPTORS_EOVERLAP and nothing is written. */
-RAPTORS_API int raptors_scale_f32_ref(const void *const *x_ref, void *const *y_ref, size_t n,
-                                      float a);
-RAPTORS_API int raptors_scale_f64_ref(const void *const *x_ref, void *const *y_ref, size_t n,
-                                      double a);
-
-/* The same over an N-d strided view: shape[ndim]; x_strides/y_strides in BYTES,
- * any sign, any alignment. Elements are visited exactly once each. */
-RAPTORS_API int raptors_scale_strided_f32(int ndim, const int64_t *shape,
-                                          const void *x, const int64_t *x_strides,
-                                          void *y, const int64_t *y_strides, float a);
-RAPTORS_API int raptors_scale_strided_f64(int ndim, const int64_t *shape,
-                                          const void *x, const int64_t *x_strides,
-                                          void *y, const int64_t *y_strides, double a);
-
-/* ---- Element-wise binary operations (NumPy's ufuncs of the same names) ----
- * out = x op y, each element one IEEE operation in the element type, so the
- * result equals NumPy's bit for bit. */
-enum { RAPTORS_ADD = 0, RAPTORS_SUBTRACT = 1, RAPTORS_MULTIPLY = 2 };
-
-/* Over an N-d strided view: shape[ndim]; strides in BYTES, any sign and
- * alignment; a stride of 0 broadcasts an operand along that axis (NumPy's
- * broadcasting, done by the caller). out may be x or y itself (the same view:
- * in place); any other overlap of out with an input is the caller's to remove
- * (NumPy reads from a copy). RAPTORS_EINVAL for an unknown op. */
-RAPTORS_API int raptors_binary_f32(int op, int ndim, const int64_t *shape,
-                                   const void *x, const int64_t *x_strides,
-                                   const void *y, const int64_t *y_strides,
-                                   void *out, const int64_t *out_strides);
-RAPTORS_API int raptors_binary_f64(int op, int ndim, const int64_t *shape,
-                                   const void *x, const int64_t *x_strides,
-                                   const void *y, const int64_t *y_strides,
-                                   void *out, const int64_t *out_strides);
-
-/* n contiguous elements of x, y and out, the data pointers read from *x_ref,
- * *y_ref, *out_ref (as raptors_scale_*_ref). Each input must equal out or be
- * disjoint from it, else RAPTORS_EOVERLAP and nothing is written. */
-RAPTORS_API int raptors_binary_f32_ref(int op, const void *const *x_ref, const void *const *y_ref,
-                                       void *const *out_ref, size_t n);
-RAPTORS_API int raptors_binary_f64_ref(int op, const void *const *x_ref, const void *const *y_ref,
-                                       void *const *out_ref, size_t n);
-
-/* ---- Packed calls: every argument in one int64 block ----
- * For bindings whose per-argument cost dominates a small call (ctypes converts
- * each argument, ~0.1 us apiece): the caller fills a block it owns (one per
- * thread) and passes its address alone. a[0] = dtype (0 float32, 1 float64)
- * | op << 4 | flags. With RAPTORS_PACKED_REFS each array address is the
- * address of where the data pointer is kept (as the _ref entry points), else
- * the data pointer itself. With RAPTORS_PACKED_CONTIG the arrays are n
- * contiguous elements and no shape or strides follow. */
-#define RAPTORS_PACKED_REFS 0x100
-#define RAPTORS_PACKED_CONTIG 0x200
-/* raptors_reduce_packed: x is a copy of the caller's data that NumPy would have
- * cast (byte-swapped), so reduce it in NumPy's buffered order. */
-#define RAPTORS_PACKED_BUFFERED 0x400
-
-/* a = {code, ndim (or n), x, y, out, x_ndim, y_ndim, shape[ndim] (the
- * result's), x_shape[x_ndim], x_strides[x_ndim], y_shape[y_ndim],
- * y_strides[y_ndim], out_strides[ndim]}: raptors_binary_* with NumPy's
- * broadcasting done here (operands align on the right; a length-1 or missing
- * axis repeats; anything else RAPTORS_EINVAL); a 0-d operand is a scalar. An
- * input that overlaps out without being the same view gives RAPTORS_EOVERLAP,
- * nothing written. With RAPTORS_PACKED_CONTIG: {code, n, x, y, out}. */
-RAPTORS_API int raptors_binary_packed(const int64_t *a);
-
-/* a = {code, ndim (or n), x, out, axis, bufsize, shape[ndim], x_strides,
- * out_strides}: raptors_reduce_* (axis RAPTORS_ALL_AXES: one element out). */
-RAPTORS_API int raptors_reduce_packed(const int64_t *a);
-
-/* ---- Add-reductions: np.sum and np.mean ----
- * In NumPy's own order of additions (pairwise in memory order, buffered chunks
- * for views that do not coalesce, sequential along a strided axis: see
- * README.md, "Bit for bit"), so the result equals NumPy's bit for bit. The
- * mean divides the sum in double precision, as NumPy's (sum / intp count). */
+RAPTORS_API int raptors_scale_strided_f32(int ndim, const int64_t *shape, const void *x,
+                                          const int64_t *x_strides, void *y,
+                                          const int64_t *y_strides, float a);
+RAPTORS_API int raptors_scale_strided_f64(int ndim, const int64_t *shape, const void *x,
+                                          const int64_t *x_strides, void *y,
+                                          const int64_t *y_strides, double a);
+/* op: RAPTORS_OP_ADD, RAPTORS_OP_SUBTRACT or RAPTORS_OP_MULTIPLY. */
+RAPTORS_API int raptors_binary_f32(int op, int ndim, const int64_t *shape, const void *x,
+                                   const int64_t *x_strides, const void *y,
+                                   const int64_t *y_strides, void *out,
+                                   const int64_t *out_strides);
+RAPTORS_API int raptors_binary_f64(int op, int ndim, const int64_t *shape, const void *x,
+                                   const int64_t *x_strides, const void *y,
+                                   const int64_t *y_strides, void *out,
+                                   const int64_t *out_strides);
+/* op: RAPTORS_SUM or RAPTORS_MEAN. x reduced over `axis` in [0, ndim) or every
+ * axis (RAPTORS_ALL_AXES: one element written to out, out_strides unused);
+ * otherwise out receives one element per position of the other axes at out +
+ * sum(i_d * out_strides[d]) (out_strides[axis] ignored). bufsize: NumPy's
+ * np.getbufsize(). */
 enum { RAPTORS_SUM = 0, RAPTORS_MEAN = 1 };
-#define RAPTORS_ALL_AXES (-1)
-
-/* Reduce the N-d strided view x (byte strides, any sign) over `axis` in
- * [0, ndim), or over every axis (RAPTORS_ALL_AXES: one element written to out,
- * out_strides unused). Otherwise out receives one element per position of the
- * other axes at out + sum(i_d * out_strides[d]); out_strides[axis] is ignored.
- * bufsize is NumPy's np.getbufsize(), which decides how NumPy chunks a view
- * whose axes do not coalesce, and data NumPy must copy (misaligned elements).
- * RAPTORS_ENOMEM when a scratch buffer fails. */
 RAPTORS_API int raptors_reduce_f32(int op, int ndim, const int64_t *shape, const void *x,
                                    const int64_t *x_strides, int axis, void *out,
                                    const int64_t *out_strides, size_t bufsize);
 RAPTORS_API int raptors_reduce_f64(int op, int ndim, const int64_t *shape, const void *x,
                                    const int64_t *x_strides, int axis, void *out,
                                    const int64_t *out_strides, size_t bufsize);
-
-/* All n contiguous elements at *x_ref into the one element at *out_ref. */
-RAPTORS_API int raptors_reduce_f32_ref(int op, const void *const *x_ref, size_t n,
-                                       void *const *out_ref);
-RAPTORS_API int raptors_reduce_f64_ref(int op, const void *const *x_ref, size_t n,
-                                       void *const *out_ref);
 
 /* Threads used by one call (>= 1). Set returns the previous value, or
  * RAPTORS_EINVAL for n < 1 or n > RAPTORS_MAX_THREADS. */
@@ -174,7 +124,6 @@ RAPTORS_API int raptors_set_simd(const char *name);
  * user forced (raptors_set_simd with a name, RAPTORS_SIMD) serves every call
  * instead, while it is forced. RAPTORS_EINVAL: an index out of range, or a
  * variant unknown or unsupported here (nothing changes). */
-enum { RAPTORS_FAMILY_SCALE = 0, RAPTORS_FAMILY_BINARY = 1, RAPTORS_FAMILY_REDUCE = 2 };
 enum { RAPTORS_STORE_PLAIN = 0, RAPTORS_STORE_STREAM = 1, RAPTORS_STORE_INPLACE = 2 };
 enum { RAPTORS_REGIME_CACHE = 0, RAPTORS_REGIME_LLC = 1, RAPTORS_REGIME_DRAM = 2 };
 RAPTORS_API int raptors_set_tuning_simd(int family, int dtype, int store, int regime,

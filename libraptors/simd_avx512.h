@@ -1,20 +1,27 @@
-/* Vector ops for AVX-512F (512-bit). */
+/* The vocabulary of the AVX-512F variant (512-bit vectors); see kernels.h for
+ * what every simd_<isa>.h provides. */
 #include <immintrin.h>
 #define RP_ISA avx512
 #define RP_TARGET __attribute__((target("avx512f")))
+#define RP_HAS_STREAM 1
 
 typedef __m512 rp_v_f32;
-typedef __m512d rp_v_f64;
 #define rp_set1_f32(a) _mm512_set1_ps(a)
 #define rp_load_f32(p) _mm512_loadu_ps(p)
-#define rp_mul_f32(x, a) _mm512_mul_ps(x, a)
 #define rp_store_f32(p, v) _mm512_storeu_ps(p, v)
 #define rp_stream_f32(p, v) _mm512_stream_ps(p, v)
+#define rp_add_f32(a, b) _mm512_add_ps(a, b)
+#define rp_subtract_f32(a, b) _mm512_sub_ps(a, b)
+#define rp_multiply_f32(a, b) _mm512_mul_ps(a, b)
+
+typedef __m512d rp_v_f64;
 #define rp_set1_f64(a) _mm512_set1_pd(a)
 #define rp_load_f64(p) _mm512_loadu_pd(p)
-#define rp_mul_f64(x, a) _mm512_mul_pd(x, a)
 #define rp_store_f64(p, v) _mm512_storeu_pd(p, v)
 #define rp_stream_f64(p, v) _mm512_stream_pd(p, v)
+#define rp_add_f64(a, b) _mm512_add_pd(a, b)
+#define rp_subtract_f64(a, b) _mm512_sub_pd(a, b)
+#define rp_multiply_f64(a, b) _mm512_mul_pd(a, b)
+
 #define rp_stream_fence() _mm_sfence()
-#define RP_HAS_STREAM 1
-#define RP_ACC8_VECTOR 1 /* reduce_body.h: 8 accumulators as one generic vector */
+#include "simd_acc8.h"

@@ -1,21 +1,41 @@
-/* Vector ops for the portable variant: a "vector" of one element, so the one
- * kernel body in scale_body.h compiles to a plain loop (no auto-vectorization:
- * see the Makefile), giving the baseline the SIMD variants are measured against. */
+/* The vocabulary of the portable variant: a "vector" of one element, so the
+ * family bodies compile to plain loops (not auto-vectorized: see the
+ * Makefile), the baseline the SIMD variants are measured against. See
+ * kernels.h for what every simd_<isa>.h provides. */
+#include <string.h>
 #define RP_ISA scalar
 #define RP_TARGET
+#define RP_HAS_STREAM 0
 
-typedef float rp_v_f32;
-typedef double rp_v_f64;
+#define RP_SCALAR_VOCABULARY_(ID, name, T, S) typedef T rp_v_##S;
+RAPTORS_DTYPES(RP_SCALAR_VOCABULARY_)
 #define rp_set1_f32(a) (a)
 #define rp_load_f32(p) (*(p))
-#define rp_mul_f32(x, a) ((x) * (a))
 #define rp_store_f32(p, v) (*(p) = (v))
 #define rp_stream_f32(p, v) (*(p) = (v))
-#define rp_set1_f64(a) (a)
-#define rp_load_f64(p) (*(p))
-#define rp_mul_f64(x, a) ((x) * (a))
-#define rp_store_f64(p, v) (*(p) = (v))
-#define rp_stream_f64(p, v) (*(p) = (v))
+#define rp_add_f32(a, b) ((a) + (b))
+#define rp_subtract_f32(a, b) ((a) - (b))
+#define rp_multiply_f32(a, b) ((a) * (b))
+#define rp_set1_f64 rp_set1_f32
+#define rp_load_f64 rp_load_f32
+#define rp_store_f64 rp_store_f32
+#define rp_stream_f64 rp_stream_f32
+#define rp_add_f64 rp_add_f32
+#define rp_subtract_f64 rp_subtract_f32
+#define rp_multiply_f64 rp_multiply_f32
+
 #define rp_stream_fence() ((void)0)
-#define RP_HAS_STREAM 0
-#define RP_ACC8_VECTOR 0 /* reduce_body.h: 8 scalar accumulators */
+
+/* The 8-lane accumulator: eight scalars, as NumPy's own loop. */
+#define RP_ACC8_SCALAR_TYPE_(ID, name, T, S)                                                       \
+    typedef struct {                                                                               \
+        T v[8];                                                                                    \
+    } rp_a8_##S;
+RAPTORS_DTYPES(RP_ACC8_SCALAR_TYPE_)
+#define RP_A8_LOAD(S, p) (*(const rp_a8_##S *)(const void *)(p))
+#define RP_A8_ADD(S, a, p)                                                                         \
+    do {                                                                                           \
+        for (int k_ = 0; k_ < 8; k_++)                                                             \
+            (a).v[k_] += (p)[k_];                                                                  \
+    } while (0)
+#define RP_A8_LANE(S, a, k) ((a).v[k])

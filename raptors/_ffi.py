@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 3
+ABI_VERSION = 4
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256
@@ -77,6 +77,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     signatures = {
         "raptors_version": ([], c_char_p),
         "raptors_build_info": ([], c_char_p),
+        "raptors_protocol": ([], c_char_p),
+        "raptors_call": ([c_void_p], c_int),
         "raptors_scale_f32": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
         "raptors_scale_f64": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
         "raptors_scale_strided_f32": (
@@ -87,17 +89,11 @@ def _declare(lib: ctypes.CDLL) -> None:
             [c_int, i64p, c_void_p, i64p, c_void_p, i64p, ctypes.c_double],
             c_int,
         ),
-        "raptors_scale_f32_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
-        "raptors_scale_f64_ref": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
         **{
             f"raptors_binary_{s}": (
                 [c_int, c_int, i64p, c_void_p, i64p, c_void_p, i64p, c_void_p, i64p],
                 c_int,
             )
-            for s in ("f32", "f64")
-        },
-        **{
-            f"raptors_binary_{s}_ref": ([c_int, c_void_p, c_void_p, c_void_p, c_size_t], c_int)
             for s in ("f32", "f64")
         },
         **{
@@ -107,12 +103,6 @@ def _declare(lib: ctypes.CDLL) -> None:
             )
             for s in ("f32", "f64")
         },
-        **{
-            f"raptors_reduce_{s}_ref": ([c_int, c_void_p, c_size_t, c_void_p], c_int)
-            for s in ("f32", "f64")
-        },
-        "raptors_binary_packed": ([c_void_p], c_int),
-        "raptors_reduce_packed": ([c_void_p], c_int),
         "raptors_alloc": ([c_size_t], c_void_p),
         "raptors_free": ([c_void_p, c_size_t], None),
         "raptors_pool_trim": ([], c_size_t),
@@ -160,7 +150,7 @@ def scale_strided(
     y_strides: Sequence[int],
     factor: float,
 ) -> int:
-    """Call the N-d strided kernel; shape and strides (bytes) are int sequences."""
+    """Call the typed N-d strided entry point; shape and strides (bytes) are int sequences."""
     nd = len(shape)
     arr = ctypes.c_int64 * nd
     status: int = _scale_strided[dtype](
@@ -169,43 +159,54 @@ def scale_strided(
     return status
 
 
-# Element-wise binary operations and add-reductions: operation numbers of raptors.h.
-ADD, SUBTRACT, MULTIPLY = 0, 1, 2
-SUM, MEAN = 0, 1
-ALL_AXES = -1
+# ---- The call protocol (libraptors/protocol.h), learned from the library ----
+# Every operation is one raptors_call(block). The library describes the block, the
+# operation and dtype ids and the return codes (raptors_protocol); nothing is mirrored
+# by hand, and the ABI version (checked above) vouches for the description.
+PROTOCOL: dict[str, Any] = json.loads(_lib.raptors_protocol().decode())
+_WORDS: dict[str, int] = PROTOCOL["words"]
+W_CODE, W_NDIM, W_X, W_Y, W_OUT = (_WORDS[k] for k in ("CODE", "NDIM", "X", "Y", "OUT"))
+W_AXIS, W_BUFSIZE, W_X_NDIM, W_Y_NDIM, W_SHAPE = (
+    _WORDS[k] for k in ("AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE")
+)
+_FLAGS: dict[str, int] = PROTOCOL["flags"]
+CALL_REFS, CALL_CONTIG, CALL_SCALAR_Y, CALL_BUFFERED = (
+    _FLAGS[k] for k in ("REFS", "CONTIG", "SCALAR_Y", "BUFFERED")
+)
+#: Operation ids by name (add, subtract, multiply, scale, sum, mean).
+OPS: dict[str, int] = PROTOCOL["operations"]
+_DTYPE_SHIFT: int = PROTOCOL["dtype_shift"]
+#: Each supported NumPy dtype's bits in the CODE word, by dtype name.
+DTYPE_CODES: dict[str, int] = {k: v << _DTYPE_SHIFT for k, v in PROTOCOL["dtypes"].items()}
+_RC: dict[str, int] = PROTOCOL["return_codes"]
+OK, EINVAL, ENOMEM, EOVERLAP = (_RC[k] for k in ("OK", "EINVAL", "ENOMEM", "EOVERLAP"))
+ALL_AXES: int = PROTOCOL["all_axes"]
+CALL_WORDS: int = PROTOCOL["max_words"]
+call = _lib.raptors_call
 
 
-# Packed calls (raptors.h): the arguments of a call in one int64 block, one block per
-# thread, so a small call pays ctypes' conversion (~0.1 us an argument) once.
-PACKED_REFS = 0x100
-PACKED_CONTIG = 0x200
-PACKED_BUFFERED = 0x400
-PACKED_WORDS = 8 + 6 * MAX_DIMS
-binary_packed = _lib.raptors_binary_packed
-reduce_packed = _lib.raptors_reduce_packed
-#: Per-thread state; .block once packed_block() has run in the thread.
+def check(rc: int, fname: str) -> None:
+    """Raise for a return code other than OK (EOVERLAP is the caller's to handle first)."""
+    if rc == OK:
+        return
+    if rc == ENOMEM:
+        raise MemoryError(f"raptors.{fname}: out of memory for a scratch buffer")
+    raise RuntimeError(f"raptors.{fname}: libraptors returned error {rc}")
+
+
+#: Per-thread state; .block once call_block() has run in the thread.
 thread_state = threading.local()
 
 
-class PackedBlock:
-    """A thread's argument block, and a cell for a scalar operand of each dtype with a
-    reference to it (the address of a pointer to the cell, what RAPTORS_PACKED_REFS
+class CallBlock:
+    """A thread's call block, and a cell for a scalar operand of each dtype with a
+    reference to it (the address of a pointer to the cell, what RAPTORS_CALL_REFS
     calls take for an array), so a Python scalar needs no array object."""
 
-    __slots__ = (
-        "_ptrs",
-        "addr",
-        "args",
-        "f32",
-        "f32_addr",
-        "f32_ref",
-        "f64",
-        "f64_addr",
-        "f64_ref",
-    )
+    __slots__ = ("_ptrs", "addr", "args", "f32", "f32_addr", "f32_ref", "f64", "f64_addr", "f64_ref")
 
     def __init__(self) -> None:
-        self.args = (ctypes.c_int64 * PACKED_WORDS)()
+        self.args = (ctypes.c_int64 * CALL_WORDS)()
         self.addr = ctypes.addressof(self.args)
         self.f32 = (ctypes.c_float * 1)()
         self.f64 = (ctypes.c_double * 1)()
@@ -215,30 +216,64 @@ class PackedBlock:
         self.f32_ref = ctypes.addressof(self._ptrs)
         self.f64_ref = self.f32_ref + ctypes.sizeof(ctypes.c_void_p)
 
+    def scalar(self, value: float, f64: bool) -> int:
+        """value in this block's cell of the dtype; its address as CALL_ADDRESSING wants."""
+        if f64:
+            self.f64[0] = value
+            return self.f64_ref if CALL_ADDRESSING else self.f64_addr
+        self.f32[0] = value
+        return self.f32_ref if CALL_ADDRESSING else self.f32_addr
 
-def packed_block() -> PackedBlock:
-    """This thread's PackedBlock."""
+
+def call_block() -> CallBlock:
+    """This thread's CallBlock."""
     try:
-        blk: PackedBlock = thread_state.block
+        blk: CallBlock = thread_state.block
     except AttributeError:
-        blk = thread_state.block = PackedBlock()
+        blk = thread_state.block = CallBlock()
     return blk
 
 
-# The contiguous fast path. ctypes has no cheap way to get an ndarray's data
-# pointer: __array_interface__ and .ctypes build objects (~0.5-1 us each, more
-# than the 16-element kernel). But NumPy's C ABI fixes where the pointer lives,
-# right after the object header (PyArrayObject_fields.data, read by every C
-# extension through PyArray_DATA), so on CPython the field's address is
-# id(arr) + sizeof(PyObject) and the library reads the pointer itself
-# (raptors_scale_*_ref). Checked below on probe arrays at import; if anything
-# disagrees (another interpreter, another layout) the fast path stays off and
-# every call takes the general one.
-scale_ref = {"float32": _lib.raptors_scale_f32_ref, "float64": _lib.raptors_scale_f64_ref}
-EOVERLAP = -3
-ENOMEM = -2
+#: The words of a contiguous call (CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE), which the
+#: fast paths of elementwise.py, reductions.py and api.py write as one slice.
+_FAST = (W_CODE, W_NDIM, W_X, W_Y, W_OUT, W_AXIS, W_BUFSIZE)
+if _FAST != tuple(range(W_CODE, W_CODE + len(_FAST))):
+    raise ImportError(f"raptors: the library's call words are not in the expected order: {_WORDS}")
+FAST_WORDS = slice(W_CODE, W_BUFSIZE + 1)
 
 
+def encode(
+    blk: CallBlock,
+    code: int,
+    shape: Sequence[int],
+    x: tuple[int, Sequence[int], Sequence[int]],
+    y: tuple[int, Sequence[int], Sequence[int]] | None,
+    out: tuple[int, Sequence[int]],
+    axis: int = 0,
+    bufsize: int = 1,
+) -> None:
+    """Write a general call into blk: the result's shape, each input as (address, shape,
+    strides) -- y None for a reduction -- and out as (address, strides); addresses as
+    CALL_ADDRESSING says (and encode sets its flag). The one writer of protocol.h's layout."""
+    xa, xshape, xstrides = x
+    ya, yshape, ystrides = y if y is not None else (0, (), ())
+    fixed = [0] * W_SHAPE
+    fixed[W_CODE], fixed[W_NDIM] = code | CALL_ADDRESSING, len(shape)
+    fixed[W_X], fixed[W_Y], fixed[W_OUT] = xa, ya, out[0]
+    fixed[W_AXIS], fixed[W_BUFSIZE] = axis, bufsize
+    fixed[W_X_NDIM], fixed[W_Y_NDIM] = len(xshape), len(yshape)
+    fixed += (*shape, *xshape, *xstrides, *yshape, *ystrides, *out[1])
+    blk.args[: len(fixed)] = fixed
+
+
+# Array addresses. ctypes has no cheap way to get an ndarray's data pointer:
+# __array_interface__ and .ctypes build objects (~0.5-1 us each, more than the
+# 16-element kernel). But NumPy's C ABI fixes where the pointer lives, right after the
+# object header (PyArrayObject_fields.data, read by every C extension through
+# PyArray_DATA), so on CPython the field's address is id(arr) + sizeof(PyObject) and
+# the library reads the pointer itself (RAPTORS_CALL_REFS). Checked below on probe
+# arrays at import; if anything disagrees (another interpreter, another layout) every
+# call passes the data pointers themselves.
 def _find_data_offset() -> int | None:
     # RAPTORS_DATA_POINTERS=1 takes the path of other interpreters on CPython too (for tests).
     if sys.implementation.name != "cpython" or os.environ.get("RAPTORS_DATA_POINTERS") == "1":
@@ -264,13 +299,13 @@ def _find_data_offset() -> int | None:
 #: Offset of an ndarray's data pointer from id(arr); None disables the fast path.
 DATA_OFFSET = _find_data_offset()
 
-#: The flag packed calls take for array addresses here: RAPTORS_PACKED_REFS (where each data
+#: The flag calls take for array addresses here: RAPTORS_CALL_REFS (where each data
 #: pointer lives) on CPython, 0 (the pointer itself) elsewhere.
-PACKED_ADDRESSING = PACKED_REFS if DATA_OFFSET is not None else 0
+CALL_ADDRESSING = CALL_REFS if DATA_OFFSET is not None else 0
 
 
-def packed_address(a: Any) -> int:
-    """What a packed call takes for ndarray a under PACKED_ADDRESSING."""
+def address(a: Any) -> int:
+    """What a call takes for ndarray a under CALL_ADDRESSING."""
     if DATA_OFFSET is not None:
         return id(a) + DATA_OFFSET
     addr: int = a.__array_interface__["data"][0]

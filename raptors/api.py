@@ -17,8 +17,17 @@ __all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_thread
 _SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
-_DATA_OFFSET = _ffi.DATA_OFFSET
-_REF32, _REF64 = _ffi.scale_ref["float32"], _ffi.scale_ref["float64"]
+_OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
+_REFS = _ffi.CALL_ADDRESSING
+_TLS = _ffi.thread_state
+_call_block = _ffi.call_block
+_call = _ffi.call
+_FAST = _ffi.FAST_WORDS
+_SCALE = _ffi.OPS["scale"]
+_FAST_CODE = {
+    dt: _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | _ffi.DTYPE_CODES[dt.name]
+    for dt in (np.dtype(np.float32), np.dtype(np.float64))
+}
 # Factors the fast path takes: float() of each is exact, and ctypes then rounds that
 # double to the array's dtype once, as x.dtype.type(factor) does.
 _FAST_FACTORS = (float, np.float64, np.float32)
@@ -75,27 +84,6 @@ def _new_like(x: np.ndarray) -> np.ndarray:
     return np.empty_like(x)
 
 
-_Axis = tuple[int, int, int]  # (length, x stride, out stride), strides in bytes
-
-
-def _layout(
-    shape: tuple[int, ...], xs: tuple[int, ...], ys: tuple[int, ...], itemsize: int
-) -> list[_Axis]:
-    """Drop length-1 axes, put the smallest output stride innermost, merge axes
-    that are contiguous for both arrays. Elementwise work allows any order."""
-    dims = [(n, a, b) for n, a, b in zip(shape, xs, ys) if n != 1]
-    dims.sort(key=lambda d: (abs(d[2]), abs(d[1])), reverse=True)
-    merged: list[_Axis] = []
-    for n, a, b in dims:
-        if merged and merged[-1][1] == a * n and merged[-1][2] == b * n:
-            merged[-1] = (merged[-1][0] * n, a, b)
-        else:
-            merged.append((n, a, b))
-    if not merged:
-        merged = [(1, itemsize, itemsize)]
-    return merged
-
-
 def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     """Return ``factor * x`` elementwise, computed by libraptors.
 
@@ -126,38 +114,48 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     # Fast path, checks cheapest first: an exact, C-contiguous, native float32 or
     # float64 ndarray and a float / NumPy float scalar factor. Anything else, or
     # an out= that is not the same simple case, takes the general path below.
-    if type(x) is _ndarray and type(factor) in _FAST_FACTORS and _DATA_OFFSET is not None:
-        if type(factor) is not float:
-            factor = float(factor)
+    if type(x) is _ndarray and type(factor) in _FAST_FACTORS and _REFS:
         dt = x.dtype
-        fn = _REF32 if dt is _F32 else _REF64 if dt is _F64 else None
-        if fn is not None and x.flags.c_contiguous:
+        code = _FAST_CODE.get(dt)
+        if code is not None and x.flags.c_contiguous:
             if out is None:
                 nbytes = x.nbytes
                 if nbytes >= POOL_MIN_BYTES:
                     y = _asarray(_ffi.block(x.shape, dt.str, None, nbytes))
                 else:
                     y = _empty(x.shape, dt)
-                fn(_id(x) + _DATA_OFFSET, _id(y) + _DATA_OFFSET, x.size, factor)
-                return y
-            if out is x:  # in place
-                if x.flags.writeable:
-                    fn(_id(x) + _DATA_OFFSET, _id(x) + _DATA_OFFSET, x.size, factor)
-                    return out
-            # The kernel call writes; it stays out of the condition (hence noqa).
-            elif (  # noqa: SIM102
-                type(out) is _ndarray
-                and out.dtype is dt
-                and out.flags.carray
-                and out.shape == x.shape
+            elif out is x:  # in place
+                y = x if x.flags.writeable else None
+            elif (
+                type(out) is _ndarray and out.dtype is dt and out.flags.carray and out.shape == x.shape
             ):  # carray: C-contiguous, aligned, writeable
-                if fn(_id(x) + _DATA_OFFSET, _id(out) + _DATA_OFFSET, x.size, factor) == 0:
-                    return out
-                # RAPTORS_EOVERLAP (partial overlap; nothing written): general path.
+                y = out
+            else:
+                y = None
+            if y is not None:
+                try:
+                    blk = _TLS.block
+                except AttributeError:
+                    blk = _call_block()
+                blk.args[_FAST] = (
+                    code,
+                    x.size,
+                    _id(x) + _OFF,
+                    blk.scalar(float(factor), dt is _F64),
+                    _id(y) + _OFF,
+                    0,
+                    1,
+                )
+                rc = _call(blk.addr)
+                if rc == 0:
+                    return y
+                if rc != _ffi.EOVERLAP:
+                    _ffi.check(rc, "scale")
+                # A partial overlap with out (nothing written): the general path copies.
 
     if type(x) is not np.ndarray:
         x = np.asarray(x)
-    dtype_name = _dtype_name(x.dtype)
+    _dtype_name(x.dtype)
     a = _factor(factor, x.dtype)
     if not x.dtype.isnative:
         if isinstance(out, np.ndarray) and out.dtype == x.dtype:
@@ -170,31 +168,25 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
         out = _new_like(x)
     else:
         _check_out(out, x)
-        if out is not x and np.may_share_memory(x, out):
-            same_view = (
-                out.__array_interface__["data"][0] == x.__array_interface__["data"][0]
-                and out.strides == x.strides
-            )
-            if not same_view:
-                x = x.copy()  # partial overlap: read from a snapshot, as NumPy does
     if x.size == 0:
         return out
-
-    x_addr = x.__array_interface__["data"][0]
-    y_addr = out.__array_interface__["data"][0]
-    itemsize = x.itemsize
-    dims = _layout(x.shape, x.strides, out.strides, itemsize)
-    if len(dims) == 1 and dims[0][1] == itemsize and dims[0][2] == itemsize:
-        # Merged into one ascending run (so no negative strides): one flat call.
-        rc = _ffi.scale_contig[dtype_name](x_addr, y_addr, dims[0][0], a)
-    else:
-        shape = [d[0] for d in dims]
-        rc = _ffi.scale_strided(
-            dtype_name, shape, x_addr, [d[1] for d in dims], y_addr, [d[2] for d in dims], a
-        )
-    if rc != 0:  # unreachable for arrays NumPy built: checked above
-        raise RuntimeError(f"raptors: libraptors returned error {rc}")
+    rc = _scale_call(x, a, out)
+    if rc == _ffi.EOVERLAP:
+        # out overlaps x other than as the very same view: read x from a copy, as NumPy.
+        rc = _scale_call(x.copy(), a, out)
+    _ffi.check(rc, "scale")
     return out
+
+
+def _scale_call(x: np.ndarray, factor: float, out: np.ndarray) -> int:
+    """One general call: x times the factor (a 0-d operand in this thread's cell)."""
+    blk = _call_block()
+    code = _SCALE | _ffi.DTYPE_CODES[x.dtype.name]
+    cell = (blk.scalar(factor, x.dtype == _F64), (), ())
+    x_operand = (_ffi.address(x), x.shape, x.strides)
+    _ffi.encode(blk, code, x.shape, x_operand, cell, (_ffi.address(out), out.strides))
+    rc: int = _call(blk.addr)
+    return rc
 
 
 def set_num_threads(n: int) -> None:

@@ -16,16 +16,17 @@ __all__ = ["add", "multiply", "subtract"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
-_DATA_OFFSET = _ffi.DATA_OFFSET
-_OFF: int = _DATA_OFFSET or 0  # used only where _REFS is set
+_OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _TLS = _ffi.thread_state
-_packed_block = _ffi.packed_block
-_binary_packed = _ffi.binary_packed
+_call_block = _ffi.call_block
+_raptors_call = _ffi.call
+_FAST = _ffi.FAST_WORDS
 _EOVERLAP = _ffi.EOVERLAP
-# Array addresses in a packed call: where each data pointer lives (CPython), else the
-# pointer itself (raptors.h, RAPTORS_PACKED_REFS).
-_REFS = _ffi.PACKED_ADDRESSING
-_address = _ffi.packed_address
+# Array addresses in a call: where each data pointer lives (CPython), else the pointer
+# itself (protocol.h, RAPTORS_CALL_REFS).
+_REFS = _ffi.CALL_ADDRESSING
+_address = _ffi.address
+_CODE32, _CODE64 = _ffi.DTYPE_CODES["float32"], _ffi.DTYPE_CODES["float64"]
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
 # Python ints beyond this are not exactly a double: NumPy's own conversion decides them.
@@ -66,25 +67,20 @@ def _check_out(out: Any, dtype: np.dtype, fname: str) -> np.ndarray:
 
 
 def _broadcast_shape(fname: str, shapes: list[tuple[int, ...]], out: Any) -> tuple[int, ...]:
-    """NumPy's broadcast of the operands' shapes (and out's, which must be the result)."""
+    """NumPy's broadcast of the operands' shapes (and out's, which must be the result);
+    libraptors broadcasts the strides and checks them again."""
     if isinstance(out, np.ndarray):
         shapes = [*shapes, out.shape]
-    nd = max(len(s) for s in shapes)
-    shape = [1] * nd
-    ok = True
-    for s in shapes:
-        for k, n in enumerate(s, nd - len(s)):
-            if n != shape[k]:
-                if shape[k] == 1:
-                    shape[k] = n
-                elif n != 1:
-                    ok = False
-    if not ok or (isinstance(out, np.ndarray) and tuple(shape) != out.shape):
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        shape = None
+    if shape is None or (isinstance(out, np.ndarray) and shape != out.shape):
         raise ValueError(
             f"raptors.{fname}: operands could not be broadcast together with shapes "
             + " ".join(str(s) for s in shapes)
         )
-    return tuple(shape)
+    return shape
 
 
 def _new(shape: tuple[int, ...], dtype: np.dtype, fortran: bool) -> np.ndarray:
@@ -96,9 +92,11 @@ def _new(shape: tuple[int, ...], dtype: np.dtype, fortran: bool) -> np.ndarray:
     return _empty(shape, dtype, order="F" if fortran else "C")
 
 
-def _make(op: int, fname: str) -> Any:
-    general = _REFS | op << 4
-    contig = general | _ffi.PACKED_CONTIG
+def _make(fname: str) -> Any:
+    op = _ffi.OPS[fname]
+    general = _REFS | op
+    contig = general | _ffi.CALL_CONTIG
+    scalar_y = contig | _ffi.CALL_SCALAR_Y
 
     def binary(x: Any, y: Any, out: Any = None) -> Any:
         # Fast path: two C-contiguous native float32/float64 ndarrays of one shape and
@@ -130,49 +128,42 @@ def _make(op: int, fname: str) -> Any:
                 try:
                     blk = _TLS.block
                 except AttributeError:
-                    blk = _packed_block()
-                blk.args[:5] = (
-                    contig | (dt is _F64),
+                    blk = _call_block()
+                blk.args[_FAST] = (
+                    contig | (_CODE64 if dt is _F64 else _CODE32),
                     x.size,
                     _id(x) + _OFF,
                     _id(y) + _OFF,
                     _id(o) + _OFF,
+                    0,
+                    1,
                 )
-                if _binary_packed(blk.addr) == 0:
+                rc = _raptors_call(blk.addr)
+                if rc == 0:
                     return o if out is not None or o.ndim else o[()]
+                if rc != _EOVERLAP:
+                    _ffi.check(rc, fname)
                 # A partial overlap with out (nothing written): the general path copies.
         elif type(y) is float and type(x) is _ndarray and out is None and _REFS:
             # Fast path: a C-contiguous native float32/float64 array and a Python float.
             dt = x.dtype
             if (dt is _F32 or dt is _F64) and x.flags.c_contiguous:
                 o = _new(x.shape, dt, False)
-                es = dt.itemsize
                 try:
                     blk = _TLS.block
                 except AttributeError:
-                    blk = _packed_block()
-                if dt is _F32:
-                    blk.f32[0] = y
-                    ref = blk.f32_ref
-                else:
-                    blk.f64[0] = y
-                    ref = blk.f64_ref
-                n = x.size  # {code, ndim, x, y, out, x_ndim, y_ndim, shape, x_shape, x_strides,
-                # out_strides}: x as n contiguous elements, y a 0-d operand
-                blk.args[:11] = (
-                    general | (dt is _F64),
-                    1,
+                    blk = _call_block()
+                f64 = dt is _F64
+                blk.args[_FAST] = (
+                    scalar_y | (_CODE64 if f64 else _CODE32),
+                    x.size,
                     _id(x) + _OFF,
-                    ref,
+                    blk.scalar(y, f64),
                     _id(o) + _OFF,
-                    1,
                     0,
-                    n,
-                    n,
-                    es,
-                    es,
+                    1,
                 )
-                _binary_packed(blk.addr)
+                _ffi.check(_raptors_call(blk.addr), fname)
                 return o if o.ndim else o[()]
         return _general(op, fname, x, y, out)
 
@@ -233,8 +224,7 @@ def _run(
             # it from a copy, so the result is as if the inputs were copied (NumPy).
             arrays = tuple(a.copy() if np.may_share_memory(a, out) else a for a in arrays)
             rc = _call(op, shape, arrays, dtype, out, scalar, scalar_first)
-        if rc != 0:  # unreachable for arrays NumPy built: checked above
-            raise RuntimeError(f"raptors: libraptors returned error {rc}")
+        _ffi.check(rc, fname)
     if not given and out.ndim == 0:
         return out[()]
     return out
@@ -249,34 +239,27 @@ def _call(
     scalar: float | None,
     scalar_first: bool,
 ) -> int:
-    """One packed call; libraptors broadcasts each operand's own shape and strides."""
+    """One call; libraptors broadcasts each operand's own shape and strides."""
     try:
         blk = _TLS.block
     except AttributeError:
-        blk = _packed_block()
-    f64 = dtype == _F64
+        blk = _call_block()
     a = arrays[0]
     if scalar is None:
-        x, y = a, arrays[1]
-        xa, ya = _address(x), _address(y)
-        xshape, xst, yshape, yst = x.shape, x.strides, y.shape, y.strides
+        xop = (_address(a), a.shape, a.strides)
+        b = arrays[1]
+        yop = (_address(b), b.shape, b.strides)
     else:  # a Python scalar: a 0-d operand in this thread's cell
-        cell, ref = (blk.f64, blk.f64_ref) if f64 else (blk.f32, blk.f32_ref)
-        cell[0] = scalar
-        if not _REFS:  # the cell's own address, not a reference to it
-            ref = blk.f64_addr if f64 else blk.f32_addr
-        if scalar_first:
-            xa, ya, xshape, xst, yshape, yst = ref, _address(a), (), (), a.shape, a.strides
-        else:
-            xa, ya, xshape, xst, yshape, yst = _address(a), ref, a.shape, a.strides, (), ()
-    values = [_REFS | op << 4 | f64, len(shape), xa, ya, _address(out), len(xshape), len(yshape)]
-    values += (*shape, *xshape, *xst, *yshape, *yst, *out.strides)
-    blk.args[: len(values)] = values
-    rc: int = _binary_packed(blk.addr)
+        sop = (blk.scalar(scalar, dtype == _F64), (), ())
+        aop = (_address(a), a.shape, a.strides)
+        xop, yop = (sop, aop) if scalar_first else (aop, sop)
+    code = op | _ffi.DTYPE_CODES[dtype.name]
+    _ffi.encode(blk, code, shape, xop, yop, (_address(out), out.strides))
+    rc: int = _raptors_call(blk.addr)
     return rc
 
 
-add = _make(_ffi.ADD, "add")
+add = _make("add")
 add.__doc__ = """``x + y`` element-wise, with NumPy's broadcasting; equal to ``np.add`` bit for bit.
 
     x, y: float32/float64 arrays, array-likes or real scalars (a Python int or float
@@ -287,11 +270,11 @@ add.__doc__ = """``x + y`` element-wise, with NumPy's broadcasting; equal to ``n
     other than float32/float64 ``TypeError``; shapes that do not broadcast
     ``ValueError``; out of the wrong dtype ``TypeError``, read-only ``ValueError``.
 """
-subtract = _make(_ffi.SUBTRACT, "subtract")
+subtract = _make("subtract")
 subtract.__doc__ = (
     """``x - y`` element-wise, as :func:`add` (equal to ``np.subtract`` bit for bit)."""
 )
-multiply = _make(_ffi.MULTIPLY, "multiply")
+multiply = _make("multiply")
 multiply.__doc__ = (
     """``x * y`` element-wise, as :func:`add` (equal to ``np.multiply`` bit for bit)."""
 )

@@ -19,20 +19,19 @@ __all__ = ["mean", "sum"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _id = np.ndarray, np.empty, id
-_DATA_OFFSET = _ffi.DATA_OFFSET
-_OFF: int = _DATA_OFFSET or 0  # used only where _REFS is set
+_OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _AxisError = np.exceptions.AxisError
 
 
 def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
-    """x as a native float32/float64 array, and the packed-call flag that says NumPy
+    """x as a native float32/float64 array, and the call flag that says NumPy
     would have reduced it through its buffer (a byte-swapped input is cast)."""
     a = x if type(x) is _ndarray else np.asarray(x)
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize in (4, 8):
         if dt.isnative:
             return a, 0
-        return _native_copy(a), _ffi.PACKED_BUFFERED
+        return _native_copy(a), _ffi.CALL_BUFFERED
     raise TypeError(f"raptors.{fname} supports float32 and float64 arrays only, got dtype {dt}")
 
 
@@ -91,15 +90,19 @@ def _empty_mean_warning(divides: bool, scalar: bool) -> None:
 
 
 _TLS = _ffi.thread_state
-_packed_block = _ffi.packed_block
-_reduce_packed = _ffi.reduce_packed
-_REFS = _ffi.PACKED_ADDRESSING
-_address = _ffi.packed_address
+_call_block = _ffi.call_block
+_call = _ffi.call
+_FAST = _ffi.FAST_WORDS
+_REFS = _ffi.CALL_ADDRESSING
+_ALL_AXES = _ffi.ALL_AXES
+_address = _ffi.address
 _getbufsize = np.getbufsize
+_CODE32, _CODE64 = _ffi.DTYPE_CODES["float32"], _ffi.DTYPE_CODES["float64"]
 
 
-def _make(op: int, fname: str) -> Any:
-    contig = _REFS | _ffi.PACKED_CONTIG | op << 4
+def _make(fname: str) -> Any:
+    op = _ffi.OPS[fname]
+    contig = _REFS | _ffi.CALL_CONTIG | op
 
     def reduce(x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
         # Fast path: all of a C-contiguous native float32/float64 ndarray.
@@ -111,16 +114,19 @@ def _make(op: int, fname: str) -> Any:
                 try:
                     blk = _TLS.block
                 except AttributeError:
-                    blk = _packed_block()
-                blk.args[:6] = (
-                    contig | (dt is _F64),
+                    blk = _call_block()
+                blk.args[_FAST] = (
+                    contig | (_CODE64 if dt is _F64 else _CODE32),
                     x.size,
                     _id(x) + _OFF,
+                    0,
                     _id(res) + _OFF,
-                    _ffi.ALL_AXES,
+                    _ALL_AXES,
                     1,
                 )
-                _reduce_packed(blk.addr)
+                rc = _call(blk.addr)
+                if rc:
+                    _ffi.check(rc, fname)
                 return res[()]
         return _general(op, fname, x, axis, keepdims)
 
@@ -141,7 +147,7 @@ def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
         out = _empty(shape[:k] + shape[k + 1 :], dtype)
         out_strides = out.strides[:k] + (0,) + out.strides[k:]
         count = shape[k]
-    if op == _ffi.MEAN and count == 0:
+    if op == _ffi.OPS["mean"] and count == 0:
         # NumPy divides a float64 scalar by its scalar path ("scalar divide"), a float32
         # one (promoted by the intp count) by the ufunc ("divide").
         scalar = out.ndim == 0 and not (keepdims and a.ndim) and dtype == _F64
@@ -149,30 +155,18 @@ def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
     try:
         blk = _TLS.block
     except AttributeError:
-        blk = _packed_block()
-    nd = a.ndim
-    blk.args[: 6 + 3 * nd] = [
-        _REFS | op << 4 | (dtype == _F64) | buffered,
-        nd,
-        _address(a),
-        _address(out),
-        _ffi.ALL_AXES if k is None else k,
-        _getbufsize(),
-        *shape,
-        *a.strides,
-        *out_strides,
-    ]
-    rc = _reduce_packed(blk.addr)
-    if rc != 0:
-        if rc == _ffi.ENOMEM:
-            raise MemoryError(f"raptors.{fname}: out of memory for a scratch buffer")
-        raise RuntimeError(f"raptors: libraptors returned error {rc}")
-    if keepdims and nd:
+        blk = _call_block()
+    code = op | _ffi.DTYPE_CODES[dtype.name] | buffered
+    x_operand = (_address(a), shape, a.strides)
+    axis_word = _ALL_AXES if k is None else k
+    _ffi.encode(blk, code, shape, x_operand, None, (_address(out), out_strides), axis_word, _getbufsize())
+    _ffi.check(_call(blk.addr), fname)
+    if keepdims and a.ndim:
         return out.reshape(tuple(1 if k is None or d == k else n for d, n in enumerate(shape)))
     return out if out.ndim else out[()]
 
 
-sum = _make(_ffi.SUM, "sum")
+sum = _make("sum")
 sum.__doc__ = """Sum of the elements of x, over all axes or one; equal to ``np.sum`` bit for bit.
 
     x: float32/float64 array or array-like, any layout (C, Fortran, transposed,
@@ -183,7 +177,7 @@ sum.__doc__ = """Sum of the elements of x, over all axes or one; equal to ``np.s
 """
 
 
-mean = _make(_ffi.MEAN, "mean")
+mean = _make("mean")
 mean.__doc__ = """Arithmetic mean, as :func:`sum` (equal to ``np.mean`` bit for bit).
 
     The sum is taken in x's dtype in NumPy's order and divided by the count in

@@ -13,6 +13,8 @@ lib = _ffi._lib
 I64 = ctypes.c_int64
 EINVAL, EOVERLAP = -1, _ffi.EOVERLAP
 SUFFIX = {np.float32: "f32", np.float64: "f64"}
+#: The typed API's reduction numbering (raptors.h).
+RAPTORS_SUM, RAPTORS_MEAN = 0, 1
 
 
 def arr(values):
@@ -55,25 +57,22 @@ def test_binary_broadcast_by_zero_strides(dtype, op, ref):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_binary_ref_refuses_partial_overlap(dtype):
-    f = getattr(lib, f"raptors_binary_{SUFFIX[dtype]}_ref")
-    f.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+def test_binary_refuses_partial_overlap(dtype):
     x = np.arange(20, dtype=dtype)
     before = x.copy()
-    p = [ctypes.c_void_p(addr(x)), ctypes.c_void_p(addr(x[1:]))]
-    rc = f(0, ctypes.addressof(p[0]), ctypes.addressof(p[0]), ctypes.addressof(p[1]), 19)
-    assert rc == EOVERLAP
+    f, n, st = binary_fn(dtype), arr([19]), arr([x.itemsize])
+    assert f(0, 1, n, addr(x), st, addr(x), st, addr(x[1:]), st) == EOVERLAP
     assert x.tobytes() == before.tobytes()
-    rc = f(0, ctypes.addressof(p[0]), ctypes.addressof(p[0]), ctypes.addressof(p[0]), 20)
-    assert rc == 0 and np.array_equal(x, before + before)  # in place is allowed
+    assert f(0, 1, arr([20]), addr(x), st, addr(x), st, addr(x), st) == 0  # in place is allowed
+    assert np.array_equal(x, before + before)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("axis", [-1, 0, 1])
-@pytest.mark.parametrize("op", [_ffi.SUM, _ffi.MEAN])
+@pytest.mark.parametrize("op", [RAPTORS_SUM, RAPTORS_MEAN])
 def test_reduce_matches_numpy(dtype, axis, op):
     x = np.random.default_rng(3).standard_normal((300, 200)).astype(dtype)[:, ::-1]
-    want = (np.sum if op == _ffi.SUM else np.mean)(x, axis=None if axis < 0 else axis)
+    want = (np.sum if op == RAPTORS_SUM else np.mean)(x, axis=None if axis < 0 else axis)
     out = np.empty(np.shape(want), dtype)
     out_strides = [0, 0] if axis < 0 else list(out.strides[:axis]) + [0] + list(out.strides[axis:])
     rc = reduce_fn(dtype)(
@@ -99,16 +98,81 @@ def test_bad_arguments_get_einval_and_write_nothing():
     assert (out == 7).all()
 
 
-def test_packed_calls_check_their_block():
-    blk = _ffi.packed_block()
+# ---- The call protocol, block by block as a C caller writes it (protocol.h) ----
+# The layout is written out here by hand, independently of raptors._ffi.encode, so a
+# word the encoder put at the wrong offset cannot agree with both.
+CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE, X_NDIM, Y_NDIM, SHAPE = range(10)
+REFS, CONTIG, SCALAR_Y, BUFFERED = 0x10000, 0x20000, 0x40000, 0x80000
+OPS = {"add": 0, "subtract": 1, "multiply": 2, "scale": 3, "sum": 4, "mean": 5}
+DTYPE_BITS = {np.float32: 0 << 8, np.float64: 1 << 8}
+
+
+def call(words):
+    block = (I64 * max(len(words), 1))(*words)
+    return lib.raptors_call(ctypes.addressof(block))
+
+
+def test_the_protocol_description_is_the_layout_of_protocol_h():
+    p = _ffi.PROTOCOL
+    assert p["abi"] == _ffi.ABI_VERSION == lib.raptors_abi_version()
+    names = ["CODE", "NDIM", "X", "Y", "OUT", "AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE"]
+    assert p["words"] == {n: i for i, n in enumerate(names)}
+    assert p["flags"] == {"REFS": REFS, "CONTIG": CONTIG, "SCALAR_Y": SCALAR_Y, "BUFFERED": BUFFERED}
+    assert p["operations"] == OPS
+    assert p["dtypes"] == {"float32": 0, "float64": 1} and p["dtype_shift"] == 8
+    assert p["return_codes"] == {"OK": 0, "EINVAL": -1, "ENOMEM": -2, "EOVERLAP": -3}
+    assert p["max_words"] == SHAPE + 6 * 64 and p["all_axes"] == -1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_general_block_broadcasts_each_operand(dtype):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 1, 5)).astype(dtype)
+    y = rng.standard_normal((4, 1)).astype(dtype)[::-1]
+    out = np.empty((3, 4, 5), dtype)
+    words = [OPS["subtract"] | DTYPE_BITS[dtype], 3, addr(x), addr(y), addr(out), 0, 0, 3, 2]
+    words += [*out.shape, *x.shape, *x.strides, *y.shape, *y.strides, *out.strides]
+    assert call(words) == 0
+    assert_bitwise_equal(out, x - y)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_contiguous_block_with_a_scalar_y_is_scale(dtype):
+    x = np.random.default_rng(6).standard_normal(1001).astype(dtype)
+    out = np.empty_like(x)
+    factor = np.array(0.3, dtype)  # the cell a 0-d operand lives in
+    code = OPS["scale"] | DTYPE_BITS[dtype] | CONTIG | SCALAR_Y
+    assert call([code, x.size, addr(x), addr(factor), addr(out)]) == 0
+    assert_bitwise_equal(out, x * dtype(0.3))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_reduction_block_with_references(dtype):
+    x = np.random.default_rng(7).standard_normal((40, 30)).astype(dtype)
+    out = np.empty(30, dtype)
+    refs = (ctypes.c_void_p * 2)(addr(x), addr(out))  # where each data pointer is kept
+    ref = ctypes.addressof(refs)
+    code = OPS["mean"] | DTYPE_BITS[dtype] | REFS
+    words = [code, 2, ref, 0, ref + ctypes.sizeof(ctypes.c_void_p), 0, 8192, 2, 0]
+    words += [*x.shape, *x.shape, *x.strides, 0, *out.strides]
+    assert call(words) == 0
+    assert_bitwise_equal(out, np.mean(x, axis=0))
+
+
+def test_calls_check_their_block_and_write_nothing():
     x = np.ones((3, 4), np.float32)
     y = np.ones(5, np.float32)  # does not broadcast with (3, 4)
     out = np.full((3, 4), 7.0, np.float32)
-    words = [0, 2, addr(x), addr(y), addr(out), 2, 1, 3, 4, 3, 4, 16, 4, 5, 4, 16, 4]
-    blk.args[: len(words)] = words
-    assert _ffi.binary_packed(blk.addr) == EINVAL
-    blk.args[0] = 7  # no such dtype
-    assert _ffi.binary_packed(blk.addr) == EINVAL
-    assert _ffi.binary_packed(None) == EINVAL
-    assert _ffi.reduce_packed(None) == EINVAL
+    words = [OPS["add"], 2, addr(x), addr(y), addr(out), 0, 0, 2, 1, 3, 4, 3, 4, 16, 4, 5, 4, 16, 4]
+    assert call(words) == EINVAL
+    assert call([7 << 8, 2, *words[2:]]) == EINVAL  # no such dtype
+    assert call([6, 2, *words[2:]]) == EINVAL  # no such operation
+    assert call([OPS["add"] | 0x100000, 2, *words[2:]]) == EINVAL  # no such flag
+    assert call([OPS["add"], 65, *words[2:]]) == EINVAL  # more axes than RAPTORS_MAX_DIMS
+    sum_words = [OPS["sum"], 2, addr(x), 0, addr(out), 0, 0, 2, 0, 3, 4, 3, 5, 16, 4, 0, 4]
+    assert call(sum_words) == EINVAL  # x's shape is not the iteration's
+    sum_words[BUFSIZE] = 8192
+    sum_words[SHAPE + 3] = 4
+    assert call([*sum_words[:AXIS], 2, *sum_words[BUFSIZE:]]) == EINVAL  # axis out of range
+    assert lib.raptors_call(None) == EINVAL
     assert (out == 7).all()

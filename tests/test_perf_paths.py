@@ -2,6 +2,7 @@
 contiguous fast path (ndarray data pointer read by the library), the pooled
 buffers of the new-array path, streaming stores, the split across threads."""
 
+import ctypes
 import os
 import pickle
 import subprocess
@@ -39,7 +40,7 @@ def test_fast_path_matches_general_path(monkeypatch, dtype, n):
         assert raptors.scale(x, factor, out=out) is out
         assert_bitwise_equal(fast, reference(x, factor))
         assert_bitwise_equal(out, reference(x, factor))
-    monkeypatch.setattr(api, "_DATA_OFFSET", None)
+    monkeypatch.setattr(api, "_REFS", 0)
     assert_bitwise_equal(raptors.scale(x, 0.1), reference(x, 0.1))
 
 
@@ -74,9 +75,11 @@ def test_fast_path_in_place_and_bad_out():
         raptors.scale(np.arange(4), 1.5)
 
 
-def test_ref_entry_points_refuse_null():
-    assert _ffi._lib.raptors_scale_f32_ref(None, None, 4, 1.0) == -1
-    assert _ffi._lib.raptors_scale_f64_ref(None, None, 4, 1.0) == -1
+def test_calls_through_references_refuse_null():
+    code = _ffi.OPS["scale"] | _ffi.CALL_REFS | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y
+    for dtype_code in _ffi.DTYPE_CODES.values():
+        block = (ctypes.c_int64 * 5)(code | dtype_code, 4, 0, 0, 0)
+        assert _ffi.call(ctypes.addressof(block)) == _ffi.EINVAL
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

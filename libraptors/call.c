@@ -1,0 +1,177 @@
+/*
+ * raptors_call: the one entry point of every operation. Decodes a block
+ * (protocol.h), checks every word before anything is written, broadcasts the
+ * operands to the result, refuses an input that overlaps out other than as the
+ * very same view, and hands the call to its family (elementwise.c, reduce.c).
+ * raptors_protocol describes the block, generated from the same lists.
+ */
+#include "family.h"
+#include "layout.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Each operation's family, arithmetic and tuning class, from ops.h's list. */
+enum { ELEMENTWISE, REDUCE };
+#define RP_ARITH_sum 0 /* reductions have no element-wise arithmetic */
+#define RP_ARITH_mean 0
+#define OP_INFO_(ID, name, family, arith, tuned_as)                                                \
+    {family, RP_ARITH_##arith, RAPTORS_FAMILY_##tuned_as},
+static const struct {
+    int family, arith, tuned_as;
+} op_info[RAPTORS_NOPS] = {RAPTORS_OPERATIONS(OP_INFO_)};
+
+#define FLAG_BITS_(name, bit) | (bit)
+static const int64_t KNOWN_FLAGS = 0 RAPTORS_CALL_FLAGS(FLAG_BITS_);
+
+/* An operand's address: the word itself, or read through it under REFS. */
+static char *address(int64_t code, int64_t word)
+{
+    void *p = (void *)(intptr_t)word;
+    if ((code & RAPTORS_CALL_REFS) && p != NULL)
+        return *(void *const *)p;
+    return p;
+}
+
+static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *y, char *out)
+{
+    const int64_t code = a[RAPTORS_CALL_CODE];
+    const int64_t es = (int64_t)rp_element_size(dtype), zero = 0;
+    int ndim = 1;
+    const int64_t *shape = &a[RAPTORS_CALL_NDIM], *xs = &es, *ys = &es, *os = &es;
+    int64_t xb[RAPTORS_MAX_DIMS], yb[RAPTORS_MAX_DIMS];
+    if (code & RAPTORS_CALL_CONTIG) {
+        if (code & RAPTORS_CALL_SCALAR_Y)
+            ys = &zero;
+    } else {
+        if (code & RAPTORS_CALL_SCALAR_Y)
+            return RAPTORS_EINVAL;
+        const int64_t nd = a[RAPTORS_CALL_NDIM], xnd = a[RAPTORS_CALL_X_NDIM],
+                      ynd = a[RAPTORS_CALL_Y_NDIM];
+        if (nd < 0 || nd > RAPTORS_MAX_DIMS || xnd < 0 || xnd > nd || ynd < 0 || ynd > nd)
+            return RAPTORS_EINVAL;
+        ndim = (int)nd;
+        shape = a + RAPTORS_CALL_SHAPE;
+        const int64_t *xshape = shape + ndim, *xst = xshape + xnd;
+        const int64_t *yshape = xst + xnd, *yst = yshape + ynd;
+        os = yst + ynd;
+        if (rp_broadcast_strides(ndim, shape, (int)xnd, xshape, xst, xb) != RAPTORS_OK ||
+            rp_broadcast_strides(ndim, shape, (int)ynd, yshape, yst, yb) != RAPTORS_OK)
+            return RAPTORS_EINVAL;
+        xs = xb;
+        ys = yb;
+    }
+    size_t n;
+    if (rp_count_elements(ndim, shape, (size_t)es, 3, &n) != RAPTORS_OK)
+        return RAPTORS_EINVAL;
+    if (n == 0)
+        return RAPTORS_OK;
+    if (x == NULL || y == NULL || out == NULL)
+        return RAPTORS_EINVAL;
+    if (rp_bad_overlap(ndim, shape, x, xs, out, os, (size_t)es) ||
+        rp_bad_overlap(ndim, shape, y, ys, out, os, (size_t)es))
+        return RAPTORS_EOVERLAP;
+    return rp_elementwise(op_info[op].tuned_as, op_info[op].arith, dtype, ndim, shape, x, xs, y,
+                          ys, out, os, n);
+}
+
+static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char *out)
+{
+    const int64_t code = a[RAPTORS_CALL_CODE], axis = a[RAPTORS_CALL_AXIS],
+                  bufsize = a[RAPTORS_CALL_BUFSIZE];
+    const int buffered = (code & RAPTORS_CALL_BUFFERED) != 0;
+    if (bufsize <= 0 || (code & RAPTORS_CALL_SCALAR_Y) || out == NULL)
+        return RAPTORS_EINVAL;
+    if (code & RAPTORS_CALL_CONTIG) {
+        const int64_t es = (int64_t)rp_element_size(dtype);
+        if (axis != RAPTORS_ALL_AXES || a[RAPTORS_CALL_NDIM] < 0)
+            return RAPTORS_EINVAL;
+        if (a[RAPTORS_CALL_NDIM] > 0 && x == NULL)
+            return RAPTORS_EINVAL;
+        return rp_reduce(op, dtype, 1, &a[RAPTORS_CALL_NDIM], x, &es, RAPTORS_ALL_AXES, out, NULL,
+                         (size_t)bufsize, buffered);
+    }
+    /* x is the iteration space: its shape is the block's, and there is no y. */
+    const int64_t nd = a[RAPTORS_CALL_NDIM];
+    if (nd < 0 || nd > RAPTORS_MAX_DIMS || a[RAPTORS_CALL_X_NDIM] != nd ||
+        a[RAPTORS_CALL_Y_NDIM] != 0 || axis < RAPTORS_ALL_AXES || axis >= nd)
+        return RAPTORS_EINVAL;
+    const int ndim = (int)nd;
+    const int64_t *shape = a + RAPTORS_CALL_SHAPE, *xshape = shape + ndim;
+    const int64_t *xs = xshape + ndim, *os = xs + ndim;
+    if (memcmp(shape, xshape, (size_t)ndim * sizeof *shape) != 0)
+        return RAPTORS_EINVAL;
+    size_t n;
+    if (rp_count_elements(ndim, shape, rp_element_size(dtype), 2, &n) != RAPTORS_OK)
+        return RAPTORS_EINVAL;
+    if (n > 0 && x == NULL)
+        return RAPTORS_EINVAL;
+    return rp_reduce(op, dtype, ndim, shape, x, xs, (int)axis, out, os, (size_t)bufsize, buffered);
+}
+
+int raptors_call(const int64_t *a)
+{
+    if (a == NULL)
+        return RAPTORS_EINVAL;
+    const int64_t code = a[RAPTORS_CALL_CODE];
+    const int64_t op = code & 0xFF, dtype = (code >> RAPTORS_CALL_DTYPE_SHIFT) & 0xFF;
+    if (op >= RAPTORS_NOPS || dtype >= RAPTORS_NDTYPES || (code & ~(int64_t)0xFFFF & ~KNOWN_FLAGS))
+        return RAPTORS_EINVAL;
+    char *x = address(code, a[RAPTORS_CALL_X]), *out = address(code, a[RAPTORS_CALL_OUT]);
+    if (op_info[op].family == REDUCE)
+        return call_reduce((int)op, (int)dtype, a, x, out);
+    return call_elementwise((int)op, (int)dtype, a, x, address(code, a[RAPTORS_CALL_Y]), out);
+}
+
+/* ---- the protocol as JSON, generated from the same lists ---- */
+
+static char protocol[4096];
+static pthread_once_t protocol_once = PTHREAD_ONCE_INIT;
+
+__attribute__((format(printf, 2, 3))) static void put(size_t *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (*o < sizeof protocol)
+        *o += (size_t)vsnprintf(protocol + *o, sizeof protocol - *o, fmt, ap);
+    va_end(ap);
+}
+
+/* One "name": value member of an object; *first says whether a comma goes before it. */
+#define MEMBER_(name, value) put(&o, "%s\"%s\": %lld", first ? "" : ", ", #name, (long long)(value)), first = 0;
+#define WORD_JSON_(name) MEMBER_(name, RAPTORS_CALL_##name)
+#define FLAG_JSON_(name, bit) MEMBER_(name, bit)
+#define OP_JSON_(ID, name, family, arith, tuned_as) MEMBER_(name, RAPTORS_OP_##ID)
+#define DTYPE_JSON_(ID, name, T, S) MEMBER_(name, RAPTORS_DTYPE_##ID)
+#define RC_JSON_(name, value) MEMBER_(name, value)
+#define OBJECT_(key, list, entry)                                                                  \
+    put(&o, ", \"%s\": {", key);                                                                   \
+    first = 1;                                                                                     \
+    list(entry) put(&o, "}");
+
+static void write_protocol(void)
+{
+    size_t o = 0;
+    int first;
+    put(&o, "{\"abi\": %d, \"dtype_shift\": %d, \"max_dims\": %d, \"max_words\": %d, "
+            "\"all_axes\": %d",
+        RAPTORS_ABI_VERSION, RAPTORS_CALL_DTYPE_SHIFT, RAPTORS_MAX_DIMS, RAPTORS_CALL_MAX_WORDS,
+        RAPTORS_ALL_AXES);
+    OBJECT_("words", RAPTORS_CALL_WORDS, WORD_JSON_)
+    OBJECT_("flags", RAPTORS_CALL_FLAGS, FLAG_JSON_)
+    OBJECT_("operations", RAPTORS_OPERATIONS, OP_JSON_)
+    OBJECT_("dtypes", RAPTORS_DTYPES, DTYPE_JSON_)
+    OBJECT_("return_codes", RAPTORS_RETURN_CODES, RC_JSON_)
+    put(&o, "}");
+}
+
+const char *raptors_protocol(void)
+{
+    pthread_once(&protocol_once, write_protocol);
+    return protocol;
+}
+
+int raptors_abi_version(void) { return RAPTORS_ABI_VERSION; }
+const char *raptors_version(void) { return RAPTORS_VERSION; }

@@ -1,0 +1,85 @@
+/*
+ * The element-wise kernel, written once: RP_ELEMENTWISE_KERNEL(T, S, name, OP)
+ * defines ew_<name>_<S>, out[i] = x[i] OP y[i], on the including variant's
+ * vocabulary. kernel_set.h instantiates it for every dtype x arithmetic.
+ *
+ * Bit-exactness: every element is one IEEE operation x[i] op y[i] in the
+ * element type, whichever path (vector, peel, tail, strided) computes it;
+ * nothing is fused or reassociated, so the result equals NumPy's ufunc.
+ */
+#include <stdint.h>
+#include <string.h>
+
+/* Operands at element i as vectors (an array, or a broadcast scalar) and as scalars. */
+#define RP_EW_VARR(S, p, v, i) rp_load_##S((p) + (i))
+#define RP_EW_VONE(S, p, v, i) (v)
+#define RP_EW_SARR(p, s, i) (p)[i]
+#define RP_EW_SONE(p, s, i) (s)
+
+/* Peel to vector alignment of the output, the vector loop four vectors a step,
+ * the scalar tail. Streaming stores need the alignment; plain ones are faster
+ * for it too: NumPy's large arrays start 16 bytes into a cache line, where
+ * every unaligned 64-byte store would split a line. */
+#define RP_EW_LOOPS(S, name, OP, XV, YV, XS, YS)                                                   \
+    do {                                                                                           \
+        if (n >= 4 * w)                                                                            \
+            while (i < n && (uintptr_t)(o + i) % sizeof(rp_v_##S) != 0) {                          \
+                o[i] = XS(x, sx0, i) OP YS(y, sy0, i);                                             \
+                i++;                                                                               \
+            }                                                                                      \
+        if (RP_HAS_STREAM && stream && (uintptr_t)(o + i) % sizeof(rp_v_##S) == 0) {               \
+            RP_EW_VLOOP(S, name, rp_stream_##S, XV, YV);                                           \
+            rp_stream_fence(); /* order the weakly-ordered stores before returning */             \
+        } else {                                                                                   \
+            RP_EW_VLOOP(S, name, rp_store_##S, XV, YV);                                            \
+        }                                                                                          \
+        for (; i < n; i++)                                                                         \
+            o[i] = XS(x, sx0, i) OP YS(y, sy0, i);                                                 \
+    } while (0)
+#define RP_EW_VLOOP(S, name, STORE, XV, YV)                                                        \
+    do {                                                                                           \
+        for (; i + 4 * w <= n; i += 4 * w)                                                         \
+            for (size_t q = 0; q < 4 * w; q += w)                                                  \
+                STORE(o + i + q, rp_##name##_##S(XV(S, x, vx, i + q), YV(S, y, vy, i + q)));       \
+        for (; i + w <= n; i += w)                                                                 \
+            STORE(o + i, rp_##name##_##S(XV(S, x, vx, i), YV(S, y, vy, i)));                       \
+    } while (0)
+
+#define RP_ELEMENTWISE_KERNEL(T, S, name, OP)                                                      \
+    RP_TARGET static void ew_##name##_##S(const char *xb, ptrdiff_t sx, const char *yb,            \
+                                          ptrdiff_t sy, char *ob, ptrdiff_t so, size_t n,          \
+                                          int stream)                                              \
+    {                                                                                              \
+        const ptrdiff_t es = (ptrdiff_t)sizeof(T);                                                 \
+        if (n == 0)                                                                                \
+            return;                                                                                \
+        const int aligned = ((uintptr_t)xb | (uintptr_t)yb | (uintptr_t)ob) % sizeof(T) == 0;      \
+        if (aligned && so == es && (sx == es || sx == 0) && (sy == es || sy == 0) &&               \
+            (sx | sy) != 0) {                                                                      \
+            const T *x = (const T *)(const void *)xb;                                              \
+            const T *y = (const T *)(const void *)yb;                                              \
+            T *o = (T *)(void *)ob;                                                                \
+            const size_t w = sizeof(rp_v_##S) / sizeof(T); /* lanes */                             \
+            const T sx0 = *x, sy0 = *y;                                                            \
+            const rp_v_##S vx = rp_set1_##S(sx0), vy = rp_set1_##S(sy0);                           \
+            size_t i = 0;                                                                          \
+            if (sx == es && sy == es)                                                              \
+                RP_EW_LOOPS(S, name, OP, RP_EW_VARR, RP_EW_VARR, RP_EW_SARR, RP_EW_SARR);          \
+            else if (sx == 0) /* a broadcast scalar on the left: s op y[i] */                      \
+                RP_EW_LOOPS(S, name, OP, RP_EW_VONE, RP_EW_VARR, RP_EW_SONE, RP_EW_SARR);          \
+            else /* x[i] op s */                                                                   \
+                RP_EW_LOOPS(S, name, OP, RP_EW_VARR, RP_EW_VONE, RP_EW_SARR, RP_EW_SONE);          \
+            return;                                                                                \
+        }                                                                                          \
+        /* Any other layout: element by element; memcpy makes unaligned elements legal. */         \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            T a, b, r;                                                                             \
+            memcpy(&a, xb, sizeof a);                                                              \
+            memcpy(&b, yb, sizeof b);                                                              \
+            r = a OP b;                                                                            \
+            memcpy(ob, &r, sizeof r);                                                              \
+            xb += sx;                                                                              \
+            yb += sy;                                                                              \
+            ob += so;                                                                              \
+        }                                                                                          \
+    }

@@ -1,0 +1,51 @@
+/*
+ * The call protocol: every operation is one call of raptors_call(block), the
+ * block a caller-owned array of int64 words. This header is its one
+ * definition; raptors_protocol() describes it as JSON (word offsets, flags,
+ * operation and dtype ids, return codes), which is how the Python binding
+ * learns every constant, checked by RAPTORS_ABI_VERSION.
+ *
+ *   word CODE     operation | dtype << 8 | flags (RAPTORS_CALL_*)
+ *   word NDIM     the iteration's dimensions, or with RAPTORS_CALL_CONTIG the
+ *                 element count n of contiguous operands (no shapes follow)
+ *   words X, Y, OUT  the operands' data addresses (Y: 0 for a reduction); with
+ *                 RAPTORS_CALL_REFS each is the address where the data pointer
+ *                 is kept (an ndarray's data field), read at call time
+ *   word AXIS     reductions: the reduced axis, or RAPTORS_ALL_AXES
+ *   word BUFSIZE  reductions: NumPy's np.getbufsize() (it decides NumPy's order
+ *                 for views that do not coalesce)
+ *   words X_NDIM, Y_NDIM  each input's own dimension count (<= NDIM)
+ *   then, from word SHAPE on, without gaps:
+ *                 shape[NDIM]  the result's shape (a reduction: x's shape)
+ *                 x_shape[X_NDIM], x_strides[X_NDIM]
+ *                 y_shape[Y_NDIM], y_strides[Y_NDIM]
+ *                 out_strides[NDIM]  (a reduction: 0 along reduced axes)
+ * Strides are in bytes, any sign. Inputs broadcast to the result as in NumPy
+ * (aligned on the right; a length-1 or missing axis repeats); a 0-d input is
+ * a scalar. With RAPTORS_CALL_CONTIG, X, Y and OUT are n contiguous elements
+ * (Y may be 0-d: one element, for scale).
+ */
+#ifndef RAPTORS_PROTOCOL_H
+#define RAPTORS_PROTOCOL_H
+
+#define RAPTORS_CALL_WORDS(W)                                                                      \
+    W(CODE) W(NDIM) W(X) W(Y) W(OUT) W(AXIS) W(BUFSIZE) W(X_NDIM) W(Y_NDIM) W(SHAPE)
+#define RAPTORS_CALL_WORD_(name) RAPTORS_CALL_##name,
+enum { RAPTORS_CALL_WORDS(RAPTORS_CALL_WORD_) };
+
+/* X(NAME, bit): flags in the CODE word, above the operation and dtype bytes. */
+#define RAPTORS_CALL_FLAGS(X)                                                                      \
+    X(REFS, 0x10000)     /* addresses are references to data pointers */                          \
+    X(CONTIG, 0x20000)   /* n contiguous elements, no shapes */                                    \
+    X(SCALAR_Y, 0x40000) /* with CONTIG: y is one element (0-d) */                                 \
+    X(BUFFERED, 0x80000) /* reductions: x is a copy NumPy would have cast (byte-swapped) */
+#define RAPTORS_CALL_FLAG_(name, bit) RAPTORS_CALL_##name = bit,
+enum { RAPTORS_CALL_FLAGS(RAPTORS_CALL_FLAG_) };
+#define RAPTORS_CALL_DTYPE_SHIFT 8
+
+/* The reduced axis word for a reduction over every axis (one element out). */
+#define RAPTORS_ALL_AXES (-1)
+/* Words a block needs at most: the fixed words, then 6 x RAPTORS_MAX_DIMS. */
+#define RAPTORS_CALL_MAX_WORDS (RAPTORS_CALL_SHAPE + 6 * RAPTORS_MAX_DIMS)
+
+#endif
