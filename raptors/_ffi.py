@@ -194,16 +194,22 @@ def check(rc: int, fname: str) -> None:
     raise RuntimeError(f"raptors.{fname}: libraptors returned error {rc}")
 
 
-#: Per-thread state; .block once call_block() has run in the thread.
-thread_state = threading.local()
-
-
 class CallBlock:
     """A thread's call block, and a cell for a scalar operand of each dtype with a
     reference to it (the address of a pointer to the cell, what RAPTORS_CALL_REFS
     calls take for an array), so a Python scalar needs no array object."""
 
-    __slots__ = ("_ptrs", "addr", "args", "f32", "f32_addr", "f32_ref", "f64", "f64_addr", "f64_ref")
+    __slots__ = (
+        "_ptrs",
+        "addr",
+        "args",
+        "f32",
+        "f32_addr",
+        "f32_ref",
+        "f64",
+        "f64_addr",
+        "f64_ref",
+    )
 
     def __init__(self) -> None:
         self.args = (ctypes.c_int64 * CALL_WORDS)()
@@ -225,19 +231,26 @@ class CallBlock:
         return self.f32_ref if CALL_ADDRESSING else self.f32_addr
 
 
+class _ThreadState(threading.local):
+    """Per-thread state: each thread gets its own call block on first use."""
+
+    def __init__(self) -> None:
+        self.block = CallBlock()
+
+
+thread_state = _ThreadState()
+
+
 def call_block() -> CallBlock:
     """This thread's CallBlock."""
-    try:
-        blk: CallBlock = thread_state.block
-    except AttributeError:
-        blk = thread_state.block = CallBlock()
+    blk: CallBlock = thread_state.block
     return blk
 
 
 #: The words of a contiguous call (CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE), which the
 #: fast paths of elementwise.py, reductions.py and api.py write as one slice.
 _FAST = (W_CODE, W_NDIM, W_X, W_Y, W_OUT, W_AXIS, W_BUFSIZE)
-if _FAST != tuple(range(W_CODE, W_CODE + len(_FAST))):
+if tuple(range(W_CODE, W_CODE + len(_FAST))) != _FAST:
     raise ImportError(f"raptors: the library's call words are not in the expected order: {_WORDS}")
 FAST_WORDS = slice(W_CODE, W_BUFSIZE + 1)
 
@@ -257,7 +270,7 @@ def encode(
     CALL_ADDRESSING says (and encode sets its flag). The one writer of protocol.h's layout."""
     xa, xshape, xstrides = x
     ya, yshape, ystrides = y if y is not None else (0, (), ())
-    fixed = [0] * W_SHAPE
+    fixed: list[Any] = [0] * W_SHAPE
     fixed[W_CODE], fixed[W_NDIM] = code | CALL_ADDRESSING, len(shape)
     fixed[W_X], fixed[W_Y], fixed[W_OUT] = xa, ya, out[0]
     fixed[W_AXIS], fixed[W_BUFSIZE] = axis, bufsize

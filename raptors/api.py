@@ -17,12 +17,12 @@ __all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_thread
 _SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
+from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
+from ._ffi import FAST_WORDS as _FAST  # noqa: E402
+from ._ffi import call as _call  # noqa: E402
+from ._ffi import thread_state as _TLS  # noqa: E402
+
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
-_REFS = _ffi.CALL_ADDRESSING
-_TLS = _ffi.thread_state
-_call_block = _ffi.call_block
-_call = _ffi.call
-_FAST = _ffi.FAST_WORDS
 _SCALE = _ffi.OPS["scale"]
 _FAST_CODE = {
     dt: _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | _ffi.DTYPE_CODES[dt.name]
@@ -118,6 +118,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
         dt = x.dtype
         code = _FAST_CODE.get(dt)
         if code is not None and x.flags.c_contiguous:
+            y: np.ndarray | None
             if out is None:
                 nbytes = x.nbytes
                 if nbytes >= POOL_MIN_BYTES:
@@ -127,17 +128,17 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
             elif out is x:  # in place
                 y = x if x.flags.writeable else None
             elif (
-                type(out) is _ndarray and out.dtype is dt and out.flags.carray and out.shape == x.shape
+                type(out) is _ndarray
+                and out.dtype is dt
+                and out.flags.carray
+                and out.shape == x.shape
             ):  # carray: C-contiguous, aligned, writeable
                 y = out
             else:
                 y = None
             if y is not None:
-                try:
-                    blk = _TLS.block
-                except AttributeError:
-                    blk = _call_block()
-                blk.args[_FAST] = (
+                blk = _TLS.block
+                blk.args[_FAST] = [
                     code,
                     x.size,
                     _id(x) + _OFF,
@@ -145,7 +146,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                     _id(y) + _OFF,
                     0,
                     1,
-                )
+                ]
                 rc = _call(blk.addr)
                 if rc == 0:
                     return y
@@ -180,7 +181,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
 
 def _scale_call(x: np.ndarray, factor: float, out: np.ndarray) -> int:
     """One general call: x times the factor (a 0-d operand in this thread's cell)."""
-    blk = _call_block()
+    blk = _TLS.block
     code = _SCALE | _ffi.DTYPE_CODES[x.dtype.name]
     cell = (blk.scalar(factor, x.dtype == _F64), (), ())
     x_operand = (_ffi.address(x), x.shape, x.strides)

@@ -16,17 +16,18 @@ __all__ = ["add", "multiply", "subtract"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
+# The call protocol's names the fast paths use (see raptors/_ffi.py). _REFS: array
+# addresses are where each data pointer lives (CPython), else the pointer itself.
+from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
+from ._ffi import DTYPE_CODES as _DTYPE_CODES  # noqa: E402
+from ._ffi import EOVERLAP as _EOVERLAP  # noqa: E402
+from ._ffi import FAST_WORDS as _FAST  # noqa: E402
+from ._ffi import address as _address  # noqa: E402
+from ._ffi import call as _raptors_call  # noqa: E402
+from ._ffi import thread_state as _TLS  # noqa: E402
+
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
-_TLS = _ffi.thread_state
-_call_block = _ffi.call_block
-_raptors_call = _ffi.call
-_FAST = _ffi.FAST_WORDS
-_EOVERLAP = _ffi.EOVERLAP
-# Array addresses in a call: where each data pointer lives (CPython), else the pointer
-# itself (protocol.h, RAPTORS_CALL_REFS).
-_REFS = _ffi.CALL_ADDRESSING
-_address = _ffi.address
-_CODE32, _CODE64 = _ffi.DTYPE_CODES["float32"], _ffi.DTYPE_CODES["float64"]
+_CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
 # Python ints beyond this are not exactly a double: NumPy's own conversion decides them.
@@ -125,11 +126,8 @@ def _make(fname: str) -> Any:
                     o = out
                 else:
                     return _general(op, fname, x, y, out)
-                try:
-                    blk = _TLS.block
-                except AttributeError:
-                    blk = _call_block()
-                blk.args[_FAST] = (
+                blk = _TLS.block
+                blk.args[_FAST] = [
                     contig | (_CODE64 if dt is _F64 else _CODE32),
                     x.size,
                     _id(x) + _OFF,
@@ -137,7 +135,7 @@ def _make(fname: str) -> Any:
                     _id(o) + _OFF,
                     0,
                     1,
-                )
+                ]
                 rc = _raptors_call(blk.addr)
                 if rc == 0:
                     return o if out is not None or o.ndim else o[()]
@@ -149,12 +147,9 @@ def _make(fname: str) -> Any:
             dt = x.dtype
             if (dt is _F32 or dt is _F64) and x.flags.c_contiguous:
                 o = _new(x.shape, dt, False)
-                try:
-                    blk = _TLS.block
-                except AttributeError:
-                    blk = _call_block()
+                blk = _TLS.block
                 f64 = dt is _F64
-                blk.args[_FAST] = (
+                blk.args[_FAST] = [
                     scalar_y | (_CODE64 if f64 else _CODE32),
                     x.size,
                     _id(x) + _OFF,
@@ -162,7 +157,7 @@ def _make(fname: str) -> Any:
                     _id(o) + _OFF,
                     0,
                     1,
-                )
+                ]
                 _ffi.check(_raptors_call(blk.addr), fname)
                 return o if o.ndim else o[()]
         return _general(op, fname, x, y, out)
@@ -240,10 +235,7 @@ def _call(
     scalar_first: bool,
 ) -> int:
     """One call; libraptors broadcasts each operand's own shape and strides."""
-    try:
-        blk = _TLS.block
-    except AttributeError:
-        blk = _call_block()
+    blk = _TLS.block
     a = arrays[0]
     if scalar is None:
         xop = (_address(a), a.shape, a.strides)
@@ -253,7 +245,7 @@ def _call(
         sop = (blk.scalar(scalar, dtype == _F64), (), ())
         aop = (_address(a), a.shape, a.strides)
         xop, yop = (sop, aop) if scalar_first else (aop, sop)
-    code = op | _ffi.DTYPE_CODES[dtype.name]
+    code = op | _DTYPE_CODES[dtype.name]
     _ffi.encode(blk, code, shape, xop, yop, (_address(out), out.strides))
     rc: int = _raptors_call(blk.addr)
     return rc

@@ -19,7 +19,6 @@ __all__ = ["mean", "sum"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _id = np.ndarray, np.empty, id
-_OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _AxisError = np.exceptions.AxisError
 
 
@@ -89,15 +88,18 @@ def _empty_mean_warning(divides: bool, scalar: bool) -> None:
         warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
-_TLS = _ffi.thread_state
-_call_block = _ffi.call_block
-_call = _ffi.call
-_FAST = _ffi.FAST_WORDS
-_REFS = _ffi.CALL_ADDRESSING
-_ALL_AXES = _ffi.ALL_AXES
-_address = _ffi.address
+# The call protocol's names the fast path uses (see raptors/_ffi.py).
+from ._ffi import ALL_AXES as _ALL_AXES  # noqa: E402
+from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
+from ._ffi import DTYPE_CODES as _DTYPE_CODES  # noqa: E402
+from ._ffi import FAST_WORDS as _FAST  # noqa: E402
+from ._ffi import address as _address  # noqa: E402
+from ._ffi import call as _call  # noqa: E402
+from ._ffi import thread_state as _TLS  # noqa: E402
+
 _getbufsize = np.getbufsize
-_CODE32, _CODE64 = _ffi.DTYPE_CODES["float32"], _ffi.DTYPE_CODES["float64"]
+_OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
+_CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
 
 
 def _make(fname: str) -> Any:
@@ -111,11 +113,8 @@ def _make(fname: str) -> Any:
             flags = x.flags  # misaligned data is summed as NumPy's buffer does: general path
             if (dt is _F32 or dt is _F64) and flags.c_contiguous and flags.aligned and x.size:
                 res = _empty((), dt)
-                try:
-                    blk = _TLS.block
-                except AttributeError:
-                    blk = _call_block()
-                blk.args[_FAST] = (
+                blk = _TLS.block
+                blk.args[_FAST] = [
                     contig | (_CODE64 if dt is _F64 else _CODE32),
                     x.size,
                     _id(x) + _OFF,
@@ -123,7 +122,7 @@ def _make(fname: str) -> Any:
                     _id(res) + _OFF,
                     _ALL_AXES,
                     1,
-                )
+                ]
                 rc = _call(blk.addr)
                 if rc:
                     _ffi.check(rc, fname)
@@ -152,14 +151,12 @@ def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
         # one (promoted by the intp count) by the ufunc ("divide").
         scalar = out.ndim == 0 and not (keepdims and a.ndim) and dtype == _F64
         _empty_mean_warning(out.size > 0, scalar)
-    try:
-        blk = _TLS.block
-    except AttributeError:
-        blk = _call_block()
-    code = op | _ffi.DTYPE_CODES[dtype.name] | buffered
+    blk = _TLS.block
+    code = op | _DTYPE_CODES[dtype.name] | buffered
     x_operand = (_address(a), shape, a.strides)
     axis_word = _ALL_AXES if k is None else k
-    _ffi.encode(blk, code, shape, x_operand, None, (_address(out), out_strides), axis_word, _getbufsize())
+    out_operand = (_address(out), out_strides)
+    _ffi.encode(blk, code, shape, x_operand, None, out_operand, axis_word, _getbufsize())
     _ffi.check(_call(blk.addr), fname)
     if keepdims and a.ndim:
         return out.reshape(tuple(1 if k is None or d == k else n for d, n in enumerate(shape)))
