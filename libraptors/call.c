@@ -35,6 +35,13 @@ static char *address(int64_t code, int64_t word)
     return p;
 }
 
+/* Do the byte ranges [a, a + na) and [b, b + nb) overlap without starting at the same address? */
+static int overlaps(const char *a, const char *b, size_t na, size_t nb)
+{
+    uintptr_t p = (uintptr_t)a, q = (uintptr_t)b;
+    return p != q && (p < q ? q - p < na : p - q < nb);
+}
+
 static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *y, char *out)
 {
     const int64_t code = a[RAPTORS_CALL_CODE];
@@ -70,9 +77,14 @@ static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *
         return RAPTORS_OK;
     if (x == NULL || y == NULL || out == NULL)
         return RAPTORS_EINVAL;
-    if (rp_bad_overlap(ndim, shape, x, xs, out, os, (size_t)es) ||
-        rp_bad_overlap(ndim, shape, y, ys, out, os, (size_t)es))
+    if (code & RAPTORS_CALL_CONTIG) { /* runs of n elements (y may be one): equal or disjoint */
+        const size_t bytes = n * (size_t)es;
+        if (overlaps(x, out, bytes, bytes) || overlaps(y, out, ys[0] ? bytes : (size_t)es, bytes))
+            return RAPTORS_EOVERLAP;
+    } else if (rp_bad_overlap(ndim, shape, x, xs, out, os, (size_t)es) ||
+               rp_bad_overlap(ndim, shape, y, ys, out, os, (size_t)es)) {
         return RAPTORS_EOVERLAP;
+    }
     return rp_elementwise(op_info[op].tuned_as, op_info[op].arith, dtype, ndim, shape, x, xs, y,
                           ys, out, os, n);
 }

@@ -45,10 +45,21 @@ int rp_elementwise(int family, int arith, int dtype, int ndim, const int64_t *sh
                    const int64_t *os, size_t n)
 {
     const size_t es = rp_element_size(dtype);
-    const int64_t *const strides[3] = {xs, ys, os};
-    ew_job j = {.x = x, .y = y, .out = out};
-    rp_layout_init(&j.L, ndim, shape, 3, strides, NULL);
-    rp_layout_compact(&j.L, 2);
+    ew_job j; /* not zeroed: its layout is 2 KiB that rp_layout_init fills as far as needed */
+    j.x = x;
+    j.y = y;
+    j.out = out;
+    if (ndim == 1) { /* one axis (every contiguous call): nothing to drop, order or merge */
+        j.L.nd = 1;
+        j.L.n[0] = shape[0];
+        j.L.s[0][0] = xs[0];
+        j.L.s[1][0] = ys[0];
+        j.L.s[2][0] = os[0];
+    } else {
+        const int64_t *const strides[3] = {xs, ys, os};
+        rp_layout_init(&j.L, ndim, shape, 3, strides, NULL);
+        rp_layout_compact(&j.L, 2);
+    }
     /* Bytes moved: out, plus each input that is not broadcast along the inner
      * axis (a broadcast row is re-read from the cache). */
     const int last = j.L.nd - 1, in_place = out == x || out == y;
@@ -63,7 +74,10 @@ int rp_elementwise(int family, int arith, int dtype, int ndim, const int64_t *sh
         head = (CACHE_LINE - mis) / es;
     const int nt = rp_threads_for(family, bytes);
     j.pieces = rp_cut(n, nt, PIECES_PER_THREAD, MIN_PIECE_BYTES / es, line, head);
-    if (j.pieces.count == 1)
+    if (j.pieces.count == 1 && j.L.nd == 1) /* one run */
+        j.fn(x, (ptrdiff_t)j.L.s[0][0], y, (ptrdiff_t)j.L.s[1][0], out, (ptrdiff_t)j.L.s[2][0], n,
+             j.stream);
+    else if (j.pieces.count == 1)
         run_piece(&j, 0);
     else
         rp_parallel_for(run_piece, &j, j.pieces.count, nt);

@@ -36,13 +36,32 @@
         for (; i < n; i++)                                                                         \
             o[i] = XS(x, sx0, i) OP YS(y, sy0, i);                                                 \
     } while (0)
+/* Four independent vectors a step keep the load and arithmetic units busy. The loops
+ * run to an end computed first, so the index needs no copy for the loop after. */
 #define RP_EW_VLOOP(S, name, STORE, XV, YV)                                                        \
     do {                                                                                           \
-        for (; i + 4 * w <= n; i += 4 * w)                                                         \
-            for (size_t q = 0; q < 4 * w; q += w)                                                  \
-                STORE(o + i + q, rp_##name##_##S(XV(S, x, vx, i + q), YV(S, y, vy, i + q)));       \
-        for (; i + w <= n; i += w)                                                                 \
+        for (const size_t e4_ = i + (n - i) / (4 * w) * (4 * w); i < e4_; i += 4 * w) {            \
+            rp_v_##S v0 = rp_##name##_##S(XV(S, x, vx, i), YV(S, y, vy, i));                       \
+            rp_v_##S v1 = rp_##name##_##S(XV(S, x, vx, i + w), YV(S, y, vy, i + w));               \
+            rp_v_##S v2 = rp_##name##_##S(XV(S, x, vx, i + 2 * w), YV(S, y, vy, i + 2 * w));       \
+            rp_v_##S v3 = rp_##name##_##S(XV(S, x, vx, i + 3 * w), YV(S, y, vy, i + 3 * w));       \
+            STORE(o + i, v0);                                                                      \
+            STORE(o + i + w, v1);                                                                  \
+            STORE(o + i + 2 * w, v2);                                                              \
+            STORE(o + i + 3 * w, v3);                                                              \
+        }                                                                                          \
+        for (const size_t e1_ = i + (n - i) / w * w; i < e1_; i += w)                              \
             STORE(o + i, rp_##name##_##S(XV(S, x, vx, i), YV(S, y, vy, i)));                       \
+    } while (0)
+
+/* The strided loop; LOAD reads the operands that are not broadcast. */
+#define RP_EW_STRIDED(LOAD, OP)                                                                    \
+    do {                                                                                           \
+        for (size_t i = 0; i < n; i++, xb += sx, yb += sy, ob += so) {                             \
+            LOAD;                                                                                  \
+            r = a OP b;                                                                            \
+            memcpy(ob, &r, sizeof r);                                                              \
+        }                                                                                          \
     } while (0)
 
 #define RP_ELEMENTWISE_KERNEL(T, S, name, OP)                                                      \
@@ -71,15 +90,15 @@
                 RP_EW_LOOPS(S, name, OP, RP_EW_VARR, RP_EW_VONE, RP_EW_SARR, RP_EW_SONE);          \
             return;                                                                                \
         }                                                                                          \
-        /* Any other layout: element by element; memcpy makes unaligned elements legal. */         \
-        for (size_t i = 0; i < n; i++) {                                                           \
-            T a, b, r;                                                                             \
-            memcpy(&a, xb, sizeof a);                                                              \
-            memcpy(&b, yb, sizeof b);                                                              \
-            r = a OP b;                                                                            \
-            memcpy(ob, &r, sizeof r);                                                              \
-            xb += sx;                                                                              \
-            yb += sy;                                                                              \
-            ob += so;                                                                              \
-        }                                                                                          \
+        /* Any other layout: element by element; memcpy makes unaligned elements legal. A  \
+         * broadcast operand (stride 0) is read once. */                                           \
+        T a, b, r;                                                                                 \
+        memcpy(&a, xb, sizeof a);                                                                  \
+        memcpy(&b, yb, sizeof b);                                                                  \
+        if (sy == 0)                                                                               \
+            RP_EW_STRIDED(memcpy(&a, xb, sizeof a), OP);                                           \
+        else if (sx == 0)                                                                          \
+            RP_EW_STRIDED(memcpy(&b, yb, sizeof b), OP);                                           \
+        else                                                                                       \
+            RP_EW_STRIDED((memcpy(&a, xb, sizeof a), memcpy(&b, yb, sizeof b)), OP);               \
     }

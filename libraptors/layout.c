@@ -50,8 +50,8 @@ void rp_layout_init(rp_layout *L, int ndim, const int64_t *shape, int nops,
         if (d == mark)
             found = L->nd;
         L->n[L->nd] = shape[d];
-        for (int k = 0; k < nops; k++)
-            L->s[k][L->nd] = strides[k][d];
+        for (int k = 0; k < RP_MAX_OPERANDS; k++)
+            L->s[k][L->nd] = k < nops ? strides[k][d] : 0;
         L->nd++;
     }
     if (at)
@@ -155,31 +155,35 @@ size_t rp_layout_size(const rp_layout *L, int first, int count)
     return n;
 }
 
-void rp_layout_offsets(const rp_layout *L, int first, int count, size_t idx, int64_t *off)
-{
-    for (int k = 0; k < L->nops; k++)
-        off[k] = 0;
-    for (int d = first + count - 1; d >= first; d--) {
-        int64_t i = (int64_t)(idx % (size_t)L->n[d]);
-        idx /= (size_t)L->n[d];
-        for (int k = 0; k < L->nops; k++)
-            off[k] += i * L->s[k][d];
-    }
-}
-
 void rp_layout_walk(const rp_layout *L, size_t b, size_t e, rp_run_fn fn, void *ctx)
 {
     const int last = L->nd - 1;
     const size_t inner = (size_t)L->n[last];
-    int64_t off[RP_MAX_OPERANDS];
+    int64_t idx[RAPTORS_MAX_DIMS], off[RP_MAX_OPERANDS];
+    size_t row = b / inner, col = b % inner;
+    /* The first run's position, then an odometer over the outer axes. */
+    rp_layout_offsets(L, 0, last, row, off);
+    for (int d = last - 1; d >= 0; d--) {
+        idx[d] = (int64_t)(row % (size_t)L->n[d]);
+        row /= (size_t)L->n[d];
+    }
     while (b < e) {
-        size_t row = b / inner, col = b % inner;
         size_t len = inner - col < e - b ? inner - col : e - b;
-        rp_layout_offsets(L, 0, last, row, off);
-        for (int k = 0; k < L->nops; k++)
-            off[k] += (int64_t)col * L->s[k][last];
-        fn(ctx, off, len);
+        int64_t run[RP_MAX_OPERANDS];
+        for (int k = 0; k < RP_MAX_OPERANDS; k++)
+            run[k] = off[k] + (int64_t)col * L->s[k][last];
+        fn(ctx, run, len);
         b += len;
+        col = 0;
+        for (int d = last - 1; d >= 0; d--) { /* the next row */
+            for (int k = 0; k < RP_MAX_OPERANDS; k++)
+                off[k] += L->s[k][d];
+            if (++idx[d] < L->n[d])
+                break;
+            for (int k = 0; k < RP_MAX_OPERANDS; k++)
+                off[k] -= L->n[d] * L->s[k][d];
+            idx[d] = 0;
+        }
     }
 }
 

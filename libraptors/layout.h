@@ -31,7 +31,8 @@ int rp_count_elements(int ndim, const int64_t *shape, size_t es, size_t arrays, 
 int rp_broadcast_strides(int ndim, const int64_t *shape, int vnd, const int64_t *vshape,
                          const int64_t *vstrides, int64_t *out);
 
-/* The axes of shape with each operand's strides, length-1 axes dropped. When
+/* The axes of shape with each operand's strides, length-1 axes dropped (the
+ * strides of operands past nops are 0, so every routine may read three). When
  * at != NULL, *at names an axis of shape on entry and its position in the
  * layout on return (-1: it was dropped). */
 void rp_layout_init(rp_layout *L, int ndim, const int64_t *shape, int nops,
@@ -58,8 +59,24 @@ void rp_layout_remove(rp_layout *L, int k);
 /* The elements of axes [first, first + count). */
 size_t rp_layout_size(const rp_layout *L, int first, int count);
 
-/* Each operand's byte offset of position idx (C order) of axes [first, first + count). */
-void rp_layout_offsets(const rp_layout *L, int first, int count, size_t idx, int64_t *off);
+/* Each operand's byte offset of position idx (C order) of axes [first, first + count).
+ * Inline and in registers: the row-by-row paths call it once per row. */
+static inline void rp_layout_offsets(const rp_layout *L, int first, int count, size_t idx,
+                                     int64_t *off)
+{
+    int64_t o0 = 0, o1 = 0, o2 = 0;
+    for (int d = first + count - 1; d >= first; d--) {
+        const size_t len = (size_t)L->n[d];
+        const int64_t i = (int64_t)(idx % len);
+        idx /= len;
+        o0 += i * L->s[0][d];
+        o1 += i * L->s[1][d];
+        o2 += i * L->s[2][d];
+    }
+    off[0] = o0;
+    off[1] = o1;
+    off[2] = o2;
+}
 
 /* Elements [b, e) in C order, in runs along the innermost axis: fn(ctx, off,
  * len) with each operand's byte offset of the run's first element. */

@@ -351,7 +351,9 @@ int rp_reduce(int op, int dtype, int ndim, const int64_t *shape, const char *x,
 
     /* The axes, length 1 dropped, in NumPy's iteration order; the reduced one
      * (if any, and not of length 1) at reduced_at. */
-    int64_t no_out[RAPTORS_MAX_DIMS] = {0};
+    int64_t no_out[RAPTORS_MAX_DIMS];
+    for (int d = 0; d < ndim; d++)
+        no_out[d] = 0;
     const int64_t *strides[2] = {xs, axis == RAPTORS_ALL_AXES ? no_out : os};
     rp_layout L;
     int reduced_at = axis;

@@ -15,7 +15,7 @@ static int general(int64_t code, int ndim, const int64_t *shape, const void *x,
                    const int64_t *xs, const void *y, const int64_t *ys, void *out,
                    const int64_t *os, int64_t axis, int64_t bufsize)
 {
-    int64_t b[CALL_WORDS] = {0};
+    int64_t b[CALL_WORDS]; /* every word the call reads is written below */
     if (ndim < 0 || ndim > RAPTORS_MAX_DIMS || (ndim > 0 && (shape == NULL || xs == NULL)))
         return RAPTORS_EINVAL;
     const size_t nd = (size_t)ndim, row = nd * sizeof(int64_t);

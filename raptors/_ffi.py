@@ -253,6 +253,8 @@ _FAST = (W_CODE, W_NDIM, W_X, W_Y, W_OUT, W_AXIS, W_BUFSIZE)
 if tuple(range(W_CODE, W_CODE + len(_FAST))) != _FAST:
     raise ImportError(f"raptors: the library's call words are not in the expected order: {_WORDS}")
 FAST_WORDS = slice(W_CODE, W_BUFSIZE + 1)
+#: The element-wise fast paths write only CODE..OUT (the family reads no more of them).
+FAST_EW_WORDS = slice(W_CODE, W_OUT + 1)
 
 
 def encode(

@@ -18,7 +18,7 @@ _SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
-from ._ffi import FAST_WORDS as _FAST  # noqa: E402
+from ._ffi import FAST_EW_WORDS as _FAST  # noqa: E402
 from ._ffi import call as _call  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
 
@@ -138,15 +138,15 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                 y = None
             if y is not None:
                 blk = _TLS.block
-                blk.args[_FAST] = [
-                    code,
-                    x.size,
-                    _id(x) + _OFF,
-                    blk.scalar(float(factor), dt is _F64),
-                    _id(y) + _OFF,
-                    0,
-                    1,
-                ]
+                if type(factor) is not float:
+                    factor = float(factor)  # exact for a NumPy float scalar
+                if dt is _F64:  # the factor to this thread's cell (ctypes rounds it once)
+                    blk.f64[0] = factor
+                    ref = blk.f64_ref
+                else:
+                    blk.f32[0] = factor
+                    ref = blk.f32_ref
+                blk.args[_FAST] = [code, x.size, _id(x) + _OFF, ref, _id(y) + _OFF]
                 rc = _call(blk.addr)
                 if rc == 0:
                     return y

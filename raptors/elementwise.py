@@ -21,7 +21,7 @@ _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
 from ._ffi import DTYPE_CODES as _DTYPE_CODES  # noqa: E402
 from ._ffi import EOVERLAP as _EOVERLAP  # noqa: E402
-from ._ffi import FAST_WORDS as _FAST  # noqa: E402
+from ._ffi import FAST_EW_WORDS as _FAST  # noqa: E402
 from ._ffi import address as _address  # noqa: E402
 from ._ffi import call as _raptors_call  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
@@ -133,8 +133,6 @@ def _make(fname: str) -> Any:
                     _id(x) + _OFF,
                     _id(y) + _OFF,
                     _id(o) + _OFF,
-                    0,
-                    1,
                 ]
                 rc = _raptors_call(blk.addr)
                 if rc == 0:
@@ -148,16 +146,13 @@ def _make(fname: str) -> Any:
             if (dt is _F32 or dt is _F64) and x.flags.c_contiguous:
                 o = _new(x.shape, dt, False)
                 blk = _TLS.block
-                f64 = dt is _F64
-                blk.args[_FAST] = [
-                    scalar_y | (_CODE64 if f64 else _CODE32),
-                    x.size,
-                    _id(x) + _OFF,
-                    blk.scalar(y, f64),
-                    _id(o) + _OFF,
-                    0,
-                    1,
-                ]
+                if dt is _F64:  # y to this thread's cell of the dtype (ctypes rounds it once)
+                    blk.f64[0] = y
+                    code, ref = scalar_y | _CODE64, blk.f64_ref
+                else:
+                    blk.f32[0] = y
+                    code, ref = scalar_y | _CODE32, blk.f32_ref
+                blk.args[_FAST] = [code, x.size, _id(x) + _OFF, ref, _id(o) + _OFF]
                 _ffi.check(_raptors_call(blk.addr), fname)
                 return o if o.ndim else o[()]
         return _general(op, fname, x, y, out)
