@@ -247,11 +247,13 @@ def call_block() -> CallBlock:
     return blk
 
 
+# The words lie in this order (checked here, so the writers below may rely on it): the
+# fast paths write the first ones as one slice, encode() all of them as one list.
+_ORDER = ("CODE", "NDIM", "X", "Y", "OUT", "AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE")
+if [_WORDS[k] for k in _ORDER] != list(range(len(_ORDER))):
+    raise ImportError(f"raptors: the library's call words are not in the order {_ORDER}: {_WORDS}")
 #: The words of a contiguous call (CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE), which the
-#: fast paths of elementwise.py, reductions.py and api.py write as one slice.
-_FAST = (W_CODE, W_NDIM, W_X, W_Y, W_OUT, W_AXIS, W_BUFSIZE)
-if tuple(range(W_CODE, W_CODE + len(_FAST))) != _FAST:
-    raise ImportError(f"raptors: the library's call words are not in the expected order: {_WORDS}")
+#: reduction fast path writes as one slice.
 FAST_WORDS = slice(W_CODE, W_BUFSIZE + 1)
 #: The element-wise fast paths write only CODE..OUT (the family reads no more of them).
 FAST_EW_WORDS = slice(W_CODE, W_OUT + 1)
@@ -272,13 +274,9 @@ def encode(
     CALL_ADDRESSING says (and encode sets its flag). The one writer of protocol.h's layout."""
     xa, xshape, xstrides = x
     ya, yshape, ystrides = y if y is not None else (0, (), ())
-    fixed: list[Any] = [0] * W_SHAPE
-    fixed[W_CODE], fixed[W_NDIM] = code | CALL_ADDRESSING, len(shape)
-    fixed[W_X], fixed[W_Y], fixed[W_OUT] = xa, ya, out[0]
-    fixed[W_AXIS], fixed[W_BUFSIZE] = axis, bufsize
-    fixed[W_X_NDIM], fixed[W_Y_NDIM] = len(xshape), len(yshape)
-    fixed += (*shape, *xshape, *xstrides, *yshape, *ystrides, *out[1])
-    blk.args[: len(fixed)] = fixed
+    words: list[Any] = [code | CALL_ADDRESSING, len(shape), xa, ya, out[0], axis, bufsize]
+    words += (len(xshape), len(yshape), *shape, *xshape, *xstrides, *yshape, *ystrides, *out[1])
+    blk.args[: len(words)] = words
 
 
 # Array addresses. ctypes has no cheap way to get an ndarray's data pointer:

@@ -24,9 +24,10 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _SCALE = _ffi.OPS["scale"]
+_DTYPE_CODE = {dt: _ffi.DTYPE_CODES[dt.name] for dt in (_F32, _F64)}  # (dtype.name is slow)
 _FAST_CODE = {
-    dt: _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | _ffi.DTYPE_CODES[dt.name]
-    for dt in (np.dtype(np.float32), np.dtype(np.float64))
+    dt: _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | code
+    for dt, code in _DTYPE_CODE.items()
 }
 # Factors the fast path takes: float() of each is exact, and ctypes then rounds that
 # double to the array's dtype once, as x.dtype.type(factor) does.
@@ -182,7 +183,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
 def _scale_call(x: np.ndarray, factor: float, out: np.ndarray) -> int:
     """One general call: x times the factor (a 0-d operand in this thread's cell)."""
     blk = _TLS.block
-    code = _SCALE | _ffi.DTYPE_CODES[x.dtype.name]
+    code = _SCALE | _DTYPE_CODE[x.dtype]
     cell = (blk.scalar(factor, x.dtype == _F64), (), ())
     x_operand = (_ffi.address(x), x.shape, x.strides)
     _ffi.encode(blk, code, x.shape, x_operand, cell, (_ffi.address(out), out.strides))

@@ -28,6 +28,7 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
+_DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64}  # by dtype: dtype.name is slow
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
 # Python ints beyond this are not exactly a double: NumPy's own conversion decides them.
@@ -67,19 +68,21 @@ def _check_out(out: Any, dtype: np.dtype, fname: str) -> np.ndarray:
     return out
 
 
-def _broadcast_shape(fname: str, shapes: list[tuple[int, ...]], out: Any) -> tuple[int, ...]:
-    """NumPy's broadcast of the operands' shapes (and out's, which must be the result);
-    libraptors broadcasts the strides and checks them again."""
-    if isinstance(out, np.ndarray):
-        shapes = [*shapes, out.shape]
+def _broadcast_shape(fname: str, arrays: tuple[np.ndarray, ...], out: Any) -> tuple[int, ...]:
+    """NumPy's broadcast of the operands' shapes (and out's, which must be the result), by
+    NumPy itself; libraptors broadcasts the strides and checks them again."""
+    operands = (*arrays, out) if isinstance(out, np.ndarray) else arrays
     try:
-        shape = np.broadcast_shapes(*shapes)
+        shape: tuple[int, ...] = np.broadcast(*operands).shape
     except ValueError:
-        shape = None
-    if shape is None or (isinstance(out, np.ndarray) and shape != out.shape):
+        shape = ()
+        ok = False
+    else:
+        ok = not isinstance(out, np.ndarray) or shape == out.shape
+    if not ok:
         raise ValueError(
             f"raptors.{fname}: operands could not be broadcast together with shapes "
-            + " ".join(str(s) for s in shapes)
+            + " ".join(str(a.shape) for a in operands)
         )
     return shape
 
@@ -200,7 +203,7 @@ def _run(
     ):
         shape = shapes[0]
     else:
-        shape = _broadcast_shape(fname, shapes, out)
+        shape = _broadcast_shape(fname, arrays, out)
     given = out is not None
     if given:
         out = _check_out(out, dtype, fname)
@@ -240,7 +243,7 @@ def _call(
         sop = (blk.scalar(scalar, dtype == _F64), (), ())
         aop = (_address(a), a.shape, a.strides)
         xop, yop = (sop, aop) if scalar_first else (aop, sop)
-    code = op | _DTYPE_CODES[dtype.name]
+    code = op | _DTYPE_CODE[dtype]
     _ffi.encode(blk, code, shape, xop, yop, (_address(out), out.strides))
     rc: int = _raptors_call(blk.addr)
     return rc

@@ -100,6 +100,8 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 _getbufsize = np.getbufsize
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
+_DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64}  # by dtype: dtype.name is slow
+_MEAN = _ffi.OPS["mean"]
 
 
 def _make(fname: str) -> Any:
@@ -146,18 +148,20 @@ def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
         out = _empty(shape[:k] + shape[k + 1 :], dtype)
         out_strides = out.strides[:k] + (0,) + out.strides[k:]
         count = shape[k]
-    if op == _ffi.OPS["mean"] and count == 0:
+    if op == _MEAN and count == 0:
         # NumPy divides a float64 scalar by its scalar path ("scalar divide"), a float32
         # one (promoted by the intp count) by the ufunc ("divide").
         scalar = out.ndim == 0 and not (keepdims and a.ndim) and dtype == _F64
         _empty_mean_warning(out.size > 0, scalar)
     blk = _TLS.block
-    code = op | _DTYPE_CODES[dtype.name] | buffered
+    code = op | _DTYPE_CODE[dtype] | buffered
     x_operand = (_address(a), shape, a.strides)
     axis_word = _ALL_AXES if k is None else k
     out_operand = (_address(out), out_strides)
     _ffi.encode(blk, code, shape, x_operand, None, out_operand, axis_word, _getbufsize())
-    _ffi.check(_call(blk.addr), fname)
+    rc = _call(blk.addr)
+    if rc:
+        _ffi.check(rc, fname)
     if keepdims and a.ndim:
         return out.reshape(tuple(1 if k is None or d == k else n for d, n in enumerate(shape)))
     return out if out.ndim else out[()]
