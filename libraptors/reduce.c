@@ -36,21 +36,30 @@ static void add_to(int dtype, void *acc, const void *v)
         *(double *)acc += *(const double *)v;
 }
 
-/* out = +0.0 + s (the identity NumPy writes first), divided by count for a mean:
- * (float)((double)s / (double)count) -- NumPy divides by an intp, in double. */
-static void finish(int dtype, int op, const void *s, size_t count, char *out)
+/* out = s, divided by count for a mean: (float)((double)s / (double)count) --
+ * NumPy divides by an intp, in double. */
+static void store(int dtype, int op, const void *s, size_t count, char *out)
 {
     if (dtype == RAPTORS_DTYPE_FLOAT32) {
-        float v = 0.0f + *(const float *)s;
+        float v = *(const float *)s;
         if (op == RAPTORS_OP_MEAN)
             v = (float)((double)v / (double)count);
         memcpy(out, &v, sizeof v);
     } else {
-        double v = 0.0 + *(const double *)s;
+        double v = *(const double *)s;
         if (op == RAPTORS_OP_MEAN)
             v = v / (double)count;
         memcpy(out, &v, sizeof v);
     }
+}
+
+/* out = +0.0 + s (the identity NumPy writes first), then as store(). */
+static void finish(int dtype, int op, const void *s, size_t count, char *out)
+{
+    char v[sizeof(double)];
+    memset(v, 0, sizeof v);
+    add_to(dtype, v, s);
+    store(dtype, op, v, count, out);
 }
 
 /* ---- TREE: one run, threads take subtrees ---- */
@@ -323,8 +332,9 @@ static void columns_chunk(void *ctx, size_t c)
         for (size_t r = 0; r < j->R; r++)
             j->k->accumulate[j->dtype](xp + (ptrdiff_t)r * j->rs, (ptrdiff_t)ixs, acc, len);
         for (size_t i = 0; i < len; i++) {
-            /* finish() adds +0.0 again: harmless, (+0.0 + s) + 0.0 == +0.0 + s. */
-            finish(j->dtype, j->op, acc + i * j->es, j->R, op + (int64_t)i * ios);
+            /* The accumulators started at the identity already: adding +0.0 again
+             * would turn a -0.0 that flush-to-zero made into +0.0. */
+            store(j->dtype, j->op, acc + i * j->es, j->R, op + (int64_t)i * ios);
         }
     }
 }
