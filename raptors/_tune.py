@@ -19,7 +19,7 @@ A threshold is the candidate that minimises the summed cost (the time lost again
 option at each ladder size, as a log ratio, summed over a family's dtypes and configurations);
 the derived default stays unless another candidate is cheaper by more than TOLERANCE per series.
 
-Timing: tools/measure.py's interleaved rounds (every side timed once per round, in shuffled
+Timing: raptors/_measure.py's interleaved rounds (every side timed once per round, in shuffled
 order), under the shared benchmark lock. On a shared 2-core VM the machine changes under the
 measurement, so: every case is visited several times, in turn with the other cases of its
 phase, in two passes half a run apart (a neighbour's busy stretch cannot fill every visit of a
@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
-import importlib.util
 import json
 import math
 import os
@@ -52,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _ffi, _tuning
+from . import __version__, _ffi, _measure, _tuning
 from .api import scale
 from .elementwise import add
 from .reductions import sum as rsum
@@ -72,23 +70,6 @@ BUDGET = 42.0
 Fn = Callable[[], Any]
 NEVER = _ffi.NEVER
 ALL = _ffi.FAMILY_ALL
-
-
-def measure_core() -> Any:
-    """tools/measure.py, the project's one measurement core: shipped inside the wheel as
-    raptors/_measure.py, read from the source tree otherwise."""
-    try:
-        return importlib.import_module("raptors._measure")
-    except ImportError:
-        pass
-    path = Path(__file__).resolve().parent.parent / "tools" / "measure.py"
-    spec = importlib.util.spec_from_file_location("raptors_tools_measure", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise RuntimeError(f"raptors tune needs tools/measure.py (looked for {path})")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _mib(n: float) -> str:
@@ -363,7 +344,7 @@ def decide_thresholds(
 # ---- measuring: cases visited in turn ---------------------------------------------------------
 @dataclass
 class Case:
-    """Sides timed against each other in interleaved rounds (tools/measure.py), in visits: every
+    """Sides timed against each other in interleaved rounds (raptors/_measure.py), in visits: every
     case of a campaign is visited in turn, several times, so that each case's rounds are spread
     over the whole campaign and a neighbour's busy second hits every case alike."""
 
@@ -464,7 +445,7 @@ class Tuner:
 
     def __post_init__(self) -> None:
         if self.measure is None:
-            self.measure = measure_core()
+            self.measure = _measure
         if self.quick:
             self.visits, self.rounds = 1, 3
 
@@ -1050,7 +1031,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.if_missing and _tuning.is_off():
         print(f"raptors tune: {_tuning.ENV}=off; not measuring", file=sys.stderr)
         return 0
-    measure = measure_core()
+    measure = _measure
     if not args.no_lock and not _lock_free(measure.LOCK_PATH):
         print(
             f"raptors tune: waiting for the shared benchmark lock {measure.LOCK_PATH} "

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import raptors
-from raptors import _ffi, _tune, _tuning
+from raptors import _ffi, _measure, _tune, _tuning
 
 ROOT = Path(__file__).resolve().parent.parent
 INFO = raptors.build_info()
@@ -412,14 +412,13 @@ def tuned_over_forced(cell: str, call: Any) -> float:
         _ffi.REGIMES.index(r),
     )
     _ffi.set_tuning_simd(*idx, "scalar")
-    m = _tune.measure_core()
-    t = m.interleaved(
+    t = _measure.interleaved(
         {"tuned": _tune.configured(call, simd="auto"), "forced": _tune.configured(call, simd=BEST)},
         seconds=0.15,
         min_rounds=9,
     )
     raptors.set_simd("auto")
-    return float(m.ratio_median(t["tuned"], t["forced"]))
+    return float(_measure.ratio_median(t["tuned"], t["forced"]))
 
 
 def _honoured_cases() -> list[tuple[str, Any]]:

@@ -29,9 +29,10 @@ import raptors
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # tools/measure.py, tools/progress.py
 sys.path.insert(0, HERE)
-import measure  # noqa: E402
 import progress  # noqa: E402
 import scale_report  # noqa: E402  (machine(), us())
+
+from raptors import _measure as measure  # noqa: E402
 
 LABELS = [m[0] for m in measure.MATRIX_OPS]
 SHAPES = list(measure.MATRIX_SHAPES)

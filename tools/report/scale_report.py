@@ -39,8 +39,9 @@ import raptors
 # tools/progress.py (the progress bar) and tools/measure.py (the measurement core shared with the
 # asv suite and the regression gate).
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import measure
 import progress
+
+from raptors import _measure as measure
 
 LOCK_PATH = measure.LOCK_PATH
 now = time.perf_counter
