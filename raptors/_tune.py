@@ -248,6 +248,16 @@ def choose_partition(costs: Sequence[float], derived_j: int, nseries: int) -> in
     return best
 
 
+def _round_between(lo: float, hi: float, inside: Callable[[int], bool]) -> int:
+    """The geometric mean of a threshold's range, on a 4 KiB multiple where one lies inside the
+    range (a round number reads better in a tuning file), else the nearest whole byte inside."""
+    g = math.sqrt(lo * hi)
+    for t in (int(g) // 4096 * 4096, math.floor(g), math.ceil(g)):
+        if inside(t):
+            return t
+    raise ValueError(f"no whole byte count in the range ({lo}, {hi})")
+
+
 def stream_threshold(ladder: Sequence[int], j: int, derived: int) -> int:
     """Streaming from ladder[j] on (stores stream when a call moves more than T): T in
     [ladder[j-1], ladder[j]), the derived value when it lies there; ladder[-1] for never."""
@@ -259,7 +269,7 @@ def stream_threshold(ladder: Sequence[int], j: int, derived: int) -> int:
         return int(hi // 2)
     if j == len(ladder):
         return lo
-    return int(math.sqrt(lo * hi)) // 4096 * 4096
+    return _round_between(lo, hi, lambda t: lo <= t < hi)
 
 
 def threads_threshold(ladder: Sequence[int], j: int, derived: int) -> int:
@@ -273,7 +283,7 @@ def threads_threshold(ladder: Sequence[int], j: int, derived: int) -> int:
         return int(hi // 2)
     if j == len(ladder):
         return int(2 * lo)
-    return int(math.sqrt(lo * hi)) // 4096 * 4096
+    return _round_between(lo, hi, lambda b: lo < b <= hi)
 
 
 def configured(

@@ -487,8 +487,7 @@ def test_thresholds_from_ladder_costs():
     assert int(np.argmin(costs)) == 3
     assert _tune.choose_partition(costs, 1, 2) == 3
     assert _tune.choose_partition([1.0, 0.995, 1.0], 2, 1) == 2  # within tolerance: derived
-    t = _tune.stream_threshold(ladder, 3, derived=16)
-    assert 24 <= t < 32 or t == int(math.sqrt(24 * 32)) // 4096 * 4096
+    assert 24 <= _tune.stream_threshold(ladder, 3, derived=16) < 32  # documented: [24, 32)
     assert _tune.stream_threshold(ladder, 3, derived=30) == 30  # the derived one lies there
     assert _tune.stream_threshold(ladder, 6, derived=16) == 128  # never (top of the ladder)
     assert _tune._never(128, ladder) == "never"
@@ -498,6 +497,20 @@ def test_thresholds_from_ladder_costs():
         b = _tune.threads_threshold(lad, j, derived=-1)
         assert lad[j - 1] < 2 * b <= lad[j], (j, b)
     assert _tune.threads_threshold(lad, 3, derived=lad[3] // 2) == lad[3] // 2
+
+
+def test_a_threshold_lies_in_its_documented_range_at_any_scale():
+    """Streaming from ladder[j] on means T in [ladder[j-1], ladder[j]); two threads from
+    ladder[j] on means ladder[j-1] < 2 B <= ladder[j]. Small ladders (below the 4 KiB rounding)
+    and ranges with no 4 KiB multiple inside must keep to that too (never 0, "always")."""
+    for ladder in ([8, 16, 24, 32, 64, 128], [5000, 5002, 9000], [3 << 20, (3 << 20) + 100]):
+        for j in range(1, len(ladder)):
+            t = _tune.stream_threshold(ladder, j, derived=-1)
+            assert ladder[j - 1] <= t < ladder[j], (ladder, j, t)
+            b = _tune.threads_threshold(ladder, j, derived=-1)
+            assert ladder[j - 1] < 2 * b <= ladder[j], (ladder, j, b)
+    # Where the range holds one, the threshold is a round 4 KiB multiple.
+    assert _tune.stream_threshold([1 << 20, 4 << 20], 1, derived=-1) == 2 << 20
 
 
 def test_decisions_per_family_and_for_the_rest():
