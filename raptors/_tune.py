@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _ffi, _measure, _tuning
+from . import __version__, _cpu, _ffi, _measure, _tuning
 from .api import scale
 from .elementwise import add
 from .reductions import sum as rsum
@@ -966,7 +966,7 @@ def summary(doc: dict[str, Any]) -> str:
     default = next(iter(doc.get("cpu", {}).get("simd_available", [])), "?")
     moved = {c: v for c, v in dec["simd"].items() if v != default}
     lines = [
-        f"CPU: {_tuning.describe_cpu(doc['cpu'])}; key {doc.get('key')}",
+        f"CPU: {_cpu.describe(doc['cpu'])}; key {doc.get('key')}",
         f"measured {doc.get('measured', '?')} in {doc.get('seconds', '?')} s "
         f"({doc.get('raptors', {}).get('threads', '?')} threads)",
         f"SIMD: {default} everywhere"

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import raptors
-from raptors import _ffi, _measure, _tune, _tuning
+from raptors import _cpu, _ffi, _measure, _tune, _tuning
 
 ROOT = Path(__file__).resolve().parent.parent
 INFO = raptors.build_info()
@@ -242,7 +242,7 @@ def test_keyed_by_the_processor_type():
     assert key == _tuning.cpu_key()
     for part in (ident["vendor"], str(ident["family"]), str(ident["model"])):
         assert part and part.replace(" ", "_") in key
-    assert f"L3_{_tuning._size(L3)}" in key and "+".join(VARIANTS) in key
+    assert f"L3_{_cpu.size_name(L3)}" in key and "+".join(VARIANTS) in key
     other = dict(ident, model=f"{ident['model']}9", l3_bytes=2 * L3)
     assert _tuning.cpu_key(other) != key
     assert _tuning.default_path(key).name == f"tuning-{key}.json"
