@@ -1,6 +1,6 @@
 """The tuning in effect: found, checked and applied when raptors is imported.
 
-`python -m raptors tune` (raptors/_tune.py) measures on this machine which SIMD variant serves
+`python -m raptors tune` (raptors/_tune/) measures on this machine which SIMD variant serves
 each operation family, dtype, store kind and size regime best, and the two thresholds (bytes
 moved above which stores stream, bytes per thread), and writes them to a small JSON file per
 processor type: $XDG_CACHE_HOME/raptors/tuning-<key>.json (~/.cache/raptors/... when
