@@ -464,6 +464,10 @@ def make_case(
         else:
             y = 0.75  # a Python float: NumPy 2 gives it x's dtype (NEP 50)
             read = n
+        if op == "multiply" and mode == "inplace":
+            # x *= y call after call: y in [1, 2) would overflow x to inf, 0.75 wear it down to
+            # subnormals (NumPy then times its overflow warnings, or both sides a slow path).
+            y = FACTOR_INPLACE if isinstance(y, float) else np.full_like(y, FACTOR_INPLACE)
         fn = _NP_BINARY[op]
     else:
         raise ValueError(f"unknown operation {op!r}")
