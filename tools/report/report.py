@@ -261,6 +261,15 @@ TIMES: list[Column] = [
 ]
 
 
+def fields(*names: str) -> list[Column]:
+    """Columns that show a row's fields as they are ("title=field" to head one otherwise)."""
+    cols: list[Column] = []
+    for name in names:
+        title, _, key = name.rpartition("=")
+        cols.append((title or key, lambda r, key=key: str(r[key])))
+    return cols
+
+
 def table(header: list[str], body: list[list[str]]) -> list[str]:
     """A Markdown table."""
     out = ["| " + " | ".join(header) + " |", "| --- " * len(header) + "|"]
@@ -453,14 +462,7 @@ def render(doc: dict[str, Any]) -> str:
         "writes it.",
         "",
     ]
-    lines += cases_table(
-        matrix,
-        [
-            ("operation", lambda r: r["label"]),
-            ("shape", lambda r: r["shape"]),
-            ("dtype", lambda r: r["dtype"]),
-        ],
-    )
+    lines += cases_table(matrix, fields("operation=label", "shape", "dtype"))
     lines += ["", "Speedup per case (NumPy time / Raptors time):", ""]
     lines += speedup_grid(
         matrix,
@@ -480,15 +482,7 @@ def render(doc: dict[str, Any]) -> str:
         "(4096², 64 MiB an array); new = a new result array, out = `out=`, inplace = `out=x`.",
         "",
     ]
-    lines += cases_table(
-        sizes,
-        [
-            ("operation", lambda r: r["label"]),
-            ("mode", lambda r: r["mode"]),
-            ("size", lambda r: r["shape"]),
-            ("thr", lambda r: str(r["threads"])),
-        ],
-    )
+    lines += cases_table(sizes, fields("operation=label", "mode", "size=shape", "thr=threads"))
     lines += ["", "Speedup per case (NumPy time / Raptors time; t=1: one thread):", ""]
     one = [s for s in sizes_in if any(r["shape"] == s and r["threads"] == 1 for r in sizes)]
     lines += speedup_grid(
