@@ -37,26 +37,23 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-# (vendor_id, family) -> [(first model, last model, name)]: only where family/model names the
-# microarchitecture without doubt. The family/model stays in the machine name in any case.
-MICROARCH = {
-    ("AuthenticAMD", 23): [(0x00, 0x2F, "zen"), (0x30, 0xFF, "zen2")],
-    ("AuthenticAMD", 25): [
-        (0x00, 0x0F, "zen3"),
-        (0x10, 0x1F, "zen4"),
-        (0x20, 0x5F, "zen3"),
-        (0x60, 0xAF, "zen4"),
-    ],
-    ("AuthenticAMD", 26): [(0x00, 0x4F, "zen5"), (0x60, 0x7F, "zen5")],
-    ("GenuineIntel", 6): [
-        (0x3F, 0x3F, "haswell"),
-        (0x4F, 0x4F, "broadwell"),
-        (0x6A, 0x6A, "icelake"),
-        (0x6C, 0x6C, "icelake"),
-        (0x8F, 0x8F, "sapphirerapids"),
-        (0xCF, 0xCF, "emeraldrapids"),
-        (0xAD, 0xAE, "graniterapids"),
-    ],
+# (vendor_id, family) -> {name: [(first model, last model), ...]}: only where family/model names
+# the microarchitecture without doubt. The family/model stays in the machine name in any case.
+MICROARCH: dict[tuple[str, int], dict[str, list[tuple[int, int]]]] = {
+    ("AuthenticAMD", 23): {"zen": [(0x00, 0x2F)], "zen2": [(0x30, 0xFF)]},
+    ("AuthenticAMD", 25): {
+        "zen3": [(0x00, 0x0F), (0x20, 0x5F)],
+        "zen4": [(0x10, 0x1F), (0x60, 0xAF)],
+    },
+    ("AuthenticAMD", 26): {"zen5": [(0x00, 0x4F), (0x60, 0x7F)]},
+    ("GenuineIntel", 6): {
+        "haswell": [(0x3F, 0x3F)],
+        "broadwell": [(0x4F, 0x4F)],
+        "icelake": [(0x6A, 0x6A), (0x6C, 0x6C)],
+        "sapphirerapids": [(0x8F, 0x8F)],
+        "emeraldrapids": [(0xCF, 0xCF)],
+        "graniterapids": [(0xAD, 0xAE)],
+    },
 }
 X86_VENDORS = {"AuthenticAMD": "amd", "GenuineIntel": "intel", "HygonGenuine": "hygon"}
 X86_VENDOR_NAMES = {"amd": "AMD", "intel": "Intel", "hygon": "Hygon"}
@@ -129,7 +126,12 @@ def x86_identity(vendor_id: str, family: int, model: int) -> tuple[str, str]:
     """(name stem, description) of an x86-64 processor type."""
     vendor = X86_VENDORS.get(vendor_id, slug(vendor_id) or "x86")
     uarch = next(
-        (n for lo, hi, n in MICROARCH.get((vendor_id, family), []) if lo <= model <= hi), None
+        (
+            name
+            for name, ranges in MICROARCH.get((vendor_id, family), {}).items()
+            if any(lo <= model <= hi for lo, hi in ranges)
+        ),
+        None,
     )
     fm = "f%dm%d" % (family, model)
     stem = "-".join(p for p in (vendor, uarch, fm) if p)
