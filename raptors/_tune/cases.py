@@ -11,10 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _ffi, _measure
-from ..api import scale
-from ..elementwise import add
-from ..reductions import sum as rsum
+# The public functions (whichever module defines them): what a user's call goes through.
+from .. import _ffi, _measure, add, scale
+from .. import sum as rsum
 from .decide import Ratios, quiet_ratios
 
 Fn = Callable[[], Any]

@@ -12,12 +12,14 @@ from .. import _ffi
 
 
 def mib(n: float) -> str:
+    """Bytes for people: '1.5 MiB', '256 KiB'."""
     if n >= 1 << 20:
         return f"{n / (1 << 20):.3g} MiB"
     return f"{n / 1024:.3g} KiB"
 
 
 def shown(v: object) -> str:
+    """A threshold for people: bytes as mib(), anything else ('never') as it is."""
     return mib(v) if isinstance(v, int) and not isinstance(v, bool) else str(v)
 
 
