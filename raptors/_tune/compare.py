@@ -120,7 +120,7 @@ def compare(a: dict[str, Any] | None, b: dict[str, Any] | None, tuner: Tuner) ->
                 f"  {c.name:32} a {pa} b {pb}: time b / time a {r:.3f} (best times: {best:.3f})"
             )
         del ops
-    tuner._restore()
+    tuner.restore()
     _ffi.clear_tuning()
     ratios = [float(r["b_over_a"]) for r in rows]
     bests = [float(r["b_over_a_best"]) for r in rows]

@@ -70,14 +70,15 @@ class Tuner:
         self.campaign(cases, visits=visits)
         for c in cases:
             c.bind(None)
-        self._restore()
+        self.restore()
 
     def _visits(self, npass: int, shrink: float) -> int:
         """Visits of a case in pass npass: half the total each, the second at least one."""
         v = (self.visits + 1 - npass) // 2
         return v if npass == 0 or v == 0 else max(1, min(v, round(v * shrink)))
 
-    def _restore(self) -> None:
+    def restore(self) -> None:
+        """The variant and thread count a campaign's sides set, back to the defaults."""
         _ffi.raw_set_simd(b"auto")
         _ffi.raw_set_num_threads(self.m.threads)
 
@@ -335,7 +336,7 @@ class Tuner:
                 threads_ev = self.threads_decide(thr, log=False)
                 self.apply_threads(threads_ev.get("decision", {}))
         self.campaign(list(thr.values()), visits=max(1, self.visits // 2))
-        self._restore()
+        self.restore()
         _ffi.set_tuning_bytes(_ffi.TUNE_STREAM_ABOVE_BYTES, -1)
         self.log("bytes per thread (1 vs 2 threads):")
         threads_ev = self.threads_decide(thr, log=True)
