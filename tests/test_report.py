@@ -94,3 +94,23 @@ def test_the_report_has_every_case_plot_and_finding_and_rerenders(tiny, tmp_path
     json_path = str(md_path.with_suffix(".json"))
     assert report.main(["--rerender", json_path, "--out", str(again)]) == 0
     assert (again / md_path.name).read_text() == md
+
+
+def test_in_place_cases_stay_normal_numbers_call_after_call():
+    """The report times in-place calls thousands of times on one array: x must stay finite and
+    normal (an overflow costs NumPy its warnings, subnormals both sides a slow path). Planted:
+    multiply in place by y in [1, 2) reached inf after ~200 calls."""
+    np = report.np
+    for op, spec in report.measure.OPERATIONS.items():
+        if "inplace" not in spec["modes"]:
+            continue
+        for variant in spec["variants"]:
+            c = report.measure.make_case(op, (16, 8), "float32", report.raptors, variant, "inplace")
+            with np.errstate(all="raise"):
+                for _ in range(2000):
+                    c.numpy()
+            x = c.arrays["x"]
+            assert np.isfinite(x).all() and (np.abs(x) >= np.finfo(x.dtype).tiny).all(), (
+                op,
+                variant,
+            )
