@@ -30,7 +30,3 @@ class CustomBuildHook(BuildHookInterface):
             build_data["force_include"][os.path.join(self.root, "raptors", LIBRARY)] = (
                 f"raptors/{LIBRARY}"
             )
-            # The measurement core `python -m raptors tune` uses (tools/measure.py in the tree).
-            measure = os.path.join(self.root, "tools", "measure.py")
-            if os.path.isfile(measure):
-                build_data["force_include"][measure] = "raptors/_measure.py"

@@ -1,7 +1,7 @@
 """The original Raptors' 2-D matrix as one parameterized benchmark: operation x shape x dtype,
 the speedup over NumPy per case (36 cases), Raptors with its default threads.
 
-operations (each allocates its result, as a user writes it; tools/measure.py MATRIX_OPS):
+operations (each allocates its result, as a user writes it; raptors/_measure.py MATRIX_OPS):
     sum         raptors.sum(x)             vs  np.sum(x)
     mean        raptors.mean(x)            vs  np.mean(x)
     mean-axis0  raptors.mean(x, axis=0)    vs  np.mean(x, axis=0)
@@ -11,7 +11,7 @@ operations (each allocates its result, as a user writes it; tools/measure.py MAT
 shapes 512x512, 1024x1024, 2048x2048; dtypes float32, float64.
 
 asv name: bench_matrix.Matrix.track_speedup. `make report` measures the same 36 cases (same
-builder, tools/measure.py) with their times, spread, GB/s and roofline fraction.
+builder, raptors/_measure.py) with their times, spread, GB/s and roofline fraction.
 """
 
 from .common import measure, require, speedup

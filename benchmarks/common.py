@@ -1,7 +1,7 @@
 """Shared pieces of the Raptors asv suite: sizes, threads, and the in-process measurements behind
 the track_ benchmarks (interleaved speedup, STREAM-counted bandwidth, copy roofline).
 
-The measuring itself is tools/measure.py, the one measurement core the suite, `make report` and
+The measuring itself is raptors/_measure.py, the one measurement core the suite, `make report` and
 the regression gate share; this module adapts it to asv (its QUICK mode, the suite's budgets) and
 builds the operations around the installed raptors. asv imports it as `benchmarks.common`.
 """
@@ -19,11 +19,12 @@ _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _load_measure():
-    """tools/measure.py of this work tree (asv runs the suite from it), imported once."""
+    """raptors/_measure.py of this work tree, by its path, imported once: asv runs the suite from
+    this tree against the raptors installed from the commit measured, which may predate it."""
     name = "raptors_measure"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            name, os.path.join(_REPO, "tools", "measure.py")
+            name, os.path.join(_REPO, "raptors", "_measure.py")
         )
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod  # before exec: dataclasses look their module up
@@ -121,7 +122,7 @@ def factor(dtype, mode="out"):
     return dtype_type(dtype)(FACTOR_INPLACE if mode == "inplace" else FACTOR)
 
 
-# ---- in-process timing (tools/measure.py) -----------------------------------------------
+# ---- in-process timing (raptors/_measure.py) --------------------------------------------
 def _kw(budget, rounds):
     return {"seconds": 0.6 if budget is None else budget, "rounds": rounds, "quick": QUICK}
 

@@ -149,9 +149,9 @@ def format_report(report: dict[str, Value]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
     if args_in[:1] == ["tune"]:
-        from . import _tune
+        from ._tune import cli
 
-        return _tune.main(args_in[1:])
+        return cli.main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m raptors",
         description="Show the Raptors build and run-time configuration (for bug reports). "

@@ -1,12 +1,13 @@
 """The tuning in effect: found, checked and applied when raptors is imported.
 
-`python -m raptors tune` (raptors/_tune.py) measures on this machine which SIMD variant serves
+`python -m raptors tune` (raptors/_tune/) measures on this machine which SIMD variant serves
 each operation family, dtype, store kind and size regime best, and the two thresholds (bytes
 moved above which stores stream, bytes per thread), and writes them to a small JSON file per
 processor type: $XDG_CACHE_HOME/raptors/tuning-<key>.json (~/.cache/raptors/... when
 XDG_CACHE_HOME is unset; ~/Library/Caches/raptors on macOS), where the key names the CPU
-(vendor, family, model, L2 and L3 sizes, the SIMD variants it runs). RAPTORS_TUNING=<path> uses
-another file instead (and `tune` writes there); RAPTORS_TUNING=off uses none.
+(vendor, family, model, L2 and L3 sizes, the SIMD variants it runs; raptors/_cpu.py spells it).
+RAPTORS_TUNING=<path> uses another file instead (and `tune` writes there); RAPTORS_TUNING=off
+uses none.
 
 The package reads the file and hands the decisions to libraptors through raptors_set_tuning_*
 (raptors.h). Reading it here rather than in C: the file is JSON (the standard library parses it,
@@ -21,15 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import re
 import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _ffi
+from . import _cpu, _ffi
 
 #: Version of the file's layout; a file of another one is ignored (re-run the tuner).
 FORMAT = 1
@@ -39,74 +38,22 @@ OFF_VALUES = ("off", "0", "none", "no", "false")
 THRESHOLD_ENV = ("RAPTORS_STREAM_MIN_BYTES", "RAPTORS_MIN_BYTES_PER_THREAD")
 
 
-def _cpuinfo_first_block() -> dict[str, str]:
-    """The first processor's fields of /proc/cpuinfo (Linux); {} elsewhere."""
-    fields: dict[str, str] = {}
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if not line.strip():
-                    if fields:
-                        break
-                    continue
-                key, _, value = line.partition(":")
-                fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    return fields
-
-
 def cpu_identity() -> dict[str, Any]:
-    """What a tuning is keyed by: the processor type and the caches the library reads."""
+    """What a tuning is keyed by: the processor type and the caches and variants the library
+    reads."""
     info = _ffi.build_info()
-    ci = _cpuinfo_first_block()
-    ident: dict[str, Any] = {
-        "machine": platform.machine(),
-        "vendor": ci.get("vendor_id") or ci.get("CPU implementer") or platform.processor(),
-        "family": ci.get("cpu family") or ci.get("CPU architecture") or "",
-        "model": ci.get("model") or ci.get("CPU part") or "",
-        "model_name": ci.get("model name") or ci.get("Model") or platform.processor(),
+    return {
+        **_cpu.processor(),
         "l2_bytes": int(info.get("l2_bytes", 0)),
         "l3_bytes": int(info.get("l3_bytes", 0)),
         "simd_available": [s for s in str(info.get("simd_available", "")).split(",") if s],
     }
-    if sys.platform == "darwin" and not ident["vendor"]:
-        ident["vendor"] = "apple"
-    return ident
-
-
-def _size(n: int) -> str:
-    for unit, shift in (("M", 20), ("K", 10)):
-        if n >= 1 << shift and n % (1 << shift) == 0:
-            return f"{n >> shift}{unit}"
-    return str(n)
 
 
 def cpu_key(ident: dict[str, Any] | None = None) -> str:
-    """A file-name-safe key for the processor type, e.g.
+    """This processor type's key (or ident's), e.g.
     AuthenticAMD-25-17-L2_1M-L3_32M-avx512+avx2+scalar."""
-    i = ident or cpu_identity()
-    parts = [
-        str(i["vendor"]) or str(i["machine"]),
-        str(i["family"]),
-        str(i["model"]),
-        f"L2_{_size(int(i['l2_bytes']))}",
-        f"L3_{_size(int(i['l3_bytes']))}",
-        "+".join(i["simd_available"]),
-    ]
-    return re.sub(r"[^A-Za-z0-9._+-]", "_", "-".join(p for p in parts if p))
-
-
-def describe_cpu(ident: dict[str, Any]) -> str:
-    """'AuthenticAMD family 25 model 17 (AMD EPYC; L2 1 MiB, L3 32 MiB)'."""
-    caches = ", ".join(
-        f"{lvl} {_size(int(ident[k]))}B".replace("MB", " MiB").replace("KB", " KiB")
-        for lvl, k in (("L2", "l2_bytes"), ("L3", "l3_bytes"))
-    )
-    return (
-        f"{ident['vendor']} family {ident['family']} model {ident['model']} "
-        f"({ident['model_name']}; {caches})"
-    )
+    return _cpu.tuning_key(ident or cpu_identity())
 
 
 def cache_dir() -> Path:
@@ -277,7 +224,7 @@ def _tuned_detail(doc: dict[str, Any], path: Path, key: str) -> str:
     where = f"{ENV}={path}" if env_setting() else str(path)
     when = str(doc.get("measured", "?"))
     cpu = doc.get("cpu")
-    for_cpu = describe_cpu(cpu) if isinstance(cpu, dict) and "vendor" in cpu else "?"
+    for_cpu = _cpu.describe(cpu) if isinstance(cpu, dict) and "vendor" in cpu else "?"
     other = "" if doc.get("key") == key else f" (measured on another CPU type: {doc.get('key')})"
     return f"measured {when} on {for_cpu}{other}, from {where}"
 

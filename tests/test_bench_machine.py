@@ -1,5 +1,6 @@
-"""tools/bench/machine.py: the benchmark machine is named after its processor type, derived at run
-time, never after the host -- so one type merges across hosts and two types never share a series."""
+"""tools/bench/machine.py (on raptors/_cpu.py): the benchmark machine is named after its processor
+type, derived at run time, never after the host -- so one type merges across hosts and two types
+never share a series. The tuning key comes from the same reading of the processor."""
 
 import os
 import re
@@ -95,3 +96,17 @@ def test_names_are_what_the_merge_accepts():
     for info in (linux(ZEN4), linux(NEOVERSE_N2, "aarch64", 4), machine.identify()):
         assert run.identified(info), info
     assert not run.identified({"machine": "vm", "cpu": "AMD EPYC", "num_cpu": "2"})
+
+
+def test_the_tuning_key_reads_the_processor_as_the_machine_name_does():
+    """One module, one reading of /proc/cpuinfo: the machine name and the tuning key of a Zen 4
+    (the key spelled as tuning files on this machine type are named)."""
+    ident = machine.cpu.processor(ZEN4)
+    assert (ident["vendor"], ident["family"], ident["model"]) == ("AuthenticAMD", "25", "17")
+    assert ident["model_name"] == "AMD EPYC"
+    caches = {"l2_bytes": 1 << 20, "l3_bytes": 32 << 20, "simd_available": ["avx512", "scalar"]}
+    key = machine.cpu.tuning_key({**ident, **caches})
+    assert key == "AuthenticAMD-25-17-L2_1M-L3_32M-avx512+scalar"
+    assert linux(ZEN4)["machine"] == "amd-zen4-f25m17-2cpu"
+    arm = machine.cpu.processor(NEOVERSE_N2)
+    assert (arm["vendor"], arm["family"], arm["model"]) == ("0x41", "8", "0xd49")

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import raptors
-from raptors import _ffi, _tune, _tuning
+from raptors import _cpu, _ffi, _measure, _tuning
+from raptors._tune import cases, compare, decide, probe, run
 
 ROOT = Path(__file__).resolve().parent.parent
 INFO = raptors.build_info()
@@ -164,11 +165,11 @@ def test_a_streaming_threshold_for_one_thread(untuned):
     assert raptors.build_info()["stream_above_bytes"]["scale"] == 20 << 20
     raptors.set_num_threads(2)
     assert raptors.build_info()["stream_above_bytes"]["scale"] == 40 << 20
-    v = _tune.View(doc({}, stream={"scale": 40 << 20}), _tune.Machine.probe())
+    v = compare.View(doc({}, stream={"scale": 40 << 20}), probe.Machine.probe())
     assert v.plan("scale", "f32", "plain", 30 << 20, 1).stream is False
     d = doc({}, stream={"scale": 40 << 20})
     d["decisions"]["stream_above_bytes_one_thread"] = {"all": 20 << 20}
-    v = _tune.View(d, _tune.Machine.probe())
+    v = compare.View(d, probe.Machine.probe())
     assert v.plan("scale", "f32", "plain", 30 << 20, 1).stream is True
     assert v.plan("scale", "f32", "plain", 30 << 20, 2).stream is False
 
@@ -242,7 +243,7 @@ def test_keyed_by_the_processor_type():
     assert key == _tuning.cpu_key()
     for part in (ident["vendor"], str(ident["family"]), str(ident["model"])):
         assert part and part.replace(" ", "_") in key
-    assert f"L3_{_tuning._size(L3)}" in key and "+".join(VARIANTS) in key
+    assert f"L3_{_cpu.size_name(L3)}" in key and "+".join(VARIANTS) in key
     other = dict(ident, model=f"{ident['model']}9", l3_bytes=2 * L3)
     assert _tuning.cpu_key(other) != key
     assert _tuning.default_path(key).name == f"tuning-{key}.json"
@@ -314,16 +315,16 @@ def test_cli_reports_the_tuning(tmp_path):
     _tuning.write(doc({"scale.f32.inplace.dram": "scalar"}, stream={"scale": "never"}), f)
     e = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     e["RAPTORS_TUNING"] = str(f)
-    run = [sys.executable, "-m", "raptors"]
-    text = subprocess.run(run, env=e, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    cmd = [sys.executable, "-m", "raptors"]
+    text = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert text.returncode == 0, text.stderr
     assert "Tuning: tuned: measured 2026-12-01 00:00 UTC on " in text.stdout
     assert "variants moved by it: scale.f32.inplace.dram=scalar" in text.stdout
     assert "streaming stores above (bytes moved): scale never" in text.stdout
-    js = subprocess.run(run + ["--json"], env=e, capture_output=True, text=True, timeout=120)
+    js = subprocess.run(cmd + ["--json"], env=e, capture_output=True, text=True, timeout=120)
     lib = json.loads(js.stdout)["library"]
     assert lib["tuning_file"] == str(f) and lib["stream_above_bytes"]["scale"] == -1
-    show = subprocess.run(run + ["tune", "--show"], env=e, capture_output=True, text=True)
+    show = subprocess.run(cmd + ["tune", "--show"], env=e, capture_output=True, text=True)
     assert show.returncode == 0 and show.stdout.startswith("tuned: ")
     assert "scale.f32.inplace.dram=scalar" in show.stdout
 
@@ -412,14 +413,13 @@ def tuned_over_forced(cell: str, call: Any) -> float:
         _ffi.REGIMES.index(r),
     )
     _ffi.set_tuning_simd(*idx, "scalar")
-    m = _tune.measure_core()
-    t = m.interleaved(
-        {"tuned": _tune.configured(call, simd="auto"), "forced": _tune.configured(call, simd=BEST)},
+    t = _measure.interleaved(
+        {"tuned": cases.configured(call, simd="auto"), "forced": cases.configured(call, simd=BEST)},
         seconds=0.15,
         min_rounds=9,
     )
     raptors.set_simd("auto")
-    return float(m.ratio_median(t["tuned"], t["forced"]))
+    return float(_measure.ratio_median(t["tuned"], t["forced"]))
 
 
 def _honoured_cases() -> list[tuple[str, Any]]:
@@ -465,40 +465,53 @@ def test_a_tuning_file_reaches_the_library_at_import(tmp_path):
 def test_quiet_rounds_leave_out_disturbed_ones():
     a = [1.0] * 12 + [9.0] * 4  # side a slowed in 4 rounds
     b = [2.0] * 12 + [2.0] * 4
-    r = _tune.quiet_ratios(a, b, [i // 4 for i in range(16)])
+    r = decide.quiet_ratios(a, b, [i // 4 for i in range(16)])
     assert len(r.values) == 4 and np.allclose(np.exp(r.values), 0.5)
 
 
 def test_combined_gain_and_interval():
     rng = np.random.default_rng(0)
     vis = np.repeat(np.arange(4), 4)
-    faster = [_tune.Ratios(np.log(1.10) + 0.01 * rng.standard_normal(16), vis) for _ in range(2)]
-    st = _tune.combined(faster)
+    faster = [decide.Ratios(np.log(1.10) + 0.01 * rng.standard_normal(16), vis) for _ in range(2)]
+    st = decide.combined(faster)
     assert 1.08 < st["gain"] < 1.12 and st["ci"][0] > 1.05 and st["worst"] > 1.05
-    noise = [_tune.Ratios(0.05 * rng.standard_normal(16), vis) for _ in range(2)]
-    st = _tune.combined(noise)
-    assert abs(math.log(st["gain"])) < math.log(1 + _tune.MARGIN)  # noise never moves a cell
+    noise = [decide.Ratios(0.05 * rng.standard_normal(16), vis) for _ in range(2)]
+    st = decide.combined(noise)
+    assert abs(math.log(st["gain"])) < math.log(1 + decide.MARGIN)  # noise never moves a cell
 
 
 def test_thresholds_from_ladder_costs():
     ladder = [8, 16, 24, 32, 64, 128]
     # Streaming loses below 24, wins from 32 on.
     series = [[-0.3, -0.2, -0.05, 0.1, 0.3, 0.4], [-0.3, -0.1, -0.02, 0.2, 0.2, 0.5]]
-    costs = _tune.partition_costs(series)
+    costs = decide.partition_costs(series)
     assert int(np.argmin(costs)) == 3
-    assert _tune.choose_partition(costs, 1, 2) == 3
-    assert _tune.choose_partition([1.0, 0.995, 1.0], 2, 1) == 2  # within tolerance: derived
-    t = _tune.stream_threshold(ladder, 3, derived=16)
-    assert 24 <= t < 32 or t == int(math.sqrt(24 * 32)) // 4096 * 4096
-    assert _tune.stream_threshold(ladder, 3, derived=30) == 30  # the derived one lies there
-    assert _tune.stream_threshold(ladder, 6, derived=16) == 128  # never (top of the ladder)
-    assert _tune._never(128, ladder) == "never"
+    assert decide.choose_partition(costs, 1, 2) == 3
+    assert decide.choose_partition([1.0, 0.995, 1.0], 2, 1) == 2  # within tolerance: derived
+    assert 24 <= decide.stream_threshold(ladder, 3, derived=16) < 32  # documented: [24, 32)
+    assert decide.stream_threshold(ladder, 3, derived=30) == 30  # the derived one lies there
+    assert decide.stream_threshold(ladder, 6, derived=16) == 128  # never (top of the ladder)
+    assert decide.never(128, ladder) == "never"
     # Two threads from ladder[j] on: a thread per B bytes with ladder[j-1] < 2 B <= ladder[j].
     lad = [1 << 16 << i for i in range(8)]
     for j in range(1, 8):
-        b = _tune.threads_threshold(lad, j, derived=-1)
+        b = decide.threads_threshold(lad, j, derived=-1)
         assert lad[j - 1] < 2 * b <= lad[j], (j, b)
-    assert _tune.threads_threshold(lad, 3, derived=lad[3] // 2) == lad[3] // 2
+    assert decide.threads_threshold(lad, 3, derived=lad[3] // 2) == lad[3] // 2
+
+
+def test_a_threshold_lies_in_its_documented_range_at_any_scale():
+    """Streaming from ladder[j] on means T in [ladder[j-1], ladder[j]); two threads from
+    ladder[j] on means ladder[j-1] < 2 B <= ladder[j]. Small ladders (below the 4 KiB rounding)
+    and ranges with no 4 KiB multiple inside must keep to that too (never 0, "always")."""
+    for ladder in ([8, 16, 24, 32, 64, 128], [5000, 5002, 9000], [3 << 20, (3 << 20) + 100]):
+        for j in range(1, len(ladder)):
+            t = decide.stream_threshold(ladder, j, derived=-1)
+            assert ladder[j - 1] <= t < ladder[j], (ladder, j, t)
+            b = decide.threads_threshold(ladder, j, derived=-1)
+            assert ladder[j - 1] < 2 * b <= ladder[j], (ladder, j, b)
+    # Where the range holds one, the threshold is a round 4 KiB multiple.
+    assert decide.stream_threshold([1 << 20, 4 << 20], 1, derived=-1) == 2 << 20
 
 
 def test_decisions_per_family_and_for_the_rest():
@@ -510,14 +523,14 @@ def test_decisions_per_family_and_for_the_rest():
         "binary.f64.1t": [0.3, 0.3, 0.3, 0.3],
         "other.f32.1t": [-0.5, -0.5, -0.5, 0.3],
     }
-    d = _tune.decide_thresholds(ladder, series, derived=3 << 20, kind="stream")["values"]
+    d = decide.decide_thresholds(ladder, series, derived=3 << 20, kind="stream")["values"]
     assert d["scale"] == 3 << 20  # the derived threshold partitions scale's ladder best
     assert d["binary"] < ladder[0]
     assert d["all"] == d["other"] != d["binary"]  # "all": from the families not by name
 
 
 def test_a_thread_ladder_measured_with_the_other_core_busy_is_left_out(untuned):
-    tuner = _tune.Tuner(m=_tune.Machine.probe(), log=lambda s: None)
+    tuner = run.Tuner(m=probe.Machine.probe(), log=lambda s: None)
     if tuner.m.threads < 2:
         pytest.skip("one CPU")
     ladder = tuner.m.thread_ladder()
@@ -526,12 +539,12 @@ def test_a_thread_ladder_measured_with_the_other_core_busy_is_left_out(untuned):
         "scale.f32": lambda nb: 1.6 if nb >= 256 << 10 else 0.9,
         "binary.f32": lambda nb: 0.97,
     }
-    cases = {
-        (k, nb): _tune.Case(k, {}, acc={"1": [f(nb)] * 4, "2": [1.0] * 4})
+    ladder_cases = {
+        (k, nb): cases.Case(k, {}, acc={"1": [f(nb)] * 4, "2": [1.0] * 4})
         for k, f in speedup.items()
         for nb in ladder
     }
-    ev = tuner.threads_decide(cases, log=False)
+    ev = tuner.threads_decide(ladder_cases, log=False)
     assert ev["left_out"] == ["binary.f32"]
     assert set(ev["decision"]) == {"scale", "all"}
     b = ev["decision"]["scale"]
@@ -539,13 +552,13 @@ def test_a_thread_ladder_measured_with_the_other_core_busy_is_left_out(untuned):
 
 
 def test_the_view_of_a_tuning_matches_the_library(untuned):
-    m = _tune.Machine.probe()
+    m = probe.Machine.probe()
     d = doc(
         {"scale.f32.plain.llc": VARIANTS[-1]},
         stream={"scale": 5 << 20, "all": 9 << 20},
         bpt={"scale": 1 << 16, "binary": 1 << 20, "all": 1 << 18},
     )
-    v = _tune.View(d, m)
+    v = compare.View(d, m)
     _tuning.apply(d)
     S, B = _ffi.TUNE_STREAM_ABOVE_BYTES, _ffi.TUNE_BYTES_PER_THREAD
     assert v.stream["scale"] == _ffi.get_tuning_bytes(S, 0) == 5 << 20
@@ -557,7 +570,7 @@ def test_the_view_of_a_tuning_matches_the_library(untuned):
     assert p.simd == VARIANTS[-1] and not p.stream
     assert v.plan("scale", "f32", "plain", 6 << 20, 2).stream
     assert not v.plan("scale", "f32", "inplace", 64 << 20, 2).stream
-    assert _tune.compare(d, d, _tune.Tuner(m=m, log=lambda s: None))["cases_differing"] == 0
+    assert compare.compare(d, d, run.Tuner(m=m, log=lambda s: None))["cases_differing"] == 0
 
 
 @pytest.mark.slow
@@ -573,7 +586,7 @@ def test_tune_runs_and_writes_a_file_the_library_applies(tmp_path):
     assert f.name == f"tuning-{_tuning.cpu_key()}.json"
     d = _tuning.read(f)
     assert d["raptors"]["quick"] and d["seconds"] > 0 and "others_cpu" in d
-    assert d["method"] == _tune.METHOD
+    assert d["method"] == run.METHOD
     assert set(d["decisions"]["simd"]) >= {"scale.f32.inplace.dram", "reduce.f64.plain.cache"}
     assert set(d["decisions"]["simd"].values()) <= set(VARIANTS)
     assert set(d["decisions"]["bytes_per_thread"]) <= {"scale", "binary", "reduce", "all"}
@@ -581,11 +594,11 @@ def test_tune_runs_and_writes_a_file_the_library_applies(tmp_path):
     again = subprocess.run(cmd + ["--if-missing"], env=env, capture_output=True, text=True)
     assert again.returncode == 0 and "exists; not measuring again" in again.stderr
     # A file of an older method is measured again.
-    older = dict(d, method=_tune.METHOD - 1)
+    older = dict(d, method=run.METHOD - 1)
     _tuning.write(older, f)
     redo = subprocess.run(cmd + ["--if-missing"], env=env, capture_output=True, text=True)
     assert redo.returncode == 0 and "older method" in redo.stderr
-    assert _tuning.read(f)["method"] == _tune.METHOD
+    assert _tuning.read(f)["method"] == run.METHOD
     info = child_info({"XDG_CACHE_HOME": str(tmp_path)})
     assert info["tuning"].startswith("tuned:") and info["tuning_file"] == str(f)
     # The thresholds it measured can be falsified by these: it refuses to run under them.

@@ -8,9 +8,9 @@ BASE_DIR and HEAD_DIR each hold one copy of a commit's `raptors` package under a
 committed sources), with that commit's libraptors inside it. Both copies are imported into this
 one process (two distinct library files: the loader keys libraries by inode), so a slowdown
 anywhere on the path -- raptors/__init__.py, api.py, the ctypes binding, the C library -- is
-in what is timed. Per case the operands are built once (tools/measure.py make_case) and shared
+in what is timed. Per case the operands are built once (raptors/_measure.py make_case) and shared
 by all three sides; each round times NumPy, BASE and HEAD once each, in a freshly shuffled
-order, each over a batch of calls of about SAMPLE_SECONDS (tools/measure.py interleaved, the
+order, each over a batch of calls of about SAMPLE_SECONDS (raptors/_measure.py interleaved, the
 measurement core of the asv suite and `make report` too).
 
 A case whose operation one of the commits lacks (a BASE older than the operation) is skipped
@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import sys
 
+import numpy as np
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))  # tools/measure.py
-import measure  # noqa: E402
-import numpy as np  # noqa: E402
+MEASURE_PATH = os.path.join(os.path.dirname(os.path.dirname(HERE)), "raptors", "_measure.py")
+# The measurement core by its path, not through `import raptors`: this process holds BASE's and
+# HEAD's copies of the package, and the work tree's would be a third.
+_spec = importlib.util.spec_from_file_location("raptors_measure", MEASURE_PATH)
+measure = sys.modules[_spec.name] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(measure)
 
 #: name: (operation, variant, mode, dtype, shape, threads). threads "1" or "all" (every usable
 #: CPU: the library's own split, both commits' pools in one process, orders shuffled).

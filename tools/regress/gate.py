@@ -13,7 +13,7 @@
 3. Time (statistical), through the whole call path: each commit's own `raptors`
    package (its committed Python sources) with its own library, both copies side
    by side in one process with NumPy; rounds of interleaved, shuffled timings on
-   the same operands (tools/regress/ab.py, on tools/measure.py), one thread and
+   the same operands (tools/regress/ab.py, on raptors/_measure.py), one thread and
    every CPU. Per case: median HEAD/BASE time ratio over the rounds, a 95%
    bootstrap interval, a one-sided sign test. A regression is a ratio above
    FACTOR with p below ALPHA / cases (tools/regress/stats.py). A case whose

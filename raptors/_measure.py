@@ -1,5 +1,6 @@
-"""The one measurement core of Raptors: the asv suite (benchmarks/), `make report` (tools/report/)
-and the regression gate (tools/regress/) all time, count bytes and build their cases here.
+"""The one measurement core of Raptors: `python -m raptors tune` (raptors/_tune/), the asv suite
+(benchmarks/), `make report` (tools/report/) and the regression gate (tools/regress/) all time,
+count bytes and build their cases here.
 
 Timing. interleaved() times several zero-argument callables in one process, in rounds: each round
 takes one sample of every callable, in a freshly shuffled order, a sample being the mean time of
@@ -24,7 +25,9 @@ MATRIX is the original Raptors' 2-D matrix (6 operations x 3 shapes x 2 dtypes).
 Locking. lock() holds the machine's shared benchmark lock (RAPTORS_BENCH_LOCK, default
 /tmp/raptors-bench.lock) so that cooperating measurements on a shared machine take turns.
 
-numpy and the standard library only; no raptors, no asv.
+numpy and the standard library only; no raptors, no asv. So the tools that must not import the
+package (the gate, which holds two other copies of it; the asv suite, which measures an installed
+raptors of another commit) load this file by its path.
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ class Timings(dict):  # type: ignore[type-arg]
         return len(next(iter(self.values()))) if self else 0
 
     def median(self, side: str) -> float:
-        return statistics.median(self[side])
+        return float(statistics.median(self[side]))
 
 
 def interleaved(
@@ -320,13 +323,14 @@ def aligned(shape: Sequence[int], dtype: Any, align: int = 64) -> np.ndarray:
     n = int(np.prod(shape))
     raw = np.empty(n * dt.itemsize + align, dtype=np.uint8)
     off = (-_addr(raw)) % align
-    return raw[off : off + n * dt.itemsize].view(dt).reshape(tuple(shape))
+    out: np.ndarray = raw[off : off + n * dt.itemsize].view(dt).reshape(tuple(shape))
+    return out
 
 
 def same_bits(a: Any, b: Any) -> bool:
     """Equal dtype, shape and bytes (what "equal to NumPy bit for bit" means here)."""
     a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    return bool(a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes())
 
 
 # ---- the operations -----------------------------------------------------------------------
@@ -357,8 +361,12 @@ OPERATIONS: dict[str, dict[str, list[str]]] = {
 }
 BINARY = ("add", "subtract", "multiply")
 REDUCTIONS = ("sum", "mean")
-_NP_BINARY = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply}
-_NP_REDUCE = {"sum": np.sum, "mean": np.mean}
+_NP_BINARY: dict[str, Callable[..., Any]] = {
+    "add": np.add,
+    "subtract": np.subtract,
+    "multiply": np.multiply,
+}
+_NP_REDUCE: dict[str, Callable[..., Any]] = {"sum": np.sum, "mean": np.mean}
 
 
 @dataclass
@@ -421,14 +429,14 @@ def make_case(
     es = dt.itemsize
     n = int(np.prod(shape))
     fr = getattr(pkg, op)
+    fn: Callable[..., Any]
     if op in REDUCTIONS:
         if variant != "all" and len(shape) < 2:
             raise ValueError(f"{op} {variant}: needs a 2-D shape")
         x = make_array(shape, dt)
         axis = _NONE if variant == "all" else int(variant[-1])
         outn = 1 if axis is _NONE else n // shape[axis]
-        fn = _NP_REDUCE[op]
-        c = Case(op, variant, mode, dt.name, shape, _bind(fn, x, axis=axis),
+        c = Case(op, variant, mode, dt.name, shape, _bind(_NP_REDUCE[op], x, axis=axis),
                  _bind(fr, x, axis=axis), (n + outn) * es, x, False)  # fmt: skip
         c.arrays["x"] = x
         c.binder = lambda p: _bind(getattr(p, op), x, axis=axis)
@@ -456,6 +464,10 @@ def make_case(
         else:
             y = 0.75  # a Python float: NumPy 2 gives it x's dtype (NEP 50)
             read = n
+        if op == "multiply" and mode == "inplace":
+            # x *= y call after call: y in [1, 2) would overflow x to inf, 0.75 wear it down to
+            # subnormals (NumPy then times its overflow warnings, or both sides a slow path).
+            y = FACTOR_INPLACE if isinstance(y, float) else np.full_like(y, FACTOR_INPLACE)
         fn = _NP_BINARY[op]
     else:
         raise ValueError(f"unknown operation {op!r}")
