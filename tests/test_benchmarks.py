@@ -425,7 +425,8 @@ def test_end_to_end_on_a_clone(tmp_path):
         "asv.conf.json",
         "benchmarks",
         os.path.join("tools", "bench"),
-        os.path.join("tools", "measure.py"),  # the measurement core the suite loads
+        os.path.join("raptors", "_measure.py"),  # the measurement core the suite loads
+        os.path.join("raptors", "_cpu.py"),  # the machine name
     ):
         src, dst = os.path.join(REPO, rel), clone / rel
         if os.path.isdir(src):

@@ -117,7 +117,8 @@ def test_the_protocol_description_is_the_layout_of_protocol_h():
     assert p["abi"] == _ffi.ABI_VERSION == lib.raptors_abi_version()
     names = ["CODE", "NDIM", "X", "Y", "OUT", "AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE"]
     assert p["words"] == {n: i for i, n in enumerate(names)}
-    assert p["flags"] == {"REFS": REFS, "CONTIG": CONTIG, "SCALAR_Y": SCALAR_Y, "BUFFERED": BUFFERED}
+    flags = {"REFS": REFS, "CONTIG": CONTIG, "SCALAR_Y": SCALAR_Y, "BUFFERED": BUFFERED}
+    assert p["flags"] == flags
     assert p["operations"] == OPS
     assert p["dtypes"] == {"float32": 0, "float64": 1} and p["dtype_shift"] == 8
     assert p["return_codes"] == {"OK": 0, "EINVAL": -1, "ENOMEM": -2, "EOVERLAP": -3}

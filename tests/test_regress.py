@@ -25,10 +25,10 @@ import ab  # noqa: E402
 import gate  # noqa: E402
 import icount  # noqa: E402
 import libs  # noqa: E402
-import measure  # noqa: E402
 import plant  # noqa: E402
 import progress  # noqa: E402
 import stats  # noqa: E402
+from ab import measure  # noqa: E402
 
 
 def _noisy(rng, n, scale=1e-3, noise=0.03):
@@ -250,8 +250,10 @@ def test_plant_python_layer_slows_every_operation_and_keeps_results(tmp_path, wo
         plant.plant(str(src), 100, "python")
     gate.make_package(str(src), work_lib, str(tmp_path / "pkg"), "head")
     code = f"""
-import sys; sys.path.insert(0, {str(tmp_path / "pkg")!r}); sys.path.insert(0, {TOOLS!r})
-import numpy as np, raptors_head as r, measure
+import sys; sys.path.insert(0, {str(tmp_path / "pkg")!r})
+sys.path.insert(0, {os.path.join(TOOLS, "regress")!r})
+import numpy as np, raptors_head as r
+from ab import measure
 for op in {plant.PY_OPERATIONS!r}:
     assert getattr(r, op)._rp_planted == 100, op
     spec = measure.OPERATIONS[op]
