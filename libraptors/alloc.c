@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "alloc.h"
+#include "settings.h"
 #include "raptors.h"
 
 #include <pthread.h>
@@ -37,19 +38,20 @@ static struct {
     size_t limit;     /* SIZE_MAX until read */
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .limit = SIZE_MAX};
 
+static pthread_once_t limit_once = PTHREAD_ONCE_INIT;
+
+static void read_limit(void)
+{
+    size_t lim = POOL_DEFAULT_BYTES;
+    rp_env_size("RAPTORS_POOL_BYTES", &lim, "a whole number of bytes", "the default, 268435456 bytes");
+    pool.limit = lim;
+}
+
+void rp_pool_read_env(void) { pthread_once(&limit_once, read_limit); }
+
 size_t rp_pool_limit(void)
 {
-    if (pool.limit == SIZE_MAX) {
-        size_t lim = POOL_DEFAULT_BYTES;
-        const char *env = getenv("RAPTORS_POOL_BYTES");
-        if (env != NULL && env[0] != '\0') {
-            char *end;
-            unsigned long long v = strtoull(env, &end, 10);
-            if (*end == '\0')
-                lim = (size_t)v;
-        }
-        pool.limit = lim;
-    }
+    rp_pool_read_env();
     return pool.limit;
 }
 

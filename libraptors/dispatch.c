@@ -7,6 +7,7 @@
  */
 #include "dispatch.h"
 #include "raptors.h"
+#include "settings.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -61,15 +62,23 @@ const rp_kernel_set *rp_active_kernels(void)
     if (k == NULL) {
         const char *env = getenv("RAPTORS_SIMD");
         k = find_variant(env);
-        if (k == NULL) {
-            /* An unknown or unsupported request must not crash the host process. */
-            fprintf(stderr, "raptors: RAPTORS_SIMD=%s is unknown or unsupported here; using auto\n",
-                    env);
+        const rp_kernel_set *none = NULL;
+        const int refused = k == NULL; /* unknown or unsupported here: auto, and say so */
+        if (refused)
             k = best_supported();
-        } else if (names_variant(env)) {
-            atomic_store_explicit(&forced, 1, memory_order_relaxed);
+        /* The first thread to get here decides (and says so once); the others use it. */
+        if (atomic_compare_exchange_strong(&active, &none, k)) {
+            if (refused) {
+                char takes[96];
+                snprintf(takes, sizeof takes, "auto or a variant this CPU runs: %s",
+                         rp_available_simd());
+                rp_env_refuse("RAPTORS_SIMD", env, takes, "auto");
+            }
+            else if (names_variant(env))
+                atomic_store_explicit(&forced, 1, memory_order_relaxed);
+        } else {
+            k = none;
         }
-        atomic_store_explicit(&active, k, memory_order_release);
     }
     return k;
 }

@@ -9,6 +9,7 @@
  */
 #include "plan.h"
 #include "dispatch.h"
+#include "settings.h"
 #include "threads.h"
 #include "tuning.h"
 
@@ -32,20 +33,21 @@ static size_t stream_total_from_out(size_t out_min)
     return out_min == 0 || out_min > SIZE_MAX / 2 ? SIZE_MAX : 2 * out_min;
 }
 
+#define BYTES "a whole number of bytes"
 static void read_env(void)
 {
-    const char *v = getenv("RAPTORS_MIN_BYTES_PER_THREAD");
-    if (v != NULL && v[0] != '\0') {
-        env.bpt = (size_t)strtoull(v, NULL, 10);
-        env.bpt = env.bpt ? env.bpt : 1;
+    size_t v;
+    if (rp_env_size("RAPTORS_MIN_BYTES_PER_THREAD", &v, BYTES, "the derived threshold")) {
+        env.bpt = v ? v : 1;
         env.bpt_set = 1;
     }
-    v = getenv("RAPTORS_STREAM_MIN_BYTES");
-    if (v != NULL && v[0] != '\0') {
-        env.stream_total = stream_total_from_out((size_t)strtoull(v, NULL, 10));
+    if (rp_env_size("RAPTORS_STREAM_MIN_BYTES", &v, BYTES, "the derived threshold")) {
+        env.stream_total = stream_total_from_out(v);
         env.stream_set = 1;
     }
 }
+
+void rp_plan_read_env(void) { pthread_once(&env_once, read_env); }
 
 enum { FROM_DERIVED, FROM_TUNING, FROM_ENV };
 static const char *const from_names[] = {"derived", "tuning", "environment"};

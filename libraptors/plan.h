@@ -11,6 +11,9 @@
 #include "kernels.h"
 #include "raptors.h"
 
+/* Reads RAPTORS_STREAM_MIN_BYTES and RAPTORS_MIN_BYTES_PER_THREAD (once). */
+void rp_plan_read_env(void);
+
 /* Threads worth using for a call of `family` (RAPTORS_FAMILY_*) that moves
  * `bytes` (read + written). */
 int rp_threads_for(int family, size_t bytes);

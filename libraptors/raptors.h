@@ -54,6 +54,11 @@ RAPTORS_API const char *raptors_build_info(void);
  * "max_words": N, "all_axes": -1}. A static string. */
 RAPTORS_API const char *raptors_protocol(void);
 
+/* The RAPTORS_* environment variables this process gave values the library
+ * refused (it used the default instead), as a JSON list of {"name", "value",
+ * "instead"}; reads every variable first. Valid until the next call. */
+RAPTORS_API const char *raptors_refused_settings(void);
+
 /* Every operation: the block of protocol.h. Results equal NumPy's bit for bit:
  * element-wise, one IEEE operation per element in the element type; sum and
  * mean in NumPy's own order of additions (pairwise in memory order, buffered

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "threads.h"
 #include "raptors.h"
+#include "settings.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -129,22 +130,23 @@ static int default_threads(void)
     return n < RAPTORS_MAX_THREADS ? (int)n : RAPTORS_MAX_THREADS;
 }
 
+#define TAKES "a whole number from 1 to 256"
 int rp_num_threads(void)
 {
     int n = atomic_load_explicit(&num_threads, memory_order_relaxed);
     if (n == 0) {
         n = default_threads();
+        size_t v = 0;
+        int given = rp_env_size("RAPTORS_NUM_THREADS", &v, TAKES, "every usable CPU");
         const char *env = getenv("RAPTORS_NUM_THREADS");
-        if (env != NULL && env[0] != '\0') {
-            char *end;
-            long v = strtol(env, &end, 10);
-            if (*end == '\0' && v >= 1 && v <= RAPTORS_MAX_THREADS)
-                n = (int)v;
-            /* Otherwise keep the default; the Python layer warns about it. */
-        }
+        int out_of_range = given && (v < 1 || v > RAPTORS_MAX_THREADS);
+        if (given && !out_of_range)
+            n = (int)v;
         int expected = 0;
         if (!atomic_compare_exchange_strong(&num_threads, &expected, n))
             n = expected;
+        else if (out_of_range) /* said once, by the thread that set the count */
+            rp_env_refuse("RAPTORS_NUM_THREADS", env, TAKES, "every usable CPU");
     }
     return n;
 }

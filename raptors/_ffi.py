@@ -79,6 +79,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_build_info": ([], c_char_p),
         "raptors_protocol": ([], c_char_p),
         "raptors_call": ([c_void_p], c_int),
+        "raptors_refused_settings": ([], c_char_p),
         "raptors_scale_f32": ([c_void_p, c_void_p, c_size_t, ctypes.c_float], c_int),
         "raptors_scale_f64": ([c_void_p, c_void_p, c_size_t, ctypes.c_double], c_int),
         "raptors_scale_strided_f32": (
@@ -379,6 +380,13 @@ def pool_cached() -> int:
     """Bytes of freed buffers the pool holds for reuse."""
     cached: int = _lib.raptors_pool_cached()
     return cached
+
+
+def refused_settings() -> list[dict[str, str]]:
+    """The RAPTORS_* variables whose values the library refused: name, value, instead."""
+    text: bytes = _lib.raptors_refused_settings()
+    refused: list[dict[str, str]] = json.loads(text.decode())
+    return refused
 
 
 def version() -> str:

@@ -23,12 +23,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import _cpu, _ffi
+from . import _cpu, _ffi, _warn
 
 #: Version of the file's layout; a file of another one is ignored (re-run the tuner).
 FORMAT = 1
@@ -254,10 +253,8 @@ def load_at_import() -> Status:
         )
     except Exception as exc:  # a tuning is never worth a failed import
         STATUS = Status("ignored", str(tuning_path()), f"derived defaults ({exc})")
-        warnings.warn(
+        _warn.warn(
             f"raptors: tuning ignored, using the derived defaults: {exc} "
-            f"(`python -m raptors tune` writes a new one; {ENV}=off silences this)",
-            RuntimeWarning,
-            stacklevel=2,
+            f"(`python -m raptors tune` writes a new one; {ENV}=off silences this)"
         )
     return STATUS

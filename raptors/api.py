@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numbers
-import os
 import platform
 import warnings
 from typing import Any
 
 import numpy as np
 
-from . import _ffi, _tuning
+from . import _ffi, _tuning, _warn
 
 __all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
 
@@ -31,7 +30,7 @@ _FAST_CODE = {
 }
 # Factors the fast path takes: float() of each is exact, and ctypes then rounds that
 # double to the array's dtype once, as x.dtype.type(factor) does.
-_FAST_FACTORS = (float, np.float64, np.float32)
+_NP_F32, _NP_F64 = np.float32, np.float64
 # New arrays of at least this many bytes come from libraptors' buffer pool
 # (no page faults or zeroing on reuse). Below it malloc reuses its heap without
 # faults, and the pool's Python wrapper (a few us: the block object, NumPy
@@ -50,12 +49,41 @@ def _dtype_name(dtype: np.dtype) -> str:
     return name
 
 
+def _result_dtype(dtype: np.dtype, factor: Any) -> np.dtype:
+    """The dtype of np.multiply(x, factor) for x of this dtype (NEP 50): a Python scalar is
+    weak and takes x's; a NumPy scalar or 0-d array is strong and promotes."""
+    native = dtype.newbyteorder("=")
+    if not isinstance(factor, (np.generic, np.ndarray)):
+        return native
+    fdt = factor.dtype
+    if fdt.kind not in "biuf" or (isinstance(factor, np.ndarray) and factor.ndim != 0):
+        raise TypeError(
+            f"raptors.scale: factor must be a real number (int or float), got "
+            f"{type(factor).__name__} of dtype {fdt}"
+            + (f" and shape {factor.shape}" if isinstance(factor, np.ndarray) else "")
+        )
+    result = np.result_type(native, fdt)
+    if result not in _SUPPORTED:
+        raise TypeError(
+            f"raptors.scale: x times a factor of dtype {fdt} is {result}; "
+            f"raptors.scale supports {_SUPPORTED_NAMES} results"
+        )
+    return result
+
+
 def _factor(factor: Any, dtype: np.dtype) -> float:
     """The factor in x's dtype, converted exactly as np.multiply(x, x.dtype.type(a)) does."""
     if isinstance(factor, np.ndarray) and factor.ndim == 0 and factor.dtype.kind in "biuf":
         factor = factor[()]
     if isinstance(factor, (numbers.Real, np.bool_)) and not isinstance(factor, np.timedelta64):
-        return float(dtype.type(factor))
+        # NumPy's own cast ("overflow encountered in cast" as np.errstate says), its warning
+        # told again at the caller's line.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = float(dtype.type(factor))
+        for w in caught:
+            _warn.warn(str(w.message), w.category)
+        return value
     raise TypeError(
         f"raptors.scale: factor must be a real number (int or float), got {type(factor).__name__}"
     )
@@ -66,7 +94,7 @@ def _check_out(out: Any, x: np.ndarray) -> np.ndarray:
         raise TypeError(f"raptors.scale: out must be a numpy.ndarray, got {type(out).__name__}")
     if out.dtype != x.dtype:
         raise TypeError(
-            f"raptors.scale: out has dtype {out.dtype}, expected {x.dtype} (the dtype of x)"
+            f"raptors.scale: out has dtype {out.dtype}, expected {x.dtype} (the result's dtype)"
         )
     if out.shape != x.shape:
         raise ValueError(f"raptors.scale: out has shape {out.shape}, expected {x.shape}")
@@ -97,8 +125,11 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
         Any layout: C or Fortran order, sliced, transposed, negative strides,
         0-d or empty. Other dtypes raise ``TypeError``.
     factor : real number
-        Converted to ``x.dtype`` first, so a Python float does not promote a
-        float32 array (as in NumPy). Strings, None, complex raise ``TypeError``.
+        As in ``np.multiply(x, factor)`` (NumPy 2, NEP 50): a Python int, float
+        or bool takes ``x``'s dtype, so it does not promote a float32 array; a
+        NumPy scalar or 0-d array keeps its own dtype and promotes as NumPy does
+        (``np.float64(0.1)`` or ``np.int64(3)`` with float32 ``x`` give a
+        float64 result). Strings, None, complex raise ``TypeError``.
     out : numpy.ndarray, optional
         Where to write: ``x`` itself (in place) or any writable array of the
         same shape and dtype, strided too; only its elements are written.
@@ -109,16 +140,18 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``out`` if given, else a new array with ``x``'s dtype, shape and
-        memory order (a 0-d array for 0-d input).
+        ``out`` if given, else a new array with the result's dtype and
+        ``x``'s shape and memory order (a 0-d array for 0-d input).
     """
     # Fast path, checks cheapest first: an exact, C-contiguous, native float32 or
-    # float64 ndarray and a float / NumPy float scalar factor. Anything else, or
-    # an out= that is not the same simple case, takes the general path below.
-    if type(x) is _ndarray and type(factor) in _FAST_FACTORS and _REFS:
+    # float64 ndarray and a float factor -- a Python float, or a NumPy float scalar
+    # that does not promote x. Anything else, or an out= that is not the same
+    # simple case, takes the general path below.
+    tf = type(factor)
+    if type(x) is _ndarray and (tf is float or tf is _NP_F32 or tf is _NP_F64) and _REFS:
         dt = x.dtype
         code = _FAST_CODE.get(dt)
-        if code is not None and x.flags.c_contiguous:
+        if code is not None and x.flags.c_contiguous and (tf is not _NP_F64 or dt is _F64):
             y: np.ndarray | None
             if out is None:
                 nbytes = x.nbytes
@@ -158,14 +191,16 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     if type(x) is not np.ndarray:
         x = np.asarray(x)
     _dtype_name(x.dtype)
-    a = _factor(factor, x.dtype)
-    if not x.dtype.isnative:
-        if isinstance(out, np.ndarray) and out.dtype == x.dtype:
-            # out has x's own non-native dtype: compute natively, store byte-swapped.
-            _check_out(out, x)
-            out[...] = scale(x, a)
-            return out
-        x = x.astype(x.dtype.newbyteorder("="))
+    result = _result_dtype(x.dtype, factor)
+    a = _factor(factor, result)
+    same = not x.dtype.isnative and result == x.dtype.newbyteorder("=")
+    if same and isinstance(out, np.ndarray) and out.dtype == x.dtype:
+        # out has x's own non-native dtype: compute natively, store byte-swapped.
+        _check_out(out, x)
+        out[...] = scale(x, a)
+        return out
+    if x.dtype != result:
+        x = x.astype(result)  # native, or float32 widened exactly, as NumPy's loop does
     if out is None:
         out = _new_like(x)
     else:
@@ -258,19 +293,12 @@ def build_info() -> dict[str, Any]:
 
 
 def _check_environment() -> None:
-    env = os.environ.get("RAPTORS_NUM_THREADS")
-    if env:
-        try:
-            ok = 1 <= int(env) <= _ffi.MAX_THREADS
-        except ValueError:
-            ok = False
-        if not ok:
-            warnings.warn(
-                f"RAPTORS_NUM_THREADS={env!r} is not an integer in [1, {_ffi.MAX_THREADS}]; "
-                f"using {get_num_threads()} threads",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+    """Say which RAPTORS_* settings the library refused, and what it uses instead."""
+    for r in _ffi.refused_settings():
+        _warn.warn(
+            f"raptors: {r['name']}={r['value']!r} is refused (it takes {r['takes']}); "
+            f"using {r['instead']}"
+        )
 
 
 _check_environment()

@@ -8,12 +8,11 @@ along a strided axis -- and divides a mean in double precision, as NumPy does.
 from __future__ import annotations
 
 import operator
-import warnings
 from typing import Any
 
 import numpy as np
 
-from . import _ffi
+from . import _ffi, _warn
 
 __all__ = ["mean", "sum"]
 
@@ -77,7 +76,7 @@ def _empty_mean_warning(divides: bool, scalar: bool) -> None:
     """NumPy's warnings for a mean over no elements, word for word: always "Mean of empty
     slice", and the invalid 0/0 division (as np.errstate says) when there is a result to
     divide -- a "scalar divide" when the result is a scalar."""
-    warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=4)
+    _warn.warn("Mean of empty slice")
     if not divides:
         return
     mode = np.geterr()["invalid"]
@@ -85,7 +84,7 @@ def _empty_mean_warning(divides: bool, scalar: bool) -> None:
     if mode == "raise":
         raise FloatingPointError(message)
     if mode != "ignore":
-        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        _warn.warn(message)
 
 
 # The call protocol's names the fast path uses (see raptors/_ffi.py).

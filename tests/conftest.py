@@ -9,9 +9,13 @@ DTYPES = [np.float32, np.float64]
 
 
 def reference(x, factor):
-    """NumPy's answer, the contract: np.multiply(x, x.dtype.type(factor))."""
+    """NumPy's answer, the contract: np.multiply(x, factor) under NEP 50 -- a Python scalar
+    takes x's dtype (np.multiply(x, x.dtype.type(factor))), a NumPy scalar or 0-d array keeps
+    its own and promotes."""
     x = np.asarray(x)
     with np.errstate(all="ignore"):
+        if isinstance(factor, (np.generic, np.ndarray)):
+            return np.multiply(x, factor)
         return np.multiply(x, x.dtype.type(factor))
 
 

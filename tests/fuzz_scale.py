@@ -559,9 +559,14 @@ def same_bytes(a, b):
 
 
 def expected_factor(x_arr, factor, kind):
-    """(allowed exception types, scalar factor or None)."""
+    """(allowed exception types, scalar factor or None). As np.multiply(x, factor) under
+    NEP 50: a Python scalar is weak (x's dtype), a NumPy scalar or 0-d array strong (it
+    keeps its dtype and promotes x; a result other than float32/float64 is a TypeError)."""
     if kind == "nonreal":
         return {TypeError}, None
+    if isinstance(factor, (np.generic, np.ndarray)):
+        result = np.result_type(native(x_arr.dtype), factor.dtype)
+        return (set(), factor) if result in SUPPORTED else ({TypeError}, None)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -672,6 +677,12 @@ def run_case(seed, i, verbose=False):
     elif x_arr.dtype in SUPPORTED + SWAPPED:
         factor_defects, a = expected_factor(x_arr, factor, kind)
         defects |= factor_defects
+        result = None if a is None else np.result_type(native(x_arr.dtype), a)
+        if result is not None and result != native(x_arr.dtype) and isinstance(out, np.ndarray):
+            # out's dtype is judged against the result's (make_out judged it against x's)
+            out_defects.discard(TypeError)
+            if out.dtype != result:
+                defects.add(TypeError)
     # An out that may also be accepted only counts as such when nothing else is wrong.
     may_succeed = MaySucceed in out_defects and not defects
     defects |= out_defects - {MaySucceed}
@@ -720,8 +731,8 @@ def run_case(seed, i, verbose=False):
     if msg := bits_equal(result, want):
         return f"{desc}\n  wrong result: {msg}"
     if out is None:
-        if result.dtype != native(x_arr.dtype):
-            return f"{desc}\n  result dtype {result.dtype}, x has {x_arr.dtype}"
+        if result.dtype != want.dtype:
+            return f"{desc}\n  result dtype {result.dtype}, NumPy's is {want.dtype}"
         if x_arr.flags.c_contiguous and not result.flags.c_contiguous:
             return f"{desc}\n  x is C-contiguous, the result is not"
         if (

@@ -224,8 +224,9 @@ def test_every_path_exact_under_thresholds(thresholds):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("factor_type", [float, np.float32, np.float64])
 def test_fast_path_numpy_scalar_factors_round_like_numpy(dtype, factor_type):
-    """The fast path also takes NumPy float scalars: the factor must still be rounded
-    to x's dtype exactly once, as x.dtype.type(factor) does."""
+    """The fast path also takes NumPy float scalars that do not promote x: the factor must
+    still be rounded to x's dtype exactly once, as x.dtype.type(factor) does; np.float64 with
+    float32 x promotes (NEP 50) and gives NumPy's float64 result."""
     rng = np.random.default_rng(7)
     x = rng.standard_normal(1000).astype(dtype)
     for raw in list(rng.standard_normal(50) * 10.0 ** rng.integers(-40, 40, 50)) + [

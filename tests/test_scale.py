@@ -118,10 +118,14 @@ def test_float32_not_promoted_by_python_float():
     [2, True, np.float32(1.5), np.float64(1e-3), np.int64(-3), np.array(2.5), np.uint8(7), 10**30],
 )
 def test_factor_kinds(factor):
+    """As np.multiply(x, factor) (NEP 50): a Python scalar takes x's dtype, a NumPy scalar
+    or 0-d array keeps its own and promotes (float32 x times np.float64 gives float64)."""
     for dtype in DTYPES:
         x = np.linspace(-3, 3, 50, dtype=dtype)
-        f = factor[()] if isinstance(factor, np.ndarray) else factor
-        assert_bitwise_equal(raptors.scale(x, factor), reference(x, f))
+        got = raptors.scale(x, factor)
+        assert got.dtype == np.multiply(x, factor).dtype
+        assert_bitwise_equal(got, np.multiply(x, factor))
+        assert_bitwise_equal(raptors.scale(x[::-2], factor), np.multiply(x[::-2], factor))
 
 
 def test_array_likes():

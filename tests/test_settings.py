@@ -1,0 +1,86 @@
+"""Bad settings say so: a RAPTORS_* variable with a value the library does not take is a
+Python warning that names the variable, the value, what it takes and what is used instead
+-- and points at the user's line (here: the `import raptors` of the child process)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+CASES = [
+    ("RAPTORS_SIMD", "bogus", "auto or a variant this CPU runs", "using auto"),
+    ("RAPTORS_STREAM_MIN_BYTES", "xyz", "a whole number of bytes", "the derived threshold"),
+    ("RAPTORS_STREAM_MIN_BYTES", "1e6", "a whole number of bytes", "the derived threshold"),
+    ("RAPTORS_MIN_BYTES_PER_THREAD", "-5", "a whole number of bytes", "the derived threshold"),
+    ("RAPTORS_POOL_BYTES", "abc", "a whole number of bytes", "268435456 bytes"),
+    ("RAPTORS_NUM_THREADS", "0", "from 1 to 256", "every usable CPU"),
+    ("RAPTORS_NUM_THREADS", "many", "from 1 to 256", "every usable CPU"),
+]
+
+CHILD = """
+import warnings
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as caught:
+    import raptors  # the line the warning must name: 5
+for w in caught:
+    print(f"{w.filename}:{w.lineno}: {w.message}")
+print("simd", raptors.get_simd(), "threads", raptors.get_num_threads(),
+      "stream", raptors.build_info()["stream_above_bytes"]["all"])
+"""
+
+
+def run_child(env_update):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPTORS_")}
+    env.update(env_update)
+    env["RAPTORS_TUNING"] = "off"
+    r = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+@pytest.mark.parametrize("name, value, takes, instead", CASES)
+def test_a_refused_value_is_a_warning_naming_it_at_the_users_line(name, value, takes, instead):
+    out = run_child({name: value})
+    lines = [ln for ln in out.splitlines() if name in ln]
+    assert len(lines) == 1, out  # said once
+    assert lines[0].startswith("<string>:5: "), lines[0]  # the user's import line
+    assert f"{name}={value!r}" in lines[0] and takes in lines[0] and instead in lines[0]
+
+
+def test_refused_values_fall_back_to_the_defaults():
+    default = run_child({}).splitlines()[-1]
+    bad = run_child(
+        {"RAPTORS_SIMD": "bogus", "RAPTORS_NUM_THREADS": "0", "RAPTORS_STREAM_MIN_BYTES": "xyz"}
+    ).splitlines()[-1]
+    assert bad == default
+
+
+def test_valid_values_are_taken_without_a_word():
+    out = run_child(
+        {"RAPTORS_SIMD": "scalar", "RAPTORS_NUM_THREADS": "3", "RAPTORS_STREAM_MIN_BYTES": "0"}
+    )
+    assert "Warning" not in out and "refused" not in out, out
+    assert out.splitlines()[-1].startswith("simd scalar threads 3 stream -1")
+
+
+def test_warnings_name_the_callers_line():
+    import warnings
+
+    import numpy as np
+
+    import raptors
+
+    cases = [
+        (lambda: raptors.mean(np.ones(0, np.float32)), "Mean of empty slice"),
+        (lambda: raptors.scale(np.ones(4, np.float32)[::2], 1e300), "overflow encountered in cast"),
+    ]
+    for call, words in cases:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        hits = [w for w in caught if words in str(w.message)]
+        assert hits, [str(w.message) for w in caught]
+        assert all(w.filename == __file__ for w in hits), [(w.filename, w.lineno) for w in hits]
