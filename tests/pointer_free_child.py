@@ -119,7 +119,7 @@ def verdict(got: Any, want: Any) -> str:
     if g.dtype != w.dtype or g.shape != w.shape:
         return f"{g.dtype}{g.shape}, NumPy's {w.dtype}{w.shape}"
     if g.tobytes() != w.tobytes():
-        bad = int(np.sum(g.view(np.uint8) != w.view(np.uint8)))
+        bad = int(np.sum(np.atleast_1d(g).view(np.uint8) != np.atleast_1d(w).view(np.uint8)))
         return f"{bad} bytes differ from NumPy's"
     return "ok"
 

@@ -29,7 +29,7 @@ def pointer_free_run() -> dict[str, Any]:
         text=True,
         timeout=900,
     )
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0, f"the child exited with {r.returncode}: {r.stderr}"
     result: dict[str, Any] = json.loads(r.stdout)
     return result
 
