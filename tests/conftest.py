@@ -87,7 +87,7 @@ def special_values(dtype):
     return np.concatenate([out, payload.view(dtype)])
 
 
-def under_asan():
+def under_asan() -> bool:
     """True when this process runs with AddressSanitizer preloaded (`make sanitize`)."""
     try:
         with open("/proc/self/maps") as f:
