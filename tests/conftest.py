@@ -1,5 +1,12 @@
 """Shared helpers for the Raptors tests."""
 
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -85,6 +92,32 @@ def special_values(dtype):
     uint = np.uint32 if dtype == np.float32 else np.uint64
     payload = np.array([0x7FC00001 if dtype == np.float32 else 0x7FF8000000000001], dtype=uint)
     return np.concatenate([out, payload.view(dtype)])
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compile_c_library(directory, name, source, *flags):
+    """directory/name.so built from C source with $CC (under `make test-arm64`, the cross
+    compiler: the library is loaded by the emulated interpreter)."""
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc) is None:
+        pytest.fail(f"a C compiler ({cc}) is needed to build {name}.so for a test")
+    src = Path(directory) / f"{name}.c"
+    src.write_text(textwrap.dedent(source))
+    lib = Path(directory) / f"{name}.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", str(lib), str(src), *flags], check=True)
+    return lib
+
+
+def run_python(args, env=None, timeout=600):
+    """sys.executable with args in the source tree's root, output captured; a child that
+    did not exit with 0 fails the test with its stderr."""
+    r = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert r.returncode == 0, f"the child exited with {r.returncode}: {r.stderr[-4000:]}"
+    return r
 
 
 def under_asan() -> bool:

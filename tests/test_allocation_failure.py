@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import under_asan
+from conftest import compile_c_library, run_python, under_asan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,15 +107,7 @@ CHILD = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def refuser(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cc = os.environ.get("CC", "cc")
-    if shutil.which(cc) is None:
-        pytest.fail(f"a C compiler ({cc}) is needed to build the allocation refuser")
-    d = tmp_path_factory.mktemp("refuser")
-    (d / "refuser.c").write_text(REFUSER)
-    lib = d / "refuser.so"
-    subprocess.run(
-        [cc, "-shared", "-fPIC", "-O1", "-o", str(lib), str(d / "refuser.c"), "-ldl"], check=True
-    )
+    lib: Path = compile_c_library(tmp_path_factory.mktemp("refuser"), "refuser", REFUSER, "-ldl")
     return lib
 
 
@@ -131,15 +120,7 @@ def test_refused_scratch_memory_raises_memory_error_never_a_wrong_value(refuser:
         env["QEMU_SET_ENV"] = f"LD_PRELOAD={refuser}"
     else:
         env["LD_PRELOAD"] = str(refuser)
-    r = subprocess.run(
-        [sys.executable, "-c", CHILD, str(refuser)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert r.returncode == 0, f"the child exited with {r.returncode}: {r.stderr[-4000:]}"
+    r = run_python(["-c", CHILD, str(refuser)], env=env)
     got: dict[str, Any] = json.loads(r.stdout)
     assert not got["wrong"], f"{len(got['wrong'])} of {got['cases']}:\n" + "\n".join(got["wrong"])
     # Not vacuous: the library asked for memory, was refused, and said so.

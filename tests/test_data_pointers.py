@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = ["scale", "add", "subtract", "multiply", "sum", "mean"]
@@ -22,14 +21,7 @@ FAMILIES = ["scale", "add", "subtract", "multiply", "sum", "mean"]
 def pointer_free_run() -> dict[str, Any]:
     env = dict(os.environ, RAPTORS_DATA_POINTERS="1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    r = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "pointer_free_child.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert r.returncode == 0, f"the child exited with {r.returncode}: {r.stderr}"
+    r = run_python([str(ROOT / "tests" / "pointer_free_child.py")], env=env, timeout=900)
     result: dict[str, Any] = json.loads(r.stdout)
     return result
 

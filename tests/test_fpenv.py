@@ -59,12 +59,12 @@ def test_environment_unchanged_after_use():
 # is also read through libm's fegetround, via ctypes.
 
 import os  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import textwrap  # noqa: E402
 
 import pytest  # noqa: E402
+from conftest import compile_c_library  # noqa: E402
 
 FP_HELPER = r"""
 unsigned fp_control(void)
@@ -103,14 +103,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def fp_helper(tmp_path_factory):
-    cc = os.environ.get("CC", "cc")
-    if shutil.which(cc) is None:
-        pytest.fail(f"a C compiler ({cc}) is needed to build the FP-control helper")
-    d = tmp_path_factory.mktemp("fphelper")
-    (d / "fp.c").write_text(FP_HELPER)
-    lib = d / "fp.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", str(lib), str(d / "fp.c")], check=True)
-    return str(lib)
+    return str(compile_c_library(tmp_path_factory.mktemp("fphelper"), "fp", FP_HELPER))
 
 
 CHILD_PRELUDE = textwrap.dedent("""
