@@ -18,15 +18,8 @@ One case in ten calls the C entry points directly instead (raptors._ffi), with
 layouts the Python layer never passes them (length-1, unsorted and unmerged
 dimensions up to 64, unaligned elements, zero and overlapping input strides).
 
-Case i of seed S is drawn from its own generator, so any case replays alone:
-    python tests/fuzz_scale.py --seed S --start i --cases 1 -v
-Every few cases the thread count and SIMD variant change too.
-
-    python tests/fuzz_scale.py [--seed S] [--cases N | --time SECONDS] [--trace FILE]
-
---trace FILE: the case about to run is written there first (overwritten each
-time), so a crash of the interpreter still names it. Exit status 0: all cases
-passed; 1: some failed (each is printed); a crash is a signal/ASan abort.
+Seeds, budgets, replaying one case and --trace: tests/fuzz_driver.py
+(python tests/fuzz_scale.py --help).
 """
 
 from __future__ import annotations

@@ -34,15 +34,21 @@ def run_fuzz(tmp_path, args, code=None, script=FUZZ):
     return r, last
 
 
-def test_fuzz_fixed_seed(tmp_path):
-    r, last = run_fuzz(tmp_path, ["--seed", str(SEED), "--cases", str(CASES)])
-    if r.returncode < 0 or (r.returncode != 0 and "fuzz_scale: seed" not in r.stdout):
+@pytest.mark.parametrize(
+    "script, seed, cases",
+    [(FUZZ, SEED, CASES), (FUZZ_OPS, OPS_SEED, OPS_CASES)],
+    ids=["scale", "ops"],
+)
+def test_fuzzer_passes_its_fixed_seed(tmp_path, script, seed, cases):
+    r, last = run_fuzz(tmp_path, ["--seed", str(seed), "--cases", str(cases)], script=script)
+    name = os.path.basename(script)[: -len(".py")]
+    if r.returncode < 0 or (r.returncode != 0 and f"{name}: seed" not in r.stdout):
         raise AssertionError(
             f"the fuzzer's process died (exit {r.returncode}) in {last}\n"
             f"{r.stdout[-3000:]}\n{r.stderr[-6000:]}"
         )
     assert r.returncode == 0, r.stdout[-8000:] + r.stderr[-2000:]
-    assert f"{CASES} cases" in r.stdout and "0 failed" in r.stdout, r.stdout[-2000:]
+    assert f"{cases} cases" in r.stdout and "0 failed" in r.stdout, r.stdout[-2000:]
 
 
 MUTANT = """
@@ -65,19 +71,6 @@ def test_fuzz_catches_a_planted_bug(tmp_path):
     )
     assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
     assert "FAIL" in r.stdout and "wrong result" in r.stdout, r.stdout[-3000:]
-
-
-def test_fuzz_ops_fixed_seed(tmp_path):
-    r, last = run_fuzz(
-        tmp_path, ["--seed", str(OPS_SEED), "--cases", str(OPS_CASES)], script=FUZZ_OPS
-    )
-    if r.returncode < 0 or (r.returncode != 0 and "fuzz_ops: seed" not in r.stdout):
-        raise AssertionError(
-            f"the fuzzer's process died (exit {r.returncode}) in {last}\n"
-            f"{r.stdout[-3000:]}\n{r.stderr[-6000:]}"
-        )
-    assert r.returncode == 0, r.stdout[-8000:] + r.stderr[-2000:]
-    assert f"{OPS_CASES} cases" in r.stdout and "0 failed" in r.stdout, r.stdout[-2000:]
 
 
 OPS_MUTANT = """
