@@ -384,6 +384,34 @@ def make_factor(rng, notes):
 # ---- out ----------------------------------------------------------------------
 
 
+def plain_out(rng, r, shape, dtype, notes, raw_below):
+    """The outs both fuzzers draw first, by r in [0, 1): none (r < 0.35), a new C or F
+    array (< 0.45), a raw strided view in a guarded buffer (< raw_below), each as
+    (out, defects, out_base); None above, for the caller to draw others."""
+    if r < 0.35:
+        notes.append("out:None")
+        return None, set(), None
+    if r < 0.45:
+        order = _sample(rng, ["C", "F"])
+        notes.append(f"out:new {order}")
+        return np.empty(shape, dtype=dtype, order=order), set(), None
+    if r < raw_below:
+        strides = dense_strides(rng, shape, dtype.itemsize)
+        out, base = guarded_view(rng, shape, dtype, strides)
+        notes.append(f"out:raw strides={strides} aligned={out.flags.aligned}")
+        return out, set(), base
+    return None
+
+
+def unwritable(v):
+    """{ValueError} when v cannot be an out: read-only, or elements sharing memory."""
+    if not v.flags.writeable or (
+        v.size > 1 and any(s == 0 and n > 1 for s, n in zip(v.strides, v.shape))
+    ):
+        return {ValueError}
+    return set()
+
+
 def make_out(rng, x, x_base, notes):
     """Returns (out, defects, out_base). defects: set of exception types allowed."""
     if not isinstance(x, np.ndarray) or x.dtype not in SUPPORTED + SWAPPED:
@@ -399,26 +427,11 @@ def make_out(rng, x, x_base, notes):
         )
     dtype, shape = native(x.dtype), x.shape
     r = rng.random()
-    if r < 0.35:
-        notes.append("out:None")
-        return None, set(), None
-    if r < 0.45:
-        order = _sample(rng, ["C", "F"])
-        notes.append(f"out:new {order}")
-        return np.empty(shape, dtype=dtype, order=order), set(), None
-    if r < 0.65:
-        strides = dense_strides(rng, shape, dtype.itemsize)
-        out, base = guarded_view(rng, shape, dtype, strides)
-        notes.append(f"out:raw strides={strides} aligned={out.flags.aligned}")
-        return out, set(), base
+    if (plain := plain_out(rng, r, shape, dtype, notes, raw_below=0.65)) is not None:
+        return plain
     if r < 0.73:
         notes.append("out:x itself")
-        defects = set()
-        if not x.flags.writeable:
-            defects.add(ValueError)
-        if x.size > 1 and any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):
-            defects.add(ValueError)
-        return x, defects, None
+        return x, unwritable(x), None
     if r < 0.80 and x_base is not None and x.size:
         # A view over x's own buffer, overlapping it partially (or not at all).
         strides = dense_strides(rng, shape, dtype.itemsize)
