@@ -13,6 +13,28 @@ import pytest
 import raptors
 
 DTYPES = [np.float32, np.float64]
+# Every other kind of dtype: each operation raises TypeError for these.
+UNSUPPORTED_DTYPES = [
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint32,
+    np.uint64,
+    np.bool_,
+    np.float16,
+    np.longdouble,
+    np.complex64,
+    np.complex128,
+    "U2",
+    "S2",
+    object,
+    "datetime64[s]",
+    "timedelta64[ms]",
+    "f4,f4",
+    "V8",
+]
 
 
 def reference(x, factor):

@@ -31,36 +31,13 @@ from fractions import Fraction
 
 import fuzz_driver  # tests/ is this script's directory
 import numpy as np
-from conftest import special_values
+from conftest import UNSUPPORTED_DTYPES, special_values
 
 import raptors
 
 SUPPORTED = [np.dtype(np.float32), np.dtype(np.float64)]
 SWAPPED = [d.newbyteorder() for d in SUPPORTED]
-UNSUPPORTED = [
-    np.dtype(t)
-    for t in (
-        np.int8,
-        np.int16,
-        np.int32,
-        np.int64,
-        np.uint8,
-        np.uint32,
-        np.uint64,
-        np.bool_,
-        np.float16,
-        np.longdouble,
-        np.complex64,
-        np.complex128,
-        "U2",
-        "S2",
-        object,
-        "datetime64[s]",
-        "timedelta64[ms]",
-        "f4,f4",
-        "V8",
-    )
-]
+UNSUPPORTED = [np.dtype(t) for t in UNSUPPORTED_DTYPES]
 UINT = {4: np.uint32, 8: np.uint64}
 
 
