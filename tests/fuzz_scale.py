@@ -389,6 +389,25 @@ def unwritable(v):
     return set()
 
 
+def read_only_out(shape, dtype, notes):
+    out = np.empty(shape, dtype)
+    out.flags.writeable = False
+    notes.append("out:read-only")
+    return out, {ValueError}, None
+
+
+def zero_stride_out(shape, dtype, notes):
+    """A writable out whose outer axes have stride 0: its elements share memory (a
+    ValueError) unless there is only one line; the buffer is then checked around it."""
+    base = np.zeros(max(shape[-1], 1), dtype)
+    strides = (0,) * (len(shape) - 1) + (dtype.itemsize,)
+    out = np.lib.stride_tricks.as_strided(base, shape=shape, strides=strides, writeable=True)
+    notes.append("out:zero-stride writable")
+    if unwritable(out):
+        return out, {ValueError}, None
+    return out, set(), base.view(np.uint8)
+
+
 def make_out(rng, x, x_base, notes):
     """Returns (out, defects, out_base). defects: set of exception types allowed."""
     if not isinstance(x, np.ndarray) or x.dtype not in SUPPORTED + SWAPPED:
@@ -449,26 +468,14 @@ def make_out(rng, x, x_base, notes):
         notes.append(f"out:wrong shape {bad}")
         return np.empty(bad, dtype), {ValueError}, None
     if w == 2:
-        out = np.empty(shape, dtype)
-        out.flags.writeable = False
-        notes.append("out:read-only")
-        return out, {ValueError}, None
+        return read_only_out(shape, dtype, notes)
     if w == 3 and shape:
         src = np.empty(shape[-1:], dtype)
         out = np.broadcast_to(src, shape)
         notes.append("out:broadcast (read-only)")
         return out, {ValueError}, None
     if w == 4 and shape:
-        base = np.zeros(max(shape[-1], 1), dtype)
-        strides = (0,) * (len(shape) - 1) + (dtype.itemsize,)
-        out = np.lib.stride_tricks.as_strided(base, shape=shape, strides=strides, writeable=True)
-        overlapping = out.size > 1 and any(s == 0 and n > 1 for s, n in zip(strides, shape))
-        notes.append("out:zero-stride writable")
-        return (
-            out,
-            ({ValueError} if overlapping else set()),
-            (base.view(np.uint8) if not overlapping else None),
-        )
+        return zero_stride_out(shape, dtype, notes)
     if w == 5:
         obj = _sample(
             rng,
