@@ -196,8 +196,9 @@ def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper, family):
               else {"upward": 0x400000, "downward": 0x800000, "towardzero": 0xC00000,
                     "nearest": 0})
         rng = np.random.default_rng(0)
-        x32 = (rng.standard_normal(2_000_000) * 1e-36).astype(np.float32)  # subnormal products
-        x64 = rng.standard_normal(1_000_000) * 1e-306
+        # 2.4 MB each: split over the 4 threads. Subnormal products and sums.
+        x32 = (rng.standard_normal(600_000) * 1e-36).astype(np.float32)
+        x64 = rng.standard_normal(300_000) * 1e-306
         # Operands that make the adds round and give subnormal differences.
         y = {x.dtype: (x[::-1] * 1.37).astype(x.dtype) for x in (x32, x64)}
         m = lambda x: x.reshape(1000, -1)
