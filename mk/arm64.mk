@@ -68,7 +68,6 @@ arm64-python: arm64-lib ## run ARGS="script.py args" on the emulated AArch64 Pyt
 	@QEMU_CPU=$(ARM64_QEMU_CPU) PYTHONPATH=$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH)) \
 	    RAPTORS_LIBRARY=$(abspath $(ARM64_LIB)) $(ARM64_PY) $(ARGS)
 
-# CI: test-arm64-ci (the quick set and the emulation-sensitive tests: 3.5 min on the shared
-# 2-core VM, 1,061 tests); the
-# whole suite under emulation takes 15 min or more, so it stays a manual target.
+# CI: test-arm64-ci (the quick set and the emulation-sensitive tests: 1,061 tests, 3.5 min
+# on the shared 2-core VM); the whole suite emulated takes 15 min or more, so it stays manual.
 CI_EXTRA += test-arm64-ci
