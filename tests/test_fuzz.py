@@ -27,8 +27,17 @@ MUTANT_OPS_CASES = 2500
 def run_fuzz(tmp_path, args, code=None, script=FUZZ):
     trace = tmp_path / "current_case"
     cmd = [sys.executable, script] if code is None else [sys.executable, "-c", code]
+    # The raptors of this tree, not whichever one the interpreter would find from tests/.
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
+    )
     r = subprocess.run(
-        cmd + args + ["--trace", str(trace)], cwd=ROOT, capture_output=True, text=True, timeout=280
+        cmd + args + ["--trace", str(trace)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
     )
     last = trace.read_text().strip() if trace.exists() else "(no case started)"
     return r, last
