@@ -20,7 +20,7 @@ ARM64_ENV       := ARM64_CACHE=$(ARM64_CACHE) ARM64_CC=$(ARM64_CC) ARM64_CPU=$(A
 PYTEST_ARM64_ARGS ?= $(PYTEST_ARGS)
 
 .PHONY: arm64-setup arm64-lib test-arm64 test-arm64-sve test-arm64-clang test-arm64-quick \
-        arm64-python
+        test-arm64-ci arm64-python
 
 arm64-setup: ## cross toolchain, qemu-user and the emulated AArch64 Python (cached)
 	@$(ARM64_ENV) bash tools/arm64/setup.sh
@@ -49,11 +49,25 @@ ARM64_QUICK_TESTS ?= tests/test_scale.py tests/test_elementwise.py tests/test_re
 test-arm64-quick: ## test-arm64 on the kernel-correctness tests only (a few minutes)
 	@$(MAKE) --no-print-directory test-arm64 PYTEST_ARM64_ARGS="-q $(ARM64_QUICK_TESTS)"
 
+# What CI runs: the quick set, and every test that behaves otherwise when emulated or run
+# from test.sh's snapshot of the tree -- budgets scaled down under qemu (fuzzing, threads,
+# fork), the tree's git history (bench history), speeds (tuning), children started through
+# the qemu wrapper or with a cross-compiled preload (data pointers, allocation failure,
+# packaging). The full suite's five failures of issue 20 were all of this kind. Of
+# test_tuning only the tests that judge by speed: the rest takes minutes emulated.
+ARM64_CI_TESTS ?= $(ARM64_QUICK_TESTS) tests/test_fuzz.py tests/test_bench_history.py \
+                  tests/test_tuning.py::test_the_tuned_variant_serves_the_call \
+                  tests/test_tuning.py::test_a_tuning_that_is_ignored_is_caught \
+                  tests/test_threads.py tests/test_fork.py tests/test_data_pointers.py \
+                  tests/test_allocation_failure.py tests/test_packaging.py
+test-arm64-ci: ## test-arm64 on what CI runs: the quick set and the emulation-sensitive tests
+	@$(MAKE) --no-print-directory test-arm64 PYTEST_ARM64_ARGS="-q --durations=10 $(ARM64_CI_TESTS)"
+
 ARGS ?= tools/arm64/hello.py
 arm64-python: arm64-lib ## run ARGS="script.py args" on the emulated AArch64 Python
 	@QEMU_CPU=$(ARM64_QEMU_CPU) PYTHONPATH=$(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH)) \
 	    RAPTORS_LIBRARY=$(abspath $(ARM64_LIB)) $(ARM64_PY) $(ARGS)
 
-# CI: the kernel-correctness subset on emulated AArch64 (~1.5 min with setup); the
-# whole suite under emulation takes 8-12 min more, so it stays a manual target.
-CI_EXTRA += test-arm64-quick
+# CI: test-arm64-ci (the quick set and the emulation-sensitive tests: 1,061 tests, 3.5 min
+# on the shared 2-core VM); the whole suite emulated takes 15 min or more, so it stays manual.
+CI_EXTRA += test-arm64-ci

@@ -1,11 +1,40 @@
 """Shared helpers for the Raptors tests."""
 
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import raptors
 
 DTYPES = [np.float32, np.float64]
+# Every other kind of dtype: each operation raises TypeError for these.
+UNSUPPORTED_DTYPES = [
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint32,
+    np.uint64,
+    np.bool_,
+    np.float16,
+    np.longdouble,
+    np.complex64,
+    np.complex128,
+    "U2",
+    "S2",
+    object,
+    "datetime64[s]",
+    "timedelta64[ms]",
+    "f4,f4",
+    "V8",
+]
 
 
 def reference(x, factor):
@@ -91,7 +120,33 @@ def special_values(dtype):
     return np.concatenate([out, payload.view(dtype)])
 
 
-def under_asan():
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compile_c_library(directory, name, source, *flags):
+    """directory/name.so built from C source with $CC (under `make test-arm64`, the cross
+    compiler: the library is loaded by the emulated interpreter)."""
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc) is None:
+        pytest.fail(f"a C compiler ({cc}) is needed to build {name}.so for a test")
+    src = Path(directory) / f"{name}.c"
+    src.write_text(textwrap.dedent(source))
+    lib = Path(directory) / f"{name}.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", str(lib), str(src), *flags], check=True)
+    return lib
+
+
+def run_python(args, env=None, timeout=600):
+    """sys.executable with args in the source tree's root, output captured; a child that
+    did not exit with 0 fails the test with its stderr."""
+    r = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert r.returncode == 0, f"the child exited with {r.returncode}: {r.stderr[-4000:]}"
+    return r
+
+
+def under_asan() -> bool:
     """True when this process runs with AddressSanitizer preloaded (`make sanitize`)."""
     try:
         with open("/proc/self/maps") as f:

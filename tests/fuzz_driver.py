@@ -1,6 +1,6 @@
 """The command-line driver both fuzzers share (tests/fuzz_scale.py, tests/fuzz_ops.py): seeded,
 replayable cases, a time or case budget, and a trace file naming the case about to run (what
-a crash leaves behind)."""
+a crash leaves behind). USAGE ends each fuzzer's --help."""
 
 from __future__ import annotations
 
@@ -13,10 +13,25 @@ from collections.abc import Callable
 
 import raptors
 
+USAGE = """\
+Case i of seed S is drawn from its own generator, so any case replays alone:
+    python tests/{name}.py --seed S --start i --cases 1 -v
+Every few cases the thread count and SIMD variant change too.
+
+    python tests/{name}.py [--seed S] [--cases N | --time SECONDS] [--trace FILE]
+
+--trace FILE: the case about to run is written there first (overwritten each
+time), so a crash of the interpreter still names it. Exit status 0: all cases
+passed; 1: some failed (each is printed); a crash is a signal/ASan abort."""
+
 
 def main(name: str, doc: str, run_case: Callable[[int, int, bool], str | None], argv=None) -> int:
     """Run the cases of one fuzzer; run_case(seed, i, verbose) returns a failure message or None."""
-    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        description=doc.split("\n\n")[0],
+        epilog=USAGE.format(name=name),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--cases", type=int, default=None)
     p.add_argument("--time", type=float, default=None, help="seconds (default 60 unless --cases)")

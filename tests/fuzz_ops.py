@@ -24,15 +24,8 @@ raptors_reduce_f32/f64 of raptors.h, through the library raptors._ffi loaded)
 with layouts the Python layer never passes them (length-1 and unsorted
 dimensions, zero and overlapping input strides, unaligned elements).
 
-Case i of seed S is drawn from its own generator, so any case replays alone:
-    python tests/fuzz_ops.py --seed S --start i --cases 1 -v
-Every few cases the thread count and SIMD variant change too.
-
-    python tests/fuzz_ops.py [--seed S] [--cases N | --time SECONDS] [--trace FILE]
-
---trace FILE: the case about to run is written there first (overwritten each
-time), so a crash of the interpreter still names it. Exit status 0: all cases
-passed; 1: some failed (each is printed); a crash is a signal/ASan abort.
+Seeds, budgets, replaying one case and --trace: tests/fuzz_driver.py
+(python tests/fuzz_ops.py --help).
 """
 
 from __future__ import annotations
@@ -172,32 +165,18 @@ def _broadcasts_to(shape, target):
 def make_out(rng, shape, dtype, operands, notes):
     """(out, defects, out_base) for a result of `shape` and `dtype`."""
     r = rng.random()
-    if r < 0.35:
-        notes.append("out:None")
-        return None, set(), None
-    if r < 0.45:
-        order = _sample(rng, ["C", "F"])
-        notes.append(f"out:new {order}")
-        return np.empty(shape, dtype=dtype, order=order), set(), None
-    if r < 0.62:
-        strides = fs.dense_strides(rng, shape, dtype.itemsize)
-        out, base = fs.guarded_view(rng, shape, dtype, strides)
-        notes.append(f"out:raw strides={strides} aligned={out.flags.aligned}")
-        return out, set(), base
+    if (plain := fs.plain_out(rng, r, shape, dtype, notes, raw_below=0.62)) is not None:
+        return plain
     if r < 0.75:
         k = int(rng.integers(0, 2))
         v, v_base = operands[k]
         if isinstance(v, np.ndarray) and v.shape == shape and v.dtype.kind == "f":
             notes.append(f"out:operand {k} itself")
-            defects = set()
+            defects = fs.unwritable(v)
             if fs.native(v.dtype) != dtype:
                 defects.add(TypeError)
             elif v.dtype != dtype:
                 defects |= {TypeError, fs.MaySucceed}  # the other byte order: NumPy accepts
-            if not v.flags.writeable:
-                defects.add(ValueError)
-            if v.size > 1 and any(s == 0 and n > 1 for s, n in zip(v.strides, v.shape)):
-                defects.add(ValueError)
             return v, defects, None
         if v_base is not None and int(np.prod(shape, dtype=np.int64)):
             strides = fs.dense_strides(rng, shape, dtype.itemsize)
@@ -225,17 +204,9 @@ def make_out(rng, shape, dtype, operands, notes):
         notes.append(f"out:wrong shape {bad}")
         return np.empty(bad, dtype), {ValueError}, None
     if w == 2:
-        out = np.empty(shape, dtype)
-        out.flags.writeable = False
-        notes.append("out:read-only")
-        return out, {ValueError}, None
+        return fs.read_only_out(shape, dtype, notes)
     if w == 3 and shape:
-        base = np.zeros(max(shape[-1], 1), dtype)
-        strides = (0,) * (len(shape) - 1) + (dtype.itemsize,)
-        out = np.lib.stride_tricks.as_strided(base, shape=shape, strides=strides, writeable=True)
-        overlapping = out.size > 1 and any(s == 0 and n > 1 for s, n in zip(strides, shape))
-        notes.append("out:zero-stride writable")
-        return out, ({ValueError} if overlapping else set()), None
+        return fs.zero_stride_out(shape, dtype, notes)
     if w == 4:
         obj = _sample(rng, [[0.0] * 3, (0.0,), 3.0, np.float64(0), "out"])
         notes.append(f"out:not an ndarray ({type(obj).__name__})")
@@ -494,15 +465,7 @@ def run_c_case(rng, notes, verbose):
         want = _quiet(BINARY[op], x, y)
         before = out_base.copy()
         rc = c_binary(dtype, op, shape, x, y, out)
-        desc = "; ".join(notes)
-        if rc != 0:
-            return f"{desc}\n  returned {rc}"
-        if msg := fs.bits_equal(out, want):
-            return f"{desc}\n  wrong result: {msg}"
-        changed = (out_base != before) & ~fs.footprint_mask(out_base, out)
-        if changed.any():
-            return f"{desc}\n  {int(changed.sum())} bytes outside out's elements were written"
-        return None
+        return _c_verdict(notes, rc, out, want, out_base, before)
 
     op = _sample(rng, ["sum", "mean"])
     free = rng.random() < 0.5
@@ -532,6 +495,11 @@ def run_c_case(rng, notes, verbose):
         np.setbufsize(old)
     before = out_base.copy()
     rc = c_reduce(dtype, op, shape, x, axis, out, ostrides, buf)
+    return _c_verdict(notes, rc, out, want, out_base, before)
+
+
+def _c_verdict(notes, rc, out, want, out_base, before):
+    """A C API call's failure (its return code, its result, bytes written around out), or None."""
     desc = "; ".join(notes)
     if rc != 0:
         return f"{desc}\n  returned {rc}"

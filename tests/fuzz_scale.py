@@ -18,15 +18,8 @@ One case in ten calls the C entry points directly instead (raptors._ffi), with
 layouts the Python layer never passes them (length-1, unsorted and unmerged
 dimensions up to 64, unaligned elements, zero and overlapping input strides).
 
-Case i of seed S is drawn from its own generator, so any case replays alone:
-    python tests/fuzz_scale.py --seed S --start i --cases 1 -v
-Every few cases the thread count and SIMD variant change too.
-
-    python tests/fuzz_scale.py [--seed S] [--cases N | --time SECONDS] [--trace FILE]
-
---trace FILE: the case about to run is written there first (overwritten each
-time), so a crash of the interpreter still names it. Exit status 0: all cases
-passed; 1: some failed (each is printed); a crash is a signal/ASan abort.
+Seeds, budgets, replaying one case and --trace: tests/fuzz_driver.py
+(python tests/fuzz_scale.py --help).
 """
 
 from __future__ import annotations
@@ -38,36 +31,13 @@ from fractions import Fraction
 
 import fuzz_driver  # tests/ is this script's directory
 import numpy as np
-from conftest import special_values
+from conftest import UNSUPPORTED_DTYPES, special_values
 
 import raptors
 
 SUPPORTED = [np.dtype(np.float32), np.dtype(np.float64)]
 SWAPPED = [d.newbyteorder() for d in SUPPORTED]
-UNSUPPORTED = [
-    np.dtype(t)
-    for t in (
-        np.int8,
-        np.int16,
-        np.int32,
-        np.int64,
-        np.uint8,
-        np.uint32,
-        np.uint64,
-        np.bool_,
-        np.float16,
-        np.longdouble,
-        np.complex64,
-        np.complex128,
-        "U2",
-        "S2",
-        object,
-        "datetime64[s]",
-        "timedelta64[ms]",
-        "f4,f4",
-        "V8",
-    )
-]
+UNSUPPORTED = [np.dtype(t) for t in UNSUPPORTED_DTYPES]
 UINT = {4: np.uint32, 8: np.uint64}
 
 
@@ -391,6 +361,53 @@ def make_factor(rng, notes):
 # ---- out ----------------------------------------------------------------------
 
 
+def plain_out(rng, r, shape, dtype, notes, raw_below):
+    """The outs both fuzzers draw first, by r in [0, 1): none (r < 0.35), a new C or F
+    array (< 0.45), a raw strided view in a guarded buffer (< raw_below), each as
+    (out, defects, out_base); None above, for the caller to draw others."""
+    if r < 0.35:
+        notes.append("out:None")
+        return None, set(), None
+    if r < 0.45:
+        order = _sample(rng, ["C", "F"])
+        notes.append(f"out:new {order}")
+        return np.empty(shape, dtype=dtype, order=order), set(), None
+    if r < raw_below:
+        strides = dense_strides(rng, shape, dtype.itemsize)
+        out, base = guarded_view(rng, shape, dtype, strides)
+        notes.append(f"out:raw strides={strides} aligned={out.flags.aligned}")
+        return out, set(), base
+    return None
+
+
+def unwritable(v):
+    """{ValueError} when v cannot be an out: read-only, or elements sharing memory."""
+    if not v.flags.writeable or (
+        v.size > 1 and any(s == 0 and n > 1 for s, n in zip(v.strides, v.shape))
+    ):
+        return {ValueError}
+    return set()
+
+
+def read_only_out(shape, dtype, notes):
+    out = np.empty(shape, dtype)
+    out.flags.writeable = False
+    notes.append("out:read-only")
+    return out, {ValueError}, None
+
+
+def zero_stride_out(shape, dtype, notes):
+    """A writable out whose outer axes have stride 0: its elements share memory (a
+    ValueError) unless there is only one line; the buffer is then checked around it."""
+    base = np.zeros(max(shape[-1], 1), dtype)
+    strides = (0,) * (len(shape) - 1) + (dtype.itemsize,)
+    out = np.lib.stride_tricks.as_strided(base, shape=shape, strides=strides, writeable=True)
+    notes.append("out:zero-stride writable")
+    if unwritable(out):
+        return out, {ValueError}, None
+    return out, set(), base.view(np.uint8)
+
+
 def make_out(rng, x, x_base, notes):
     """Returns (out, defects, out_base). defects: set of exception types allowed."""
     if not isinstance(x, np.ndarray) or x.dtype not in SUPPORTED + SWAPPED:
@@ -406,26 +423,11 @@ def make_out(rng, x, x_base, notes):
         )
     dtype, shape = native(x.dtype), x.shape
     r = rng.random()
-    if r < 0.35:
-        notes.append("out:None")
-        return None, set(), None
-    if r < 0.45:
-        order = _sample(rng, ["C", "F"])
-        notes.append(f"out:new {order}")
-        return np.empty(shape, dtype=dtype, order=order), set(), None
-    if r < 0.65:
-        strides = dense_strides(rng, shape, dtype.itemsize)
-        out, base = guarded_view(rng, shape, dtype, strides)
-        notes.append(f"out:raw strides={strides} aligned={out.flags.aligned}")
-        return out, set(), base
+    if (plain := plain_out(rng, r, shape, dtype, notes, raw_below=0.65)) is not None:
+        return plain
     if r < 0.73:
         notes.append("out:x itself")
-        defects = set()
-        if not x.flags.writeable:
-            defects.add(ValueError)
-        if x.size > 1 and any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):
-            defects.add(ValueError)
-        return x, defects, None
+        return x, unwritable(x), None
     if r < 0.80 and x_base is not None and x.size:
         # A view over x's own buffer, overlapping it partially (or not at all).
         strides = dense_strides(rng, shape, dtype.itemsize)
@@ -466,26 +468,14 @@ def make_out(rng, x, x_base, notes):
         notes.append(f"out:wrong shape {bad}")
         return np.empty(bad, dtype), {ValueError}, None
     if w == 2:
-        out = np.empty(shape, dtype)
-        out.flags.writeable = False
-        notes.append("out:read-only")
-        return out, {ValueError}, None
+        return read_only_out(shape, dtype, notes)
     if w == 3 and shape:
         src = np.empty(shape[-1:], dtype)
         out = np.broadcast_to(src, shape)
         notes.append("out:broadcast (read-only)")
         return out, {ValueError}, None
     if w == 4 and shape:
-        base = np.zeros(max(shape[-1], 1), dtype)
-        strides = (0,) * (len(shape) - 1) + (dtype.itemsize,)
-        out = np.lib.stride_tricks.as_strided(base, shape=shape, strides=strides, writeable=True)
-        overlapping = out.size > 1 and any(s == 0 and n > 1 for s, n in zip(strides, shape))
-        notes.append("out:zero-stride writable")
-        return (
-            out,
-            ({ValueError} if overlapping else set()),
-            (base.view(np.uint8) if not overlapping else None),
-        )
+        return zero_stride_out(shape, dtype, notes)
     if w == 5:
         obj = _sample(
             rng,

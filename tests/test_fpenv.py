@@ -1,5 +1,7 @@
 """Raptors never changes the floating-point environment (no FTZ/DAZ, same
-rounding): NumPy still makes and reads subnormals after every kind of call."""
+rounding): NumPy still makes and reads subnormals after every operation (scale,
+add/subtract/multiply, sum/mean); and every operation computes in the caller's
+environment, on the pool's threads too."""
 
 import numpy as np
 
@@ -20,15 +22,33 @@ def numpy_still_handles_subnormals():
     assert np.float64(1.0) + np.float64(eps * 0.75) > 1.0
 
 
+def use_every_operation(n, dtype):
+    """Every operation on n tiny numbers (results subnormal): new arrays, in place,
+    strided, scalars, all axes and one; big n runs on the thread pool."""
+    x = np.full(n, np.finfo(dtype).tiny, dtype)
+    y = x[::-1] * dtype(3)
+    raptors.scale(x, 0.5)
+    raptors.scale(x[::2], 0.5)
+    raptors.scale(x.copy(), 0.5, out=x.copy())
+    for op in (raptors.add, raptors.subtract, raptors.multiply):
+        op(x, y)
+        op(x, 0.5)
+        op(x[::2], y[1::2])
+        op(x.copy(), y, out=x.copy())
+    for reduce in (raptors.sum, raptors.mean):
+        reduce(x)
+        reduce(x[::2])
+        reduce(x.reshape(-1, 10), axis=0)
+        reduce(x.reshape(-1, 10)[:, ::3])
+
+
 def test_environment_unchanged_after_use():
     numpy_still_handles_subnormals()
     for variant in raptors.build_info()["simd_available"]:
         raptors.set_simd(variant)
-        for n in (10, 100_000, 5_000_000):
-            x = np.full(n, np.finfo(np.float32).tiny, np.float32)
-            raptors.scale(x, 0.5)
-            raptors.scale(x, 0.5, out=x)
-            raptors.scale(x[::2], 0.5)
+        for n in (10, 100_000, 1_500_000):  # the biggest on the thread pool
+            for dtype in (np.float32, np.float64):
+                use_every_operation(n, dtype)
         numpy_still_handles_subnormals()
 
 
@@ -39,12 +59,12 @@ def test_environment_unchanged_after_use():
 # is also read through libm's fegetround, via ctypes.
 
 import os  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import textwrap  # noqa: E402
 
 import pytest  # noqa: E402
+from conftest import compile_c_library  # noqa: E402
 
 FP_HELPER = r"""
 unsigned fp_control(void)
@@ -83,14 +103,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def fp_helper(tmp_path_factory):
-    cc = os.environ.get("CC", "cc")
-    if shutil.which(cc) is None:
-        pytest.fail(f"a C compiler ({cc}) is needed to build the FP-control helper")
-    d = tmp_path_factory.mktemp("fphelper")
-    (d / "fp.c").write_text(FP_HELPER)
-    lib = d / "fp.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", str(lib), str(d / "fp.c")], check=True)
-    return str(lib)
+    return str(compile_c_library(tmp_path_factory.mktemp("fphelper"), "fp", FP_HELPER))
 
 
 CHILD_PRELUDE = textwrap.dedent("""
@@ -119,10 +132,10 @@ CHILD_PRELUDE = textwrap.dedent("""
 """)
 
 
-def run_child(fp_helper, body):
+def run_child(fp_helper, body, *args):
     code = CHILD_PRELUDE + textwrap.dedent(body)
     r = subprocess.run(
-        [sys.executable, "-c", code, fp_helper],
+        [sys.executable, "-c", code, fp_helper, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -141,16 +154,15 @@ def test_control_register_rounding_and_numpy_unchanged_by_import_and_use(fp_help
         import raptors
         s1 = state()
         assert s1 == s0, ("import changed the FP state", s0[:3], s1[:3])
+        sys.path.insert(0, "tests")
+        from test_fpenv import use_every_operation
         for variant in raptors.build_info()["simd_available"]:
             raptors.set_simd(variant)
             for threads in (1, 2, 4):
                 raptors.set_num_threads(threads)
-                for n in (10, 100_000, 3_000_000):
-                    x = np.full(n, np.finfo(np.float32).tiny, np.float32)
-                    raptors.scale(x, 0.5)
-                    raptors.scale(x, 0.5, out=x)
-                    raptors.scale(x[::2], 0.5)
-                    raptors.scale(x.astype(np.float64), 1e-300)
+                for n in (10, 100_000, 1_500_000):
+                    for dtype in (np.float32, np.float64):
+                        use_every_operation(n, dtype)
                 s = state()
                 assert s == s0, ("use changed the FP state", variant, threads, s0[:3], s[:3])
         # A thread started now (the pool's workers exist by now) sees the same.
@@ -164,7 +176,8 @@ def test_control_register_rounding_and_numpy_unchanged_by_import_and_use(fp_help
     )
 
 
-def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
+@pytest.mark.parametrize("family", ["scale", "elementwise", "reductions"])
+def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper, family):
     """NumPy computes in the calling thread's FP environment; so must every thread
     of a raptors call. A caller that set another rounding mode (or FTZ/DAZ, as a
     library built with fast-math options does) gets NumPy's answer on big arrays too,
@@ -183,11 +196,33 @@ def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
               else {"upward": 0x400000, "downward": 0x800000, "towardzero": 0xC00000,
                     "nearest": 0})
         rng = np.random.default_rng(0)
-        x32 = (rng.standard_normal(2_000_000) * 1e-36).astype(np.float32)  # subnormal products
-        x64 = rng.standard_normal(1_000_000) * 1e-306
+        # 2.4 MB each: split over the 4 threads. Subnormal products and sums.
+        x32 = (rng.standard_normal(600_000) * 1e-36).astype(np.float32)
+        x64 = rng.standard_normal(300_000) * 1e-306
+        # Operands that make the adds round and give subnormal differences.
+        y = {x.dtype: (x[::-1] * 1.37).astype(x.dtype) for x in (x32, x64)}
+        m = lambda x: x.reshape(1000, -1)
+        every_op = {  # each: its family, raptors' call and NumPy's, on one input
+            "scale": ("scale", lambda x: raptors.scale(x, 1.1), lambda x: x * x.dtype.type(1.1)),
+            "add": ("elementwise", lambda x: raptors.add(x, y[x.dtype]), lambda x: x + y[x.dtype]),
+            "subtract": ("elementwise", lambda x: raptors.subtract(x, y[x.dtype]),
+                         lambda x: x - y[x.dtype]),
+            "multiply by 1.1": ("elementwise", lambda x: raptors.multiply(x, 1.1),
+                                lambda x: x * 1.1),
+            "sum": ("reductions", raptors.sum, np.sum),
+            "mean": ("reductions", raptors.mean, np.mean),
+            "sum of a view (segments)": ("reductions", lambda x: raptors.sum(m(x)[:, 1:]),
+                                         lambda x: np.sum(m(x)[:, 1:])),
+            "sum along axis 0": ("reductions", lambda x: raptors.sum(m(x), axis=0),
+                                 lambda x: np.sum(m(x), axis=0)),
+            "mean along axis 1": ("reductions", lambda x: raptors.mean(m(x), axis=1),
+                                  lambda x: np.mean(m(x), axis=1)),
+        }
+        ops = {k: v[1:] for k, v in every_op.items() if v[0] == sys.argv[2]}
         raptors.set_num_threads(4)
         for x in (x32, x64):
-            raptors.scale(x, 1.1)                          # the workers start now
+            for op, _ in ops.values():
+                op(x)                                      # the workers start now
         default = helper.fp_control()
         def set_rounding(name, v):
             assert libm.fesetround(v) == 0 and libm.fegetround() == v, name
@@ -198,22 +233,31 @@ def test_results_follow_the_callers_rounding_and_ftz_daz(fp_helper):
         else:
             modes.append(("FZ", lambda: helper.set_fp_control(default | (1 << 24))))
         bad = []
+        checked = set()
         for name, setter in modes:
             for variant in raptors.build_info()["simd_available"]:
                 raptors.set_simd(variant)
                 setter()
                 for x in (x32, x64):
-                    want = x * x.dtype.type(1.1)
-                    for _ in range(4):
-                        got = raptors.scale(x, 1.1)
-                        u = np.uint32 if x.dtype == np.float32 else np.uint64
-                        diff = int((got.view(u) != want.view(u)).sum())
-                        if diff:
-                            bad.append((name, variant, str(x.dtype), diff))
-                            break
+                    for opname, (op, numpy_op) in ops.items():
+                        want = np.asarray(numpy_op(x))
+                        # A mode that changes nothing would test nothing: count those that do.
+                        set_rounding("nearest", 0) if name.startswith("rounding") else None
+                        helper.set_fp_control(default)
+                        if np.asarray(numpy_op(x)).tobytes() != want.tobytes():
+                            checked.add((name, opname))
+                        setter()
+                        for _ in range(4):
+                            got = np.asarray(op(x))
+                            if got.tobytes() != want.tobytes():
+                                bad.append((name, variant, str(x.dtype), opname))
+                                break
                 helper.set_fp_control(default)
                 libm.fesetround(0)
+        unchecked = set(ops) - {op for _, op in checked}
+        assert not unchecked, ("no mode changes NumPy's answer", unchecked)
         assert not bad, bad
         print("OK")
     """,
+        family,
     )

@@ -5,9 +5,8 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 
-import pytest
+from conftest import compile_c_library
 
 import raptors
 from raptors import _ffi
@@ -59,14 +58,7 @@ def test_corrupt_library(tmp_path):
 
 
 def _compile(tmp_path, source, name):
-    cc = os.environ.get("CC", "cc")
-    if shutil.which(cc) is None:
-        pytest.fail(f"a C compiler ({cc}) is needed to build test libraries")
-    src = tmp_path / (name + ".c")
-    src.write_text(textwrap.dedent(source))
-    lib = tmp_path / (name + ".so")
-    subprocess.run([cc, "-shared", "-fPIC", "-o", str(lib), str(src)], check=True)
-    return lib
+    return compile_c_library(tmp_path, name, source)
 
 
 def test_not_a_raptors_library(tmp_path):

@@ -435,6 +435,10 @@ def _honoured_cases() -> list[tuple[str, Any]]:
 @pytest.mark.skipif(BEST == "scalar", reason="one variant only")
 @pytest.mark.parametrize("cell,call", _honoured_cases(), ids=[c for c, _ in _honoured_cases()])
 def test_the_tuned_variant_serves_the_call(untuned, cell, call):
+    if os.environ.get("QEMU_LD_PREFIX"):
+        # The variant is seen only through its speed, and an emulator (`make test-arm64`)
+        # runs NEON about as fast as scalar code: tuned/forced came out 0.9-1.1 there.
+        pytest.skip("the variants' speeds are the emulator's, not a CPU's")
     raptors.set_num_threads(1)
     assert tuned_over_forced(cell, call) > 1.4
 
