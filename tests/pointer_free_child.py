@@ -54,8 +54,9 @@ def scale_cases() -> Iterator[Case]:
         for n in SIZES:
             x = values(n, dt, n)
             want = x * dt(0.1)
-            for f in (0.1, np.float32(-2.5), np.float64(3.0)):
-                yield "scale", f"{dt.__name__}[{n}] * {f!r}", call("scale", x, f), x * dt(f)
+            for f in (0.1, np.float32(-2.5), np.float64(3.0)):  # NumPy scalars promote (NEP 50)
+                want_f = np.multiply(x, f if isinstance(f, np.generic) else dt(f))
+                yield "scale", f"{dt.__name__}[{n}] * {f!r}", call("scale", x, f), want_f
             yield "scale", f"{dt.__name__}[{n}] out=", call("scale", x, 0.1, out=x + 1), want
             y = x.copy()
             yield "scale", f"{dt.__name__}[{n}] in place", call("scale", y, 0.1, out=y), want
@@ -133,7 +134,7 @@ def main() -> None:
     json.dump(
         {
             "data_offset": _ffi.DATA_OFFSET,
-            "packed_addressing": _ffi.PACKED_ADDRESSING,
+            "call_addressing": _ffi.CALL_ADDRESSING,
             "results": results,
         },
         sys.stdout,

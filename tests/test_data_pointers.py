@@ -28,7 +28,7 @@ def pointer_free_run() -> dict[str, Any]:
 
 def test_the_child_ran_without_the_fast_path(pointer_free_run: dict[str, Any]) -> None:
     assert pointer_free_run["data_offset"] is None
-    assert pointer_free_run["packed_addressing"] == 0  # the pointer itself, no reference
+    assert pointer_free_run["call_addressing"] == 0  # the pointer itself, no reference
 
 
 @pytest.mark.parametrize("family", FAMILIES)
