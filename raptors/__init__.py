@@ -5,7 +5,8 @@
 array([0. , 2.5, 5. , 7.5], dtype=float32)
 """
 
-from . import _threadpool, _tuning
+# _numpy_version first: it refuses an unsupported NumPy before anything computes.
+from . import _numpy_version, _threadpool, _tuning  # noqa: F401  (_numpy_version: its check)
 from .api import build_info, get_num_threads, get_simd, scale, set_num_threads, set_simd
 from .elementwise import add, multiply, subtract
 from .reductions import mean, sum

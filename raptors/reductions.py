@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _ffi, _warn
+from . import _ffi, _numpy_version, _warn
 
 __all__ = ["mean", "sum"]
 
@@ -72,11 +72,14 @@ def _axis(axis: Any, ndim: int, fname: str) -> int | None:
     return k % ndim
 
 
+_EMPTY_MEAN = _numpy_version.empty_mean_message()
+
+
 def _empty_mean_warning(divides: bool, scalar: bool) -> None:
     """NumPy's warnings for a mean over no elements, word for word: always "Mean of empty
     slice", and the invalid 0/0 division (as np.errstate says) when there is a result to
     divide -- a "scalar divide" when the result is a scalar."""
-    _warn.warn("Mean of empty slice")
+    _warn.warn(_EMPTY_MEAN)
     if not divides:
         return
     mode = np.geterr()["invalid"]
