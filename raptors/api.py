@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import _ffi, _tuning, _warn
+from ._inputs import refuse_overrides
 
 __all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
 
@@ -92,6 +93,7 @@ def _factor(factor: Any, dtype: np.dtype) -> float:
 def _check_out(out: Any, x: np.ndarray) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"raptors.scale: out must be a numpy.ndarray, got {type(out).__name__}")
+    refuse_overrides(out, "scale", "out")
     if out.dtype != x.dtype:
         raise TypeError(
             f"raptors.scale: out has dtype {out.dtype}, expected {x.dtype} (the result's dtype)"
@@ -189,6 +191,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                 # A partial overlap with out (nothing written): the general path copies.
 
     if type(x) is not np.ndarray:
+        refuse_overrides(x, "scale", "input")
         x = np.asarray(x)
     _dtype_name(x.dtype)
     result = _result_dtype(x.dtype, factor)

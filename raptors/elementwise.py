@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _ffi
+from ._inputs import refuse_overrides
 
 __all__ = ["add", "multiply", "subtract"]
 
@@ -39,6 +40,8 @@ _WEAK = (float, int)
 def _array(v: Any, fname: str) -> np.ndarray:
     """An operand as a native float32/float64 array (NumPy scalars and 0-d arrays keep
     their dtype, as in NumPy 2), else TypeError."""
+    if type(v) is not _ndarray:
+        refuse_overrides(v, fname, "operand")
     a = v if type(v) is _ndarray else np.asarray(v)
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize in (4, 8):
@@ -57,6 +60,7 @@ def _is_weak(v: Any) -> bool:
 def _check_out(out: Any, dtype: np.dtype, fname: str) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"raptors.{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
+    refuse_overrides(out, fname, "out")
     if out.dtype != dtype:
         raise TypeError(
             f"raptors.{fname}: out has dtype {out.dtype}, expected {dtype} (the result's dtype)"

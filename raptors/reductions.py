@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _ffi, _numpy_version, _warn
+from ._inputs import refuse_overrides
 
 __all__ = ["mean", "sum"]
 
@@ -24,6 +25,8 @@ _AxisError = np.exceptions.AxisError
 def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
     """x as a native float32/float64 array, and the call flag that says NumPy
     would have reduced it through its buffer (a byte-swapped input is cast)."""
+    if type(x) is not _ndarray:
+        refuse_overrides(x, fname, "input")
     a = x if type(x) is _ndarray else np.asarray(x)
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize in (4, 8):
