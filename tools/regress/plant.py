@@ -351,11 +351,13 @@ def patch_table_text(
     defs = ["/* ---- planted: a wrapper per kernel table entry (tools/regress/plant.py) ---- */\n"]
     for f in chosen:
         ret, params = fields[f]
-        call = f"fn({', '.join(_param_names(params))})"
+        # the kernel's name is the macro's parameter, rp_kernel_ (no parameter is named so)
+        call = f"rp_kernel_({', '.join(_param_names(params))})"
         body = _timed(call, ret).replace("\n", " \\\n")
         defs.append(
-            f"#define RP_PLANTED_DEF_{f}(fn) \\\n"
-            f"    RP_TARGET static {ret} fn##_planted({params}) \\\n    {{ \\\n{body}    }}\n"
+            f"#define RP_PLANTED_DEF_{f}(rp_kernel_) \\\n"
+            f"    RP_TARGET static {ret} rp_kernel_##_planted({params}) \\\n"
+            f"    {{ \\\n{body}    }}\n"
         )
     defs += twins
     defs += [f"{lst}({m}_PLANTED_DEF_)\n" for lst, m in lists]
