@@ -494,7 +494,7 @@ def test_end_to_end_on_a_clone(tmp_path):
     assert Path(path).read_text() == good_before
 
     # A commit that does not build.
-    with open(clone / "libraptors" / "scale.c", "a") as f:
+    with open(clone / "libraptors" / "elementwise.c", "a") as f:
         f.write("\n#error this commit does not build (test_end_to_end_on_a_clone)\n")
     _git(
         clone,
@@ -507,7 +507,7 @@ def test_end_to_end_on_a_clone(tmp_path):
         "-m",
         "broken",
         "--",
-        "libraptors/scale.c",
+        "libraptors/elementwise.c",
     )
     out = subprocess.run(run, cwd=clone, env=env, capture_output=True, text=True, timeout=1200)
     log = out.stdout + out.stderr

@@ -1,6 +1,7 @@
 """The regression gate (tools/regress): its statistics and decision on synthetic samples, the
-planted-slowdown patches (C families and the Python layer), the callgrind instruction metric
-(deterministic; planted work counts more), and the gate's plumbing: each commit's own Python
+planted-slowdown patches (C entry points, kernel table and chunk loops, the Python layer; a
+planted build keeps NumPy's bits), the callgrind instruction metric (deterministic; planted work
+counts more, and only where planted), and the gate's plumbing: each commit's own Python
 package on the timed path, operations a BASE lacks skipped and named. No timing is asserted
 anywhere here."""
 
@@ -142,86 +143,133 @@ def test_overall_verdict():
 
 
 # ---- the planted slowdown ----------------------------------------------------------------------
-def _body():
-    with open(os.path.join(REPO, "libraptors", "scale_body.h")) as f:
-        return f.read()
-
-
-def test_plant_wraps_every_kernel_of_scale_body():
-    text = _body()
-    new, names = plant.patch_text(text, 10)
-    assert "RP_FN(scale_contig)" in names
-    for n in names:
-        assert plant._inner_name(n) in new
-        # the wrapper keeps the old name: its prototype and its definition
-        assert new.count(f"{n}(") == 2
-    assert "#define RP_PLANTED_PERCENT 10u" in new
-    with pytest.raises(ValueError, match="already planted"):
-        plant.patch_text(new, 10)
-
-
-def test_plant_parses_signatures_and_refuses_what_it_cannot_find():
-    text = (
-        "#include <stddef.h>\nRP_TARGET static int RP_FN(k)(const float *x, size_t n,\n"
-        "    double a[4])\n{\n    /* { */ return (int)n;\n}\n"
-    )
-    new, names = plant.patch_text(text, 25)
-    assert names == ["RP_FN(k)"]
-    assert "int rp_r = RP_FN(k_planted_inner)(x, n, a);" in new
-    with pytest.raises(ValueError, match="no `RP_TARGET static"):
-        plant.patch_text("int f(void) { return 0; }\n", 10)
-
-
 def _lib_file(name):
     with open(os.path.join(REPO, "libraptors", name)) as f:
         return f.read()
 
 
-@pytest.mark.parametrize("family", plant.FAMILIES)
-def test_plant_wraps_every_public_entry_of_each_family(family):
-    """Entry level (what regress-power plants): every raptors_<family>* definition of
-    libraptors/<family>.c, the inner made static, the wrapper exported under the old name."""
-    text = _lib_file(f"{family}.c")
-    new, names = plant.patch_entries_text(text, family, 10)
-    declared = set(re.findall(rf"RAPTORS_API int (raptors_{family}\w*)\(", _lib_file("raptors.h")))
-    assert set(names) == declared and names
-    for n in names:
-        assert f"static int {n}_planted_inner(" in new
-        assert f"rp_planted_enter();\n    int rp_r = {n}_planted_inner(" in new
+@pytest.mark.parametrize("where", sorted(plant.ENTRIES))
+def test_plant_wraps_the_entry_functions_of_each_place(where):
+    """Entry level (what regress-power plants): each function of ENTRIES[where] is defined once
+    in its file; the original is renamed and made static, the wrapper exported under the old
+    name (spinning only when the family argument is the place's class, for scale / binary)."""
+    for file, fn, when in plant.ENTRIES[where]:
+        text = _lib_file(file)
+        assert len(re.findall(rf"^int {fn}\(", text, re.M)) == 1, (file, fn)
+        new, names = plant.patch_function_text(text, fn, 10, when)
+        assert names == [fn]
+        assert f"static int {fn}_planted_inner(" in new
+        assert f"rp_planted_enter();\n    int rp_r = {fn}_planted_inner(" in new
+        # the wrapper keeps the old name: its prototype and its definition
+        assert len(re.findall(rf"^int {fn}\(", new, re.M)) == 2
+        assert "#define RP_PLANTED_PERCENT 10u" in new
+        if when is not None:
+            assert f"if (!({when})) {{\n        return {fn}_planted_inner(" in new
+            assert re.search(rf"\b{when.split()[-1]}\b", _lib_file("ops.h")), when
+        with pytest.raises(ValueError, match="already planted"):
+            plant.patch_function_text(new, fn, 10, when)
+
+
+def test_plant_parses_signatures_and_refuses_what_it_cannot_find():
+    text = (
+        "#include <stddef.h>\nint f(const float *x, size_t n,\n    double a[4])\n{\n"
+        "    /* { */ return (int)n;\n}\nvoid g(void) { f(0, 0, 0); }\n"
+    )
+    new, names = plant.patch_function_text(text, "f", 25, "n > 3")
+    assert names == ["f"]
+    assert "if (!(n > 3)) {\n        return f_planted_inner(x, n, a);\n    }" in new
+    assert "int rp_r = f_planted_inner(x, n, a);" in new
+    assert "#define RP_PLANTED_PERCENT 25u" in new
+    assert new.endswith("void g(void) { f(0, 0, 0); }\n")  # a call is not a definition
+    with pytest.raises(ValueError, match="no definition of `h"):
+        plant.patch_function_text(text, "h", 10)
+    with pytest.raises(ValueError, match="parameter name"):
+        plant.patch_function_text("int f(int, int)\n{\n    return 0;\n}\n", "f", 10)
+    with pytest.raises(ValueError, match="no `static void NAME"):
+        plant.patch_chunks_text(text, 10)
+    with pytest.raises(ValueError, match="scale and binary run the same"):
+        plant.plant("/nonexistent", 10, "binary", "kernel")
+    with pytest.raises(ValueError, match="not found"):
+        plant.plant("/nonexistent", 10, "library")
+
+
+def _preprocessed_table(tmp_path, kernel_set_h):
+    """The scalar variant's kernel table after the preprocessor, with kernel_set.h replaced:
+    the entries [(field, kernel)] of its initializer and the whole translation unit."""
+    lib = tmp_path / "libraptors"
+    shutil.copytree(os.path.join(REPO, "libraptors"), lib, dirs_exist_ok=True)
+    (lib / "kernel_set.h").write_text(kernel_set_h)
+    r = subprocess.run(
+        ["cc", "-E", "-P", "-I", str(lib), str(lib / "kernels_scalar.c")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    table = r.stdout[r.stdout.index("rp_kernels_scalar = {") :]
+    table = table[: table.index("};")]
+    return re.findall(r"\.(\w+)\s*\[[^=]*=\s*(\w+)", table), r.stdout
+
+
+@pytest.mark.parametrize("only", [None, ("pairwise", "accumulate")])
+def test_plant_kernel_level_wraps_every_table_entry(tmp_path, only):
+    """Kernel level: each entry of the kernel table (of the fields `only`, or all) points at a
+    wrapper, defined in the variant's file, that calls the entry's kernel between
+    rp_planted_enter and rp_planted_leave; the other entries are left alone."""
+    kernels_h = _lib_file("kernels.h")
+    fields = plant.table_fields(kernels_h)
+    assert set(fields) == {"elementwise", "pairwise", "accumulate"}
+    text = _lib_file("kernel_set.h")
+    new, names = plant.patch_table_text(text, kernels_h, 10, only)
+    assert {n.split("=")[0] for n in names} == set(only or fields)
     with pytest.raises(ValueError, match="already planted"):
-        plant.patch_entries_text(new, family, 10)
+        plant.patch_table_text(new, kernels_h, 10, only)
+    plain, _ = _preprocessed_table(tmp_path / "plain", text)
+    planted, unit = _preprocessed_table(tmp_path / "planted", new)
+    assert len(plain) >= 8 and {f for f, _k in plain} == set(fields)
+    wrapped = [(f, k) for f, k in plain if only is None or f in only]
+    assert planted == [(f, k + "_planted" if (f, k) in wrapped else k) for f, k in plain]
+    for _f, k in wrapped:
+        wrapper = re.search(rf"static void {k}_planted\([^)]*\)\s*\{{([^}}]*)\}}", unit)
+        assert wrapper, k
+        assert re.fullmatch(
+            rf"\s*uint64_t rp_t0 = rp_planted_enter\(\);\s*{k}\([\w, ]+\);\s*"
+            r"rp_planted_leave\(rp_t0\);\s*",
+            wrapper.group(1),
+        ), wrapper.group(0)
 
 
-def test_plant_kernel_level_wraps_table_kernels_and_chunk_loops():
-    table = plant.table_kernels(os.path.join(REPO, "libraptors"))
-    assert {"scale_contig", "pairwise", "accumulate"} <= table
-    new, names = plant.patch_text(_lib_file("reduce_body.h"), 10, table)
-    assert {"RP_RFN(pairwise)", "RP_RFN(accumulate)"} <= set(names)
-    assert all(n.split("(")[-1].rstrip(")") in table for n in names)  # helpers left alone
-    new, names = plant.patch_entry_text(_lib_file("binary.c"), 10)
-    assert "run_chunk" in names
-    new, names = plant.patch_text(_lib_file("binary_body.h"), 10, table)
-    assert names == ["RP_BFN"] and "RP_CAT2(RP_BFN, planted_inner)" in new
+@pytest.mark.parametrize("file", ["elementwise.c", "reduce.c"])
+def test_plant_kernel_level_wraps_every_chunk_loop(file):
+    """Kernel level: every callback a family hands to the thread pool is wrapped."""
+    text = _lib_file(file)
+    new, names = plant.patch_chunks_text(text, 10)
+    assert set(names) == set(re.findall(r"rp_parallel_for\((\w+),", text)) and names
+    for n in names:
+        assert f"static void {n}_planted_inner(void *ctx, size_t c)" in new
+        assert f"rp_planted_enter();\n    {n}_planted_inner(ctx, c);" in new
+    with pytest.raises(ValueError, match="already planted"):
+        plant.patch_chunks_text(new, 10)
 
 
 def _copy_tree(dst):
-    shutil.copytree(
-        REPO,
-        dst,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            ".cache",
-            ".asv",
-            "build*",
-            "node_modules",
-            "*.so",
-            ".hypothesis",
-            "__pycache__",
-            ".pytest_cache",
-            "reports",
-        ),
+    ignore = shutil.ignore_patterns(
+        ".git",
+        ".venv",
+        ".cache",
+        ".asv",
+        "node_modules",
+        "*.so",
+        ".hypothesis",
+        "__pycache__",
+        ".pytest_cache",
+        "reports",
     )
+
+    def skip(d, names):  # the build directories, not libraptors/build_info.c
+        top = os.path.samefile(d, REPO)
+        return set(ignore(d, names)) | {n for n in names if top and n.startswith("build")}
+
+    shutil.copytree(REPO, dst, ignore=skip)
 
 
 def _run_py(code, **env):
@@ -277,17 +325,81 @@ needs_valgrind = pytest.mark.skipif(
 )
 
 
+#: Planted builds: name -> (WHERE, level, the operations it slows).
+ALL_OPS = frozenset(measure.OPERATIONS)
+PLANTS = {
+    "library": ("library", "entry", ALL_OPS),
+    "kernels": ("kernels", "entry", ALL_OPS),
+    "binary": ("binary", "entry", frozenset({"add", "subtract", "multiply"})),
+    "scale": ("scale", "entry", frozenset({"scale"})),
+    "reduce": ("reduce", "entry", frozenset({"sum", "mean"})),
+    "library-kernel": ("library", "kernel", ALL_OPS),
+    "reduce-kernel": ("reduce", "kernel", frozenset({"sum", "mean"})),
+}
+
+
 @pytest.fixture(scope="module")
-def icount_libs(tmp_path_factory):
-    """A valgrind-runnable build of this tree's sources and one with 25% planted in every
-    operation's C entry points (what regress-power plants)."""
-    tmp = tmp_path_factory.mktemp("icount")
-    src = tmp / "src"
-    _copy_tree(src)
-    plain = libs.build_dir(str(src), str(tmp / "plain.so"), "icount")
-    plant.plant(str(src), 25)
-    planted = libs.build_dir(str(src), str(tmp / "planted.so"), "icount")
+def planted_builds(tmp_path_factory):
+    """Valgrind-runnable builds of this tree's sources: plain, and one per PLANTS entry with 25%
+    planted there."""
+    tmp = tmp_path_factory.mktemp("planted")
+    _copy_tree(tmp / "plain")
+    plain = libs.build_dir(str(tmp / "plain"), str(tmp / "plain.so"), "icount")
+    planted = {}
+    for name, (where, level, _ops) in PLANTS.items():
+        src = tmp / name
+        shutil.copytree(tmp / "plain", src)
+        assert plant.plant(str(src), 25, where, level)
+        planted[name] = libs.build_dir(str(src), str(tmp / f"{name}.so"), "icount")
     return plain, planted
+
+
+@pytest.fixture(scope="module")
+def icount_libs(planted_builds):
+    """The plain build and the one with 25% planted in every operation's C entry point
+    (raptors_call: what regress-power plants as "library")."""
+    plain, planted = planted_builds
+    return plain, planted["library"]
+
+
+@pytest.mark.parametrize("name", PLANTS)
+def test_planted_library_keeps_results(planted_builds, tmp_path, name):
+    """Every operation, every mode and variant of measure.py, gives NumPy's bits through a
+    library with a planted slowdown (one thread and two: the chunk loops run in the pool)."""
+    _plain, planted = planted_builds
+    gate.make_package(REPO, planted[name], str(tmp_path / "pkg"), "head")
+    code = f"""
+import sys; sys.path.insert(0, {str(tmp_path / "pkg")!r}); sys.path.insert(0, {TOOLS!r})
+import numpy as np, raptors_head as r, measure
+n = 0
+for threads in (1, 2):
+    r.set_num_threads(threads)
+    for op, spec in measure.OPERATIONS.items():
+        for mode in spec["modes"]:
+            for variant in spec["variants"]:
+                for shape in ((40, 30), (300, 301)):
+                    a = measure.make_case(op, shape, "float32", r, variant, mode)
+                    b = measure.make_case(op, shape, "float32", r, variant, mode)
+                    assert measure.same_bits(a.numpy(), b.raptors()), (op, mode, variant)
+                    n += 1
+print("ok", n)
+"""
+    r = _run_py(code)
+    assert r.returncode == 0 and r.stdout.startswith("ok"), r.stdout + r.stderr
+    assert int(r.stdout.split()[1]) >= 2 * 2 * len(measure.OPERATIONS)
+
+
+@needs_valgrind
+@pytest.mark.parametrize("name", PLANTS)
+def test_planted_work_counts_more_where_planted_only(planted_builds, name):
+    """The planted spin is extra work in the operations of the place, and only there: the
+    other operations count the same (a conditional wrapper costs a few instructions)."""
+    plain, planted = planted_builds
+    slowed = PLANTS[name][2]
+    for case in ("f32", "add-f32", "add-row-f32", "sum-f32", "mean-axis0-f32", "mean-axis1-f32"):
+        base, head = icount.count(plain, case), icount.count(planted[name], case)
+        want = "regression" if icount.CASE_OP[case] in slowed else "same"
+        assert stats.judge_insn(case, base, head).verdict == want, (case, base, head)
 
 
 @needs_valgrind

@@ -1,27 +1,42 @@
 """Plant a known slowdown in a COPY of the sources (never in the product tree).
 
-    python tools/regress/plant.py SRC_DIR PERCENT [WHERE]
+    python tools/regress/plant.py SRC_DIR PERCENT [WHERE] [--level=entry|kernel]
 
-WHERE (default "kernels"):
+Every operation enters the library through raptors_call (libraptors/call.c: it decodes the
+block; the typed C API of typed.c builds one and calls it too), which hands it to its family:
+rp_elementwise (elementwise.c: add, subtract, multiply and scale; its first parameter `family`
+is the tuning class, RAPTORS_FAMILY_SCALE or RAPTORS_FAMILY_BINARY) or rp_reduce (reduce.c: sum,
+mean). A planted function is renamed (<name>_planted_inner, made static) and wrapped by one of
+the old name that times it with the cycle counter and then spins for PERCENT % of that time.
+Only the outermost wrapper on a thread (a thread-local depth, shared by every file of the
+library) reads the clock and spins; nested ones cost two increments. So each planted call takes
+(1 + PERCENT/100) times as long, whatever the kernel looks like (SIMD or scalar, cached or
+memory-bound, one thread or several), and results stay bit-exact.
 
-- "scale", "binary", "reduce": one family of operations, in C. Every kernel of the family's
-  body (libraptors/<family>_body.h: each `RP_TARGET static ... NAME(params) {`, NAME being
-  RP_FN(x), RP_RFN(x) or RP_BFN) and every chunk loop of its entry file (libraptors/<family>.c:
-  each `static void NAME(void *ctx, size_t c) {`, the callbacks the thread pool runs) is
-  renamed and wrapped by a function of the old name that times it with the cycle counter and
-  then spins for PERCENT % of that time. Only the outermost wrapper on a thread (a thread-local
-  depth, shared by every file of the library) reads the clock and spins; nested ones (a kernel
-  inside a planted chunk loop, a recursive pairwise sum) cost two increments. So each call of
-  the family takes (1 + PERCENT/100) times as long, whatever the kernel looks like (SIMD or
-  scalar, cached or memory-bound, one thread or several), and results stay bit-exact.
-- "kernels": all three families.
+WHERE (default "library"), at the entry level (the default; what regress-power plants):
+
+- "library": raptors_call, so every operation.
+- "binary": rp_elementwise, spinning only when its `family` argument is RAPTORS_FAMILY_BINARY
+  (add, subtract, multiply); "scale": the same for RAPTORS_FAMILY_SCALE (scale).
+- "reduce": rp_reduce (sum, mean).
+- "kernels": rp_elementwise (every call) and rp_reduce: the two families.
 - "python": the Python layer. raptors/__init__.py gets, at its end, a wrapper around each public
   operation (scale, add, subtract, multiply, sum, mean) that times the call and spins for PERCENT
   % of it: PERCENT=100 is the "does its work twice" slowdown, in the package, of every call
   (results unchanged, in place included).
 
+--level=kernel plants inside the loops instead: every entry of the kernel table (kernel_set.h
+instantiates the kernel macros of elementwise_body.h and reduce_body.h and fills the table; each
+entry gets a wrapper, defined by the same X-macro lists after the instantiation, and the table
+points at the wrappers) and every chunk loop the thread pool runs (`static void NAME(void *ctx,
+size_t c) {` in elementwise.c, reduce.c). "reduce" plants the reduction kernels (the table's
+pairwise and accumulate) and reduce.c's chunk loops; "library" and "kernels" every table entry
+and every chunk loop. "scale" and "binary" are refused at this level: both classes run the same
+element-wise kernels. A wrapper there costs a thread-local access per kernel call, which
+row-by-row paths pay many times per call, so the slowdown it plants is not exactly PERCENT.
+
 The patch is found by parsing, not by line numbers, so it keeps applying while the sources
-change; it fails loudly when it finds nothing to wrap.
+change; it fails loudly when it finds nothing to wrap and refuses to plant twice.
 """
 
 from __future__ import annotations
@@ -29,10 +44,28 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 
 FAMILIES = ("scale", "binary", "reduce")
 WHERE = (*FAMILIES, "library", "kernels", "python")
+LEVELS = ("entry", "kernel")
 PY_OPERATIONS = ("scale", "add", "subtract", "multiply", "sum", "mean")
+
+# Entry level: WHERE -> [(file of libraptors/, function, condition or None)]. The condition is
+# a C expression of the function's parameters: the wrapper spins only when it holds.
+ENTRIES: dict[str, list[tuple[str, str, str | None]]] = {
+    "library": [("call.c", "raptors_call", None)],
+    "binary": [("elementwise.c", "rp_elementwise", "family == RAPTORS_FAMILY_BINARY")],
+    "scale": [("elementwise.c", "rp_elementwise", "family == RAPTORS_FAMILY_SCALE")],
+    "reduce": [("reduce.c", "rp_reduce", None)],
+    "kernels": [("elementwise.c", "rp_elementwise", None), ("reduce.c", "rp_reduce", None)],
+}
+# Kernel level: WHERE -> (the kernel table's fields, the files whose chunk loops are planted).
+KERNELS: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
+    "reduce": (("pairwise", "accumulate"), ("reduce.c",)),
+    "library": (None, ("elementwise.c", "reduce.c")),  # None: every field
+    "kernels": (None, ("elementwise.c", "reduce.c")),
+}
 
 HELPERS = r"""
 /* ---- planted slowdown (tools/regress/plant.py; never in the product) ---- */
@@ -72,13 +105,7 @@ static inline void rp_planted_leave(uint64_t t0)
 #endif
 """
 
-# A kernel in a body header: RP_TARGET static [inline] RET NAME(params) {
-_KERNEL = re.compile(
-    r"(?P<head>^[ \t]*RP_TARGET[ \t]+static[ \t]+(?:inline[ \t]+)?(?P<ret>[\w \t\*]*?))"
-    r"[ \t]*(?P<name>RP_\w+(?:\(\w+\))?)\s*\((?P<params>[^;{)]*(?:\([^)]*\)[^;{)]*)*)\)\s*\{",
-    re.M,
-)
-# A thread-pool callback in an entry file: static void NAME(void *ctx, size_t c) {
+# A thread-pool callback: static void NAME(void *ctx, size_t c) {
 _CHUNK = re.compile(
     r"(?P<head>^static[ \t]+(?P<ret>void)[ \t]+)(?P<name>\w+)\s*"
     r"\((?P<params>\s*(?:const[ \t]+)?void[ \t]*\*[ \t]*\w+\s*,\s*size_t[ \t]+\w+\s*)\)\s*\{",
@@ -86,11 +113,11 @@ _CHUNK = re.compile(
 )
 
 
-# A public entry point in an entry file: int raptors_<family>...(params) {
-def _entry_re(family: str) -> re.Pattern:
+def _function_re(name: str) -> re.Pattern[str]:
+    """The definition of a non-static function NAME: RET NAME(params) {."""
     return re.compile(
-        r"(?P<head>^(?P<ret>int)[ \t]+)(?P<name>raptors_" + family + r"\w*)\s*"
-        r"\((?P<params>[^;{)]*)\)\s*\{",
+        r"(?P<head>^(?P<ret>(?:const[ \t]+)?\w+[ \t\*]*?)[ \t]*)(?P<name>" + re.escape(name) + r")"
+        r"\s*\((?P<params>[^;{)]*)\)\s*\{",
         re.M,
     )
 
@@ -114,7 +141,7 @@ def _param_names(params: str) -> list[str]:
         if not p or p == "void":
             continue
         m = re.search(r"(\w+)\s*(\[[^\]]*\])?\s*$", p)
-        if not m:
+        if not m or not re.search(r"\w[\s\*]+\w+\s*(\[[^\]]*\])?\s*$", p):
             raise ValueError(f"cannot find the parameter name in {p!r}")
         names.append(m.group(1))
     return names
@@ -141,76 +168,52 @@ def _body_end(text: str, open_brace: int) -> int:
     raise ValueError("unbalanced braces")
 
 
-def _inner_name(name: str) -> str:
-    """RP_FN(scale_contig) -> RP_FN(scale_contig_planted_inner); RP_BFN ->
-    RP_CAT2(RP_BFN, planted_inner) (kernel_set.h's token paster); run_chunk ->
-    run_chunk_planted_inner."""
-    m = re.fullmatch(r"(\w+)\((\w+)\)", name)
-    if m:
-        return f"{m.group(1)}({m.group(2)}_planted_inner)"
-    if name.startswith("RP_"):
-        return f"RP_CAT2({name}, planted_inner)"
-    return f"{name}_planted_inner"
-
-
-def table_kernels(lib_dir: str) -> set[str] | None:
-    """The kernel names of the variant table (kernel_set.h: `RP_BOTH(name)`), or None."""
-    try:
-        with open(os.path.join(lib_dir, "kernel_set.h")) as f:
-            names = set(re.findall(r"RP_BOTH\((\w+)\)", f.read()))
-    except OSError:
-        return None
-    return names or None
-
-
-def _selected(name: str, only: set[str] | None) -> bool:
-    """Wrap RP_FN(x)/RP_RFN(x) only where x is a table entry (a kernel the entry files call:
-    the helpers it calls in turn are left alone, so no wrapper sits in an inner loop)."""
-    if only is None:
-        return True
-    m = re.fullmatch(r"\w+\((\w+)\)", name)
-    return m is None or m.group(1) in only
+def _timed(call: str, ret: str) -> str:
+    """The body of a wrapper: the call between rp_planted_enter and rp_planted_leave."""
+    if ret == "void":
+        return (
+            f"    uint64_t rp_t0 = rp_planted_enter();\n    {call};\n    rp_planted_leave(rp_t0);\n"
+        )
+    return (
+        f"    uint64_t rp_t0 = rp_planted_enter();\n    {ret} rp_r = {call};\n"
+        f"    rp_planted_leave(rp_t0);\n    return rp_r;\n"
+    )
 
 
 def _wrap(
     text: str,
-    pattern: re.Pattern,
+    pattern: re.Pattern[str],
     what: str,
-    only: set[str] | None = None,
     inner_static: bool = False,
+    when: str | None = None,
 ) -> tuple[str, list[str]]:
+    """Rename each definition `pattern` finds to NAME_planted_inner and add a wrapper named
+    NAME that times it (spinning only when the C condition `when` holds, if given)."""
+    if "RP_PLANTED_HELPERS" in text:
+        raise ValueError(f"this {what} is already planted")
     out, pos, names = [], 0, []
     for m in pattern.finditer(text):
         if m.start() < pos:
             continue
         name = m.group("name")
-        if not _selected(name, only):
-            continue
-        if "planted_inner" in name or "rp_planted_enter" in text[m.end() : m.end() + 200]:
-            raise ValueError(f"this {what} is already planted")
         ret = " ".join(m.group("ret").split()) or "void"
         params = m.group("params")
         args = ", ".join(_param_names(params))
         end = _body_end(text, m.end() - 1)
         head = m.group("head")
-        inner = _inner_name(name)
+        inner = f"{name}_planted_inner"
         out.append(text[pos : m.start()])
-        # The wrapper's prototype first: a recursive kernel's inner calls the wrapper.
+        # The wrapper's prototype first: a recursive function's inner calls the wrapper.
         out.append(f"{head.rstrip()} {name}({params});\n")
         s, e = m.start("name") - m.start(), m.end("name") - m.start()
         definition = text[m.start() : end]
-        out.append(("static " if inner_static else "") + definition[:s] + inner + definition[e:])
+        static = "static " if inner_static and not definition.startswith("static") else ""
+        out.append(static + definition[:s] + inner + definition[e:])
         call = f"{inner}({args})"
-        if ret == "void":
-            body = (
-                f"    uint64_t rp_t0 = rp_planted_enter();\n    {call};\n"
-                f"    rp_planted_leave(rp_t0);\n"
-            )
-        else:
-            body = (
-                f"    uint64_t rp_t0 = rp_planted_enter();\n    {ret} rp_r = {call};\n"
-                f"    rp_planted_leave(rp_t0);\n    return rp_r;\n"
-            )
+        body = _timed(call, ret)
+        if when is not None:
+            skip = f"{call};\n        return" if ret == "void" else f"return {call}"
+            body = f"    if (!({when})) {{\n        {skip};\n    }}\n" + body
         out.append(f"\n{head.rstrip()} {name}({params})\n{{\n{body}}}\n")
         names.append(name)
         pos = end
@@ -229,58 +232,188 @@ def _with_helpers(text: str, percent: int) -> str:
     )
 
 
-def patch_text(text: str, percent: int, only: set[str] | None = None) -> tuple[str, list[str]]:
-    """The planted version of a kernel body header's text and the kernels it wraps (those named
-    in `only`, when given: see _selected)."""
-    new, names = _wrap(text, _KERNEL, "body", only)
+def patch_function_text(
+    text: str, name: str, percent: int, when: str | None = None
+) -> tuple[str, list[str]]:
+    """The planted version of a C file: its (non-static) function NAME wrapped, the original
+    made static (spinning only when `when` holds, a C condition on its parameters)."""
+    new, names = _wrap(text, _function_re(name), "file", inner_static=True, when=when)
     if not names:
-        raise ValueError("no `RP_TARGET static ... RP_FN(name)(...) {` kernel definitions found")
+        raise ValueError(f"no definition of `{name}(...) {{` found")
+    if len(names) > 1:
+        raise ValueError(f"{len(names)} definitions of {name} found")
     return _with_helpers(new, percent), names
 
 
-def patch_entry_text(text: str, percent: int) -> tuple[str, list[str]]:
-    """The planted version of an entry file (<family>.c): its thread-pool chunk callbacks."""
-    new, names = _wrap(text, _CHUNK, "entry file")
-    return (_with_helpers(new, percent), names) if names else (text, [])
-
-
-def patch_entries_text(text: str, family: str, percent: int) -> tuple[str, list[str]]:
-    """The planted version of an entry file: every public raptors_<family>* definition."""
-    new, names = _wrap(text, _entry_re(family), "entry file", inner_static=True)
+def patch_chunks_text(text: str, percent: int) -> tuple[str, list[str]]:
+    """The planted version of a family's C file: its thread-pool chunk callbacks."""
+    new, names = _wrap(text, _CHUNK, "file")
     if not names:
-        raise ValueError(f"no `int raptors_{family}...(...) {{` definitions found")
+        raise ValueError("no `static void NAME(void *ctx, size_t c) {` chunk loops found")
     return _with_helpers(new, percent), names
 
 
-def plant_family(src_dir: str, family: str, percent: int, level: str = "entry") -> list[str]:
-    """level "entry": the family's public entry points (libraptors/<family>.c), so every call
-    takes (1 + percent/100) times as long, exactly. level "kernel": its kernels (the body
-    header's table entries) and chunk loops, i.e. inside the loops (a wrapper costs a
-    thread-local access per kernel call, which row-by-row paths pay many times per call)."""
-    lib = os.path.join(src_dir, "libraptors")
-    entry = os.path.join(lib, f"{family}.c")
-    names = []
-    if level == "entry":
-        with open(entry) as f:
-            new, found = patch_entries_text(f.read(), family, percent)
-        with open(entry, "w") as f:
-            f.write(new)
-        return [f"{family}.c:{n}" for n in found]
-    if level != "kernel":
-        raise ValueError(f"unknown level {level!r}: entry or kernel")
-    body = os.path.join(lib, f"{family}_body.h")
-    with open(body) as f:
-        new, found = patch_text(f.read(), percent, table_kernels(lib))
-    with open(body, "w") as f:
+# ---- kernel level: the kernel table ----
+_TYPEDEF = re.compile(
+    r"typedef\s+(?P<ret>[\w \t\*]+?)\s*\(\s*\*\s*(?P<name>\w+)\s*\)\s*\((?P<params>[^;]*)\)\s*;"
+)
+_TABLE_STRUCT = re.compile(r"typedef\s+struct\s*\{(?P<body>[^}]*)\}\s*rp_kernel_set\s*;")
+_MACRO = re.compile(r"^#define[ \t]+(?P<name>\w+)\((?P<args>[^)]*)\)(?P<body>(?:.*\\\n)*.*)$", re.M)
+
+
+def table_fields(kernels_h: str) -> dict[str, tuple[str, str]]:
+    """The kernel table's function-pointer fields (kernels.h's rp_kernel_set):
+    field -> (return type, parameter list), from the fields' typedefs."""
+    types = {
+        m.group("name"): (" ".join(m.group("ret").split()), " ".join(m.group("params").split()))
+        for m in _TYPEDEF.finditer(kernels_h)
+    }
+    struct = _TABLE_STRUCT.search(kernels_h)
+    if struct is None:
+        raise ValueError("no `typedef struct {...} rp_kernel_set;` in kernels.h")
+    fields = {}
+    for m in re.finditer(r"(\w+)\s+(\w+)\s*(?:\[[^\]]*\])+\s*;", struct.group("body")):
+        if m.group(1) in types:
+            fields[m.group(2)] = types[m.group(1)]
+    if not fields:
+        raise ValueError("no kernel (function-pointer array) fields in rp_kernel_set")
+    return fields
+
+
+def _entry_re(fields: list[str]) -> re.Pattern[str]:
+    """A designated initializer of a table field: .FIELD[...][...] = NAME (token-pasted)."""
+    return re.compile(
+        r"\.(?P<field>" + "|".join(map(re.escape, fields)) + r")(?P<index>(?:\[[^\]]*\])+)"
+        r"\s*=\s*(?P<fn>\w+(?:\s*##\s*\w+)*)(?P<comma>\s*,)?"
+    )
+
+
+def patch_table_text(
+    text: str, kernels_h: str, percent: int, only: tuple[str, ...] | None = None
+) -> tuple[str, list[str]]:
+    """The planted version of kernel_set.h: every entry of the table's fields `only` (all when
+    None) points at a wrapper that times the kernel. The entries are written in X-macros
+    (`#define M(...) ... .field[...] = name_##S, ...`); each such macro M gets a twin
+    M_PLANTED_DEF_ that defines the wrappers instead, expanded by the same lists as the table
+    just before it, and M's entries name the wrappers (name_##S##_planted)."""
+    if "RP_PLANTED_HELPERS" in text or "_planted" in text:
+        raise ValueError("kernel_set.h is already planted")
+    fields = table_fields(kernels_h)
+    chosen = [f for f in fields if only is None or f in only]
+    if only is not None and set(only) - set(fields):
+        raise ValueError(f"kernel table has no field {sorted(set(only) - set(fields))}")
+    entry, any_entry = _entry_re(chosen), _entry_re(list(fields))
+    if not any(entry.search(m.group("body")) for m in _MACRO.finditer(text)):
+        raise ValueError("no `.field[...] = kernel` entries of the kernel table found in macros")
+    macros = {
+        m.group("name"): m for m in _MACRO.finditer(text) if any_entry.search(m.group("body"))
+    }
+    in_macros = sum(len(any_entry.findall(m.group("body"))) for m in macros.values())
+    if len(any_entry.findall(text)) != in_macros:
+        raise ValueError("kernel table entries outside an X-macro: not supported")
+    # the macros using an entry macro (RP_DTYPE_ENTRIES_ calls RP_EW_ENTRY_) are entry macros too
+    uses = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\b")
+    for m in _MACRO.finditer(text):
+        if m.group("name") not in macros and uses.search(m.group("body")):
+            macros[m.group("name")] = m
+    names_re = re.compile(r"\b(" + "|".join(map(re.escape, macros)) + r")\b")
+    table = re.search(r"^const[ \t]+rp_kernel_set\b[^=]*=\s*\{", text, re.M)
+    if table is None:
+        raise ValueError("no `const rp_kernel_set NAME = {` table definition found")
+    table_end = _body_end(text, table.end() - 1)
+    lists = re.findall(r"\b(\w+)\((\w+)\)", text[table.end() : table_end])
+    lists = [(lst, m) for lst, m in lists if m in macros]
+    if not lists:
+        raise ValueError("the table expands none of the entry macros")
+
+    planted: list[str] = []
+
+    def to_wrapper(e: re.Match[str]) -> str:
+        field, index, fn = e.group("field"), e.group("index"), e.group("fn")
+        planted.append(f"{field}={fn}")
+        return f".{field}{index} = {fn}##_planted{e.group('comma') or ''}"
+
+    def to_definition(e: re.Match[str]) -> str:
+        if e.group("field") not in chosen:  # an entry left alone defines nothing
+            return ""
+        return f"RP_PLANTED_DEF_{e.group('field')}({e.group('fn')}) "
+
+    out, pos, twins = [], 0, []
+    for name, m in sorted(macros.items(), key=lambda kv: kv[1].start()):
+        out.append(text[pos : m.start("body")])
+        out.append(entry.sub(to_wrapper, m.group("body")))
+        body = names_re.sub(lambda u: u.group(1) + "_PLANTED_DEF_", m.group("body"))
+        twins.append(
+            f"#define {name}_PLANTED_DEF_({m.group('args')}){any_entry.sub(to_definition, body)}\n"
+        )
+        pos = m.end("body")
+    out.append(text[pos : table.start()])
+    defs = ["/* ---- planted: a wrapper per kernel table entry (tools/regress/plant.py) ---- */\n"]
+    for f in chosen:
+        ret, params = fields[f]
+        # the kernel's name is the macro's parameter, rp_kernel_ (no parameter is named so)
+        call = f"rp_kernel_({', '.join(_param_names(params))})"
+        body = _timed(call, ret).replace("\n", " \\\n")
+        defs.append(
+            f"#define RP_PLANTED_DEF_{f}(rp_kernel_) \\\n"
+            f"    RP_TARGET static {ret} rp_kernel_##_planted({params}) \\\n"
+            f"    {{ \\\n{body}    }}\n"
+        )
+    defs += twins
+    defs += [f"{lst}({m}_PLANTED_DEF_)\n" for lst, m in lists]
+    out.append("".join(defs) + "\n")
+    out.append(text[table.start() :])
+    if not planted:
+        raise ValueError("no kernel table entries found")
+    return _with_helpers("".join(out), percent), planted
+
+
+def _lib_path(src_dir: str, name: str) -> str:
+    path = os.path.join(src_dir, "libraptors", name)
+    if not os.path.isfile(path):
+        raise ValueError(f"libraptors/{name} not found in {src_dir}: nothing to plant")
+    return path
+
+
+def _rewrite(path: str, patch: Callable[[str], tuple[str, list[str]]]) -> list[str]:
+    with open(path) as f:
+        new, names = patch(f.read())
+    with open(path, "w") as f:
         f.write(new)
-    names += [f"{family}_body.h:{n}" for n in found]
-    if os.path.isfile(entry):
-        with open(entry) as f:
-            new, found = patch_entry_text(f.read(), percent)
-        if found:
-            with open(entry, "w") as f:
-                f.write(new)
-        names += [f"{family}.c:{n}" for n in found]
+    return [f"{os.path.basename(path)}:{n}" for n in names]
+
+
+def plant_entries(src_dir: str, where: str, percent: int) -> list[str]:
+    """Entry level: the functions of ENTRIES[where], so every call of `where` takes
+    (1 + percent/100) times as long, exactly."""
+    names = []
+    for file, fn, when in ENTRIES[where]:
+
+        def patch(text: str, fn: str = fn, when: str | None = when) -> tuple[str, list[str]]:
+            return patch_function_text(text, fn, percent, when)
+
+        found = _rewrite(_lib_path(src_dir, file), patch)
+        names += [n + (f" (when {when})" if when else "") for n in found]
+    return names
+
+
+def plant_kernels(src_dir: str, where: str, percent: int) -> list[str]:
+    """Kernel level: the kernel table's entries of KERNELS[where] and the chunk loops of its
+    files, i.e. inside the loops (see the module's docstring)."""
+    if where not in KERNELS:
+        raise ValueError(
+            f"{where!r} cannot be planted at the kernel level: scale and binary run the same "
+            "element-wise kernels (plant them at the entry level, or plant library, kernels "
+            "or reduce at the kernel level)"
+        )
+    only, files = KERNELS[where]
+    with open(_lib_path(src_dir, "kernels.h")) as f:
+        kernels_h = f.read()
+    names = _rewrite(
+        _lib_path(src_dir, "kernel_set.h"), lambda t: patch_table_text(t, kernels_h, percent, only)
+    )
+    for file in files:
+        names += _rewrite(_lib_path(src_dir, file), lambda t: patch_chunks_text(t, percent))
     return names
 
 
@@ -329,18 +462,15 @@ def plant_python(src_dir: str, percent: int) -> list[str]:
 
 def plant(src_dir: str, percent: int, where: str = "library", level: str = "entry") -> list[str]:
     """Plant PERCENT % in src_dir at `where` (see the module's docstring); the wrapped names."""
+    if where not in WHERE:
+        raise ValueError(f"unknown place {where!r}; choose from {', '.join(WHERE)}")
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}: entry or kernel")
     if where == "python":
         return plant_python(src_dir, percent)
-    if where in ("library", "kernels"):
-        families = [
-            f for f in FAMILIES if os.path.isfile(os.path.join(src_dir, "libraptors", f"{f}.c"))
-        ]
-        if not families:
-            raise ValueError("no libraptors/<family>.c found")
-        return [n for f in families for n in plant_family(src_dir, f, percent, level)]
-    if where in FAMILIES:
-        return plant_family(src_dir, where, percent, level)
-    raise ValueError(f"unknown place {where!r}; choose from {', '.join(WHERE)}")
+    if level == "kernel":
+        return plant_kernels(src_dir, where, percent)
+    return plant_entries(src_dir, where, percent)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ In a temporary clone (.cache/regress/power/clone, sharing this repository's
 objects) it makes, on top of the current commit HEAD:
   - "identical": an empty commit (same tree, a separate build of it),
   - "WHERE+P%": a commit where WHERE takes P% longer (tools/regress/plant.py):
-    "library" every C entry point of every operation, "scale" / "binary" /
-    "reduce" one family of operations (binary: add, subtract, multiply; reduce:
-    sum, mean), "python" the package's public functions (raptors/__init__.py;
+    "library" every operation's C entry (raptors_call), "scale" / "binary" /
+    "reduce" one class of operations (binary: add, subtract, multiply, through
+    rp_elementwise; scale: the same function's scale calls; reduce: sum, mean,
+    rp_reduce), "python" the package's public functions (raptors/__init__.py;
     python+100% is a 2x slowdown of every call in the Python layer). A bare
     number P means library+P%.
 and builds each once (tools/regress/libs.py). Then it runs the gate
