@@ -6,6 +6,7 @@
  * raptors_protocol describes the block, generated from the same lists.
  */
 #include "family.h"
+#include "fpstatus.h"
 #include "layout.h"
 
 #include <pthread.h>
@@ -123,7 +124,18 @@ static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char 
     return rp_reduce(op, dtype, ndim, shape, x, xs, (int)axis, out, os, (size_t)bufsize, buffered);
 }
 
+static int dispatch_call(const int64_t *a);
+
 int raptors_call(const int64_t *a)
+{
+    rp_fp_clear(); /* as NumPy before its loops; the workers' flags join these */
+    int rc = dispatch_call(a);
+    if (rc == RAPTORS_OK)
+        rc = rp_fp_test();
+    return rc;
+}
+
+static int dispatch_call(const int64_t *a)
 {
     if (a == NULL)
         return RAPTORS_EINVAL;
@@ -176,6 +188,7 @@ static void write_protocol(void)
     OBJECT_("operations", RAPTORS_OPERATIONS, OP_JSON_)
     OBJECT_("dtypes", RAPTORS_DTYPES, DTYPE_JSON_)
     OBJECT_("return_codes", RAPTORS_RETURN_CODES, RC_JSON_)
+    OBJECT_("fp_exceptions", RAPTORS_FP_EXCEPTIONS, RC_JSON_)
     put(&o, "}");
 }
 

@@ -38,6 +38,12 @@ extern "C" {
 #define RAPTORS_RETURN_CODE_(name, value) RAPTORS_##name = value,
 enum { RAPTORS_RETURN_CODES(RAPTORS_RETURN_CODE_) };
 
+/* A positive return is success with floating-point exceptions raised by the
+ * computation (on any of its threads), these bits ORed -- what NumPy checks after
+ * its loops to warn or raise as np.errstate says. */
+#define RAPTORS_FP_EXCEPTIONS(X) X(FPE_INVALID, 1) X(FPE_DIVIDE, 2) X(FPE_OVERFLOW, 4) X(FPE_UNDERFLOW, 8)
+enum { RAPTORS_FP_EXCEPTIONS(RAPTORS_RETURN_CODE_) };
+
 #include "ops.h"
 #include "protocol.h"
 
@@ -64,8 +70,10 @@ RAPTORS_API const char *raptors_refused_settings(void);
  * mean in NumPy's own order of additions (pairwise in memory order, buffered
  * chunks for views that do not coalesce, sequential along a strided axis),
  * the mean divided in double precision as NumPy's (sum / intp count). out may
- * be an input itself (the same view: in place). Returns a RAPTORS_* code;
- * nothing is written unless it is RAPTORS_OK, except ENOMEM midway. */
+ * be an input itself (the same view: in place). Returns a RAPTORS_* code:
+ * negative, an error (nothing is written, except ENOMEM midway); 0 or a set of
+ * RAPTORS_FPE_* bits, done (the caller's FP status flags are cleared first and
+ * left holding what the call raised). */
 RAPTORS_API int raptors_call(const int64_t *block);
 
 /* ---- The typed C API: float32/float64 for C callers ----

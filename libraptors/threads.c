@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "threads.h"
+#include "fpstatus.h"
 #include "raptors.h"
 #include "settings.h"
 
@@ -98,6 +99,7 @@ static struct {
     /* The job, written by the owner before `generation` is published. */
     rp_chunk_fn fn;
     rp_fpctl fpctl;        /* the owner's FP control state */
+    _Atomic int fpe;       /* FP exceptions the workers' chunks raised (RAPTORS_FPE_*) */
     void *ctx;
     atomic_uint nchunks;
     atomic_int nthreads;
@@ -162,8 +164,10 @@ int raptors_set_num_threads(int n)
     return old;
 }
 
-/* Claim and run chunks of job `job` until none are left. */
-static void run_chunks(uint32_t job)
+/* Claim and run chunks of job `job` until none are left. A worker (not the
+ * caller, whose own flags the call reads) hands the floating-point exceptions its
+ * chunks raised to the job, so that the caller can raise them in its own thread. */
+static void run_chunks(uint32_t job, int worker)
 {
     for (;;) {
         uint_fast64_t t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
@@ -176,7 +180,14 @@ static void run_chunks(uint32_t job)
         /* Holding an unfinished chunk of `job` keeps its fn, ctx and fpctl alive. */
         if (fpctl_get() != pool.fpctl)
             fpctl_set(pool.fpctl);
+        if (worker)
+            rp_fp_clear();
         pool.fn(pool.ctx, (size_t)(uint32_t)t);
+        if (worker) {
+            int fe = rp_fp_test();
+            if (fe)
+                atomic_fetch_or_explicit(&pool.fpe, fe, memory_order_relaxed);
+        }
         atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
     }
 }
@@ -213,7 +224,7 @@ static void *worker_main(void *arg)
         }
         seen = g;
         if (id < atomic_load_explicit(&pool.nthreads, memory_order_relaxed))
-            run_chunks(g);
+            run_chunks(g, 1);
     }
     return NULL;
 }
@@ -262,6 +273,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     pool.fn = fn;
     pool.fpctl = fpctl_get();
     pool.ctx = ctx;
+    atomic_store_explicit(&pool.fpe, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.nchunks, (unsigned)nchunks, memory_order_release);
     atomic_store_explicit(&pool.nthreads, nthreads, memory_order_relaxed);
     atomic_store(&pool.finished, 0);
@@ -273,7 +285,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
         pthread_mutex_unlock(&pool.mu);
     }
 
-    run_chunks(job);
+    run_chunks(job, 0);
     const uint64_t t_mine = now_ns();
     for (int spins = 0;
          atomic_load_explicit(&pool.finished, memory_order_acquire) != (unsigned)nchunks;) {
@@ -286,6 +298,8 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
      * worker's compare-and-swap on the old ticket now fails. */
     atomic_store_explicit(&pool.ticket, ((uint_fast64_t)job << 32) | UINT32_MAX,
                           memory_order_release);
+    /* The workers' exceptions, in the caller's flags (read after `finished`: acquire). */
+    rp_fp_raise(atomic_load_explicit(&pool.fpe, memory_order_relaxed));
     const uint64_t t_end = now_ns();
     if ((t_end - t_mine) * STRAGGLER_FRACTION > t_end - t_start) {
         pool.backoff = pool.backoff ? (pool.backoff * 2 < BACKOFF_MAX ? pool.backoff * 2

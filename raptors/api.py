@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _ffi, _tuning, _warn
+from . import _ffi, _fpe, _tuning, _warn
 from ._inputs import refuse_overrides
 
 __all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
@@ -24,6 +24,7 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _SCALE = _ffi.OPS["scale"]
+_F32_OVERFLOW = _fpe.F32_OVERFLOW
 _DTYPE_CODE = {dt: _ffi.DTYPE_CODES[dt.name] for dt in (_F32, _F64)}  # (dtype.name is slow)
 _FAST_CODE = {
     dt: _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | code
@@ -180,11 +181,15 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                     blk.f64[0] = factor
                     ref = blk.f64_ref
                 else:
+                    if factor >= _F32_OVERFLOW or factor <= -_F32_OVERFLOW:
+                        _fpe.cast_overflow(factor)
                     blk.f32[0] = factor
                     ref = blk.f32_ref
                 blk.args[_FAST] = [code, x.size, _id(x) + _OFF, ref, _id(y) + _OFF]
                 rc = _call(blk.addr)
-                if rc == 0:
+                if rc >= 0:
+                    if rc:
+                        _fpe.report(rc, "multiply")
                     return y
                 if rc != _ffi.EOVERLAP:
                     _ffi.check(rc, "scale")
@@ -214,7 +219,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     if rc == _ffi.EOVERLAP:
         # out overlaps x other than as the very same view: read x from a copy, as NumPy.
         rc = _scale_call(x.copy(), a, out)
-    _ffi.check(rc, "scale")
+    _fpe.done(rc, "scale", "multiply")
     return out
 
 

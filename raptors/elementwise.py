@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _ffi
+from . import _ffi, _fpe
 from ._inputs import refuse_overrides
 
 __all__ = ["add", "multiply", "subtract"]
@@ -29,6 +29,7 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
+_F32_OVERFLOW = _fpe.F32_OVERFLOW
 _DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64}  # by dtype: dtype.name is slow
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
@@ -142,7 +143,9 @@ def _make(fname: str) -> Any:
                     _id(o) + _OFF,
                 ]
                 rc = _raptors_call(blk.addr)
-                if rc == 0:
+                if rc >= 0:
+                    if rc:
+                        _fpe.report(rc, fname)
                     return o if out is not None or o.ndim else o[()]
                 if rc != _EOVERLAP:
                     _ffi.check(rc, fname)
@@ -157,10 +160,14 @@ def _make(fname: str) -> Any:
                     blk.f64[0] = y
                     code, ref = scalar_y | _CODE64, blk.f64_ref
                 else:
+                    if y >= _F32_OVERFLOW or y <= -_F32_OVERFLOW:
+                        _fpe.cast_overflow(y)
                     blk.f32[0] = y
                     code, ref = scalar_y | _CODE32, blk.f32_ref
                 blk.args[_FAST] = [code, x.size, _id(x) + _OFF, ref, _id(o) + _OFF]
-                _ffi.check(_raptors_call(blk.addr), fname)
+                rc = _raptors_call(blk.addr)
+                if rc:
+                    _fpe.done(rc, fname, fname)
                 return o if o.ndim else o[()]
         return _general(op, fname, x, y, out)
 
@@ -221,7 +228,7 @@ def _run(
             # it from a copy, so the result is as if the inputs were copied (NumPy).
             arrays = tuple(a.copy() if np.may_share_memory(a, out) else a for a in arrays)
             rc = _call(op, shape, arrays, dtype, out, scalar, scalar_first)
-        _ffi.check(rc, fname)
+        _fpe.done(rc, fname, fname)
     if not given and out.ndim == 0:
         return out[()]
     return out
@@ -244,6 +251,8 @@ def _call(
         b = arrays[1]
         yop = (_address(b), b.shape, b.strides)
     else:  # a Python scalar: a 0-d operand in this thread's cell
+        if dtype != _F64 and abs(scalar) >= _F32_OVERFLOW:
+            _fpe.cast_overflow(scalar)
         sop = (blk.scalar(scalar, dtype == _F64), (), ())
         aop = (_address(a), a.shape, a.strides)
         xop, yop = (sop, aop) if scalar_first else (aop, sop)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _ffi, _numpy_version, _warn
+from . import _ffi, _fpe, _numpy_version, _warn
 from ._inputs import refuse_overrides
 
 __all__ = ["mean", "sum"]
@@ -132,7 +132,7 @@ def _make(fname: str) -> Any:
                 ]
                 rc = _call(blk.addr)
                 if rc:
-                    _ffi.check(rc, fname)
+                    _fpe.done(rc, fname, "reduce")
                 return res[()]
         return _general(op, fname, x, axis, keepdims)
 
@@ -165,8 +165,8 @@ def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
     out_operand = (_address(out), out_strides)
     _ffi.encode(blk, code, shape, x_operand, None, out_operand, axis_word, _getbufsize())
     rc = _call(blk.addr)
-    if rc:
-        _ffi.check(rc, fname)
+    if rc < 0 or (rc and count):  # (a mean of nothing: its 0/0 was answered above)
+        _fpe.done(rc, fname, "reduce")
     if keepdims and a.ndim:
         return out.reshape(tuple(1 if k is None or d == k else n for d, n in enumerate(shape)))
     return out if out.ndim else out[()]

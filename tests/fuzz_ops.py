@@ -446,8 +446,8 @@ def c_reduce(dtype, op, shape, x, axis, out, out_strides, bufsize):
 
 def run_c_case(rng, notes, verbose):
     """The C API on layouts the Python layer never passes: length-1 and unsorted
-    dimensions, zero and overlapping input strides, unaligned elements. rc must be 0,
-    the result NumPy's, written only to out's elements."""
+    dimensions, zero and overlapping input strides, unaligned elements. rc must be >= 0
+    (done; > 0 with FP exceptions raised), the result NumPy's, written only to out's elements."""
     dtype = _sample(rng, fs.SUPPORTED)
     shape = fs.random_shape(rng)
     if int(np.prod(shape, dtype=np.int64)) > 300_000:
@@ -504,7 +504,7 @@ def run_c_case(rng, notes, verbose):
 def _c_verdict(notes, rc, out, want, out_base, before):
     """A C API call's failure (its return code, its result, bytes written around out), or None."""
     desc = "; ".join(notes)
-    if rc != 0:
+    if rc < 0:  # (a positive code: done, with floating-point exceptions raised)
         return f"{desc}\n  returned {rc}"
     if msg := fs.bits_equal(out, want):
         return f"{desc}\n  wrong result: {msg}"

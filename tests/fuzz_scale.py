@@ -569,7 +569,7 @@ def run_c_case(rng, notes, verbose):
     """The C entry points directly (raptors._ffi), with layouts the Python layer
     never passes: length-1 and unsorted dimensions, unmerged contiguous ones, any
     signs, unaligned elements, up to 64 dimensions; and the contiguous entry
-    point on unaligned pointers. rc must be 0 and the result NumPy's, written
+    point on unaligned pointers. rc must be >= 0 (done) and the result NumPy's, written
     only to y's elements."""
     from raptors import _ffi
 
@@ -614,7 +614,7 @@ def run_c_case(rng, notes, verbose):
         rc = _ffi.scale_strided(
             dtype.name, list(shape), xa, list(x.strides), ya, list(y.strides), float(factor)
         )
-    if rc != 0:
+    if rc < 0:  # (a positive code: done, with floating-point exceptions raised)
         return f"{desc}\n  returned {rc}"
     if msg := bits_equal(y, want):
         return f"{desc}\n  wrong result: {msg}"
