@@ -364,13 +364,15 @@ def icount_libs(planted_builds):
 
 @pytest.mark.parametrize("name", PLANTS)
 def test_planted_library_keeps_results(planted_builds, tmp_path, name):
-    """Every operation, every mode and variant of measure.py, gives NumPy's bits through a
+    """Every operation, every mode and variant of raptors/_measure.py, gives NumPy's bits through a
     library with a planted slowdown (one thread and two: the chunk loops run in the pool)."""
     _plain, planted = planted_builds
     gate.make_package(REPO, planted[name], str(tmp_path / "pkg"), "head")
     code = f"""
-import sys; sys.path.insert(0, {str(tmp_path / "pkg")!r}); sys.path.insert(0, {TOOLS!r})
-import numpy as np, raptors_head as r, measure
+import sys; sys.path.insert(0, {str(tmp_path / "pkg")!r})
+sys.path.insert(0, {os.path.join(TOOLS, "regress")!r})
+import numpy as np, raptors_head as r
+from ab import measure
 n = 0
 for threads in (1, 2):
     r.set_num_threads(threads)
