@@ -55,7 +55,7 @@ test-arm64-quick: ## test-arm64 on the kernel-correctness tests only (a few minu
 # the qemu wrapper or with a cross-compiled preload (data pointers, allocation failure,
 # packaging). The full suite's five failures of issue 20 were all of this kind. Of
 # test_tuning only the tests that judge by speed: the rest takes minutes emulated.
-ARM64_CI_TESTS ?= $(ARM64_QUICK_TESTS) tests/test_fuzz.py tests/test_bench_history.py \
+ARM64_CI_TESTS ?= $(ARM64_QUICK_TESTS) tests/test_fuzz.py tests/tools/test_bench_history.py \
                   tests/test_tuning.py::test_the_tuned_variant_serves_the_call \
                   tests/test_tuning.py::test_a_tuning_that_is_ignored_is_caught \
                   tests/test_threads.py tests/test_fork.py tests/test_data_pointers.py \

@@ -55,5 +55,5 @@ bench-machine: ## print this machine's benchmark name (its processor type) and a
 bench-check: $(BENCH_VENV_STAMP) lib ## asv check of the suite against the package in this tree
 	$(PYTHON) -m asv check --python=same --config $(ASV_CONFIG)
 
-# `make test` runs tests/test_benchmarks.py, which needs asv in .venv.
+# `make test` runs tests/tools/test_benchmarks.py, which needs asv in .venv.
 test: $(BENCH_VENV_STAMP)

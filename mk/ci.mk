@@ -1,7 +1,7 @@
 # The fleet (issue 17): .github/workflows/bench.yml runs `make test` and `make bench` on x86-64
 # Linux, Arm64 Linux and macOS on Apple silicon, merges their results and publishes one dashboard.
 # It has not run on a real runner yet; here it is linted (actionlint, part of `make lint`) and
-# tests/test_workflows.py checks that every command it runs is a make target.
+# tests/tools/test_workflows.py checks that every command it runs is a make target.
 #   make lint-workflows   actionlint on .github/workflows/*.yml
 
 WORKFLOWS := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)

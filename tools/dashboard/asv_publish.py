@@ -13,7 +13,7 @@ the 16-element overhead ratio -- stays as asv computes it. The graphs are untouc
     python tools/dashboard/asv_publish.py publish [asv publish arguments]
 
 (tools/dashboard/publish.py, i.e. `make publish`, runs it.) Written against asv 0.6.x (pinned in
-requirements/constraints.txt); tests/test_dashboard.py publishes a faster and a slower result
+requirements/constraints.txt); tests/tools/test_dashboard.py publishes a faster and a slower result
 set through it and checks the tab.
 """
 

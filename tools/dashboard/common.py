@@ -15,7 +15,7 @@ HEADLINE = "bench_headline.ScaleF32At2048.track_speedup"
 # Benchmarks where a higher value is better (asv assumes lower; see asv_publish.py): every
 # speedup over NumPy, bandwidth and fraction of the copy roofline. Everything else the suite
 # tracks is lower-is-better: times, peak memory, instructions, the 16-element overhead ratio
-# (Raptors time / NumPy time). tests/test_dashboard.py checks every track_ of the suite is
+# (Raptors time / NumPy time). tests/tools/test_dashboard.py checks every track_ of the suite is
 # classified on purpose.
 HIGHER_IS_BETTER = re.compile(r"\.track_(speedup|gbps|roofline_fraction)$")
 LOWER_IS_BETTER_TRACKS = re.compile(r"\.track_(overhead_ratio|instructions|threads)$")

@@ -14,7 +14,7 @@ import pytest
 
 yaml = pytest.importorskip("yaml")  # PyYAML, installed with asv (the `bench` extra)
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKFLOWS = sorted(glob.glob(os.path.join(REPO, ".github", "workflows", "*.y*ml")))
 FLEET = os.path.join(REPO, ".github", "workflows", "bench.yml")
 

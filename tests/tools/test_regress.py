@@ -17,7 +17,7 @@ import threading
 import numpy as np
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(REPO, "tools")
 sys.path.insert(0, os.path.join(REPO, "tools", "regress"))
 sys.path.insert(1, os.path.join(REPO, "tools"))  # tools/progress.py
