@@ -9,7 +9,15 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
-static inline void rp_fp_clear(void) { _mm_setcsr(_mm_getcsr() & ~0x3Fu); }
+/* Writing MXCSR costs far more than reading it (on Intel it is serializing): clear
+ * only when one of the four flags is set, which is rare (the precision flag, set by
+ * almost every operation, is not one of them). */
+static inline void rp_fp_clear(void)
+{
+    unsigned s = _mm_getcsr();
+    if (s & 0x1Du)
+        _mm_setcsr(s & ~0x3Fu);
+}
 static inline int rp_fp_test(void)
 {
     unsigned s = _mm_getcsr();
@@ -31,7 +39,12 @@ static inline uint64_t rp_fpsr_get(void)
     return v;
 }
 static inline void rp_fpsr_set(uint64_t v) { __asm__ __volatile__("msr fpsr, %0" : : "r"(v)); }
-static inline void rp_fp_clear(void) { rp_fpsr_set(rp_fpsr_get() & ~(uint64_t)0x9Fu); }
+static inline void rp_fp_clear(void)
+{
+    uint64_t s = rp_fpsr_get();
+    if (s & 0xFu)
+        rp_fpsr_set(s & ~(uint64_t)0x9Fu);
+}
 static inline int rp_fp_test(void)
 {
     uint64_t s = rp_fpsr_get();

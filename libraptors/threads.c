@@ -299,7 +299,9 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     atomic_store_explicit(&pool.ticket, ((uint_fast64_t)job << 32) | UINT32_MAX,
                           memory_order_release);
     /* The workers' exceptions, in the caller's flags (read after `finished`: acquire). */
-    rp_fp_raise(atomic_load_explicit(&pool.fpe, memory_order_relaxed));
+    const int fe = atomic_load_explicit(&pool.fpe, memory_order_relaxed);
+    if (fe)
+        rp_fp_raise(fe);
     const uint64_t t_end = now_ns();
     if ((t_end - t_mine) * STRAGGLER_FRACTION > t_end - t_start) {
         pool.backoff = pool.backoff ? (pool.backoff * 2 < BACKOFF_MAX ? pool.backoff * 2
