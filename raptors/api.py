@@ -32,7 +32,8 @@ _FAST_CODE = {
 }
 # Factors the fast path takes: float() of each is exact, and ctypes then rounds that
 # double to the array's dtype once, as x.dtype.type(factor) does.
-_NP_F32, _NP_F64 = np.float32, np.float64
+_FAST_FACTORS = (float, np.float32, np.float64)
+_NP_F64 = np.float64
 # New arrays of at least this many bytes come from libraptors' buffer pool
 # (no page faults or zeroing on reuse). Below it malloc reuses its heap without
 # faults, and the pool's Python wrapper (a few us: the block object, NumPy
@@ -151,7 +152,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     # that does not promote x. Anything else, or an out= that is not the same
     # simple case, takes the general path below.
     tf = type(factor)
-    if type(x) is _ndarray and (tf is float or tf is _NP_F32 or tf is _NP_F64) and _REFS:
+    if type(x) is _ndarray and tf in _FAST_FACTORS and _REFS:
         dt = x.dtype
         code = _FAST_CODE.get(dt)
         if code is not None and x.flags.c_contiguous and (tf is not _NP_F64 or dt is _F64):
@@ -181,7 +182,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                     blk.f64[0] = factor
                     ref = blk.f64_ref
                 else:
-                    if factor >= _F32_OVERFLOW or factor <= -_F32_OVERFLOW:
+                    if not -_F32_OVERFLOW < factor < _F32_OVERFLOW:  # (or NaN)
                         _fpe.cast_overflow(factor)
                     blk.f32[0] = factor
                     ref = blk.f32_ref

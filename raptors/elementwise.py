@@ -160,7 +160,7 @@ def _make(fname: str) -> Any:
                     blk.f64[0] = y
                     code, ref = scalar_y | _CODE64, blk.f64_ref
                 else:
-                    if y >= _F32_OVERFLOW or y <= -_F32_OVERFLOW:
+                    if not -_F32_OVERFLOW < y < _F32_OVERFLOW:  # (or NaN)
                         _fpe.cast_overflow(y)
                     blk.f32[0] = y
                     code, ref = scalar_y | _CODE32, blk.f32_ref
