@@ -182,15 +182,16 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                     blk.f64[0] = factor
                     ref = blk.f64_ref
                 else:
-                    if not -_F32_OVERFLOW < factor < _F32_OVERFLOW:  # (or NaN)
+                    if tf is float and not -_F32_OVERFLOW < factor < _F32_OVERFLOW:  # (or NaN)
                         _fpe.cast_overflow(factor)
                     blk.f32[0] = factor
                     ref = blk.f32_ref
                 blk.args[_FAST] = [code, x.size, _id(x) + _OFF, ref, _id(y) + _OFF]
                 rc = _call(blk.addr)
-                if rc >= 0:
-                    if rc:
-                        _fpe.report(rc, "multiply")
+                if not rc:
+                    return y
+                if rc > 0:
+                    _fpe.report(rc, "multiply")
                     return y
                 if rc != _ffi.EOVERLAP:
                     _ffi.check(rc, "scale")

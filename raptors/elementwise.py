@@ -143,9 +143,10 @@ def _make(fname: str) -> Any:
                     _id(o) + _OFF,
                 ]
                 rc = _raptors_call(blk.addr)
-                if rc >= 0:
-                    if rc:
-                        _fpe.report(rc, fname)
+                if not rc:
+                    return o if out is not None or o.ndim else o[()]
+                if rc > 0:
+                    _fpe.report(rc, fname)
                     return o if out is not None or o.ndim else o[()]
                 if rc != _EOVERLAP:
                     _ffi.check(rc, fname)
