@@ -18,7 +18,7 @@ _SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
-from ._ffi import FAST_EW_WORDS as _FAST  # noqa: E402
+from ._ffi import FAST_EW_WORDS as _WORDS  # noqa: E402
 from ._ffi import call as _call  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
 
@@ -26,14 +26,16 @@ _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _SCALE = _ffi.OPS["scale"]
 _F32_OVERFLOW = _fpe.F32_OVERFLOW
 _DTYPE_CODE = {dt: _ffi.DTYPE_CODES[dt.name] for dt in (_F32, _F64)}  # (dtype.name is slow)
-_FAST_CODE = {
-    dt: _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | code
+# The fast path per dtype of x: its call code, and the factor types it takes -- float() of
+# each is exact, ctypes then rounds that double to x's dtype once, as x.dtype.type(factor)
+# does, and none promotes x (np.float64 does promote float32: NEP 50, the general path).
+_FAST = {
+    dt: (
+        _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | code,
+        (float, np.float32) if dt == _F32 else (float, np.float32, np.float64),
+    )
     for dt, code in _DTYPE_CODE.items()
 }
-# Factors the fast path takes: float() of each is exact, and ctypes then rounds that
-# double to the array's dtype once, as x.dtype.type(factor) does.
-_FAST_FACTORS = (float, np.float32, np.float64)
-_NP_F64 = np.float64
 # New arrays of at least this many bytes come from libraptors' buffer pool
 # (no page faults or zeroing on reuse). Below it malloc reuses its heap without
 # faults, and the pool's Python wrapper (a few us: the block object, NumPy
@@ -151,11 +153,11 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     # float64 ndarray and a float factor -- a Python float, or a NumPy float scalar
     # that does not promote x. Anything else, or an out= that is not the same
     # simple case, takes the general path below.
+    fast = _FAST.get(x.dtype) if type(x) is _ndarray and _REFS else None
     tf = type(factor)
-    if type(x) is _ndarray and tf in _FAST_FACTORS and _REFS:
-        dt = x.dtype
-        code = _FAST_CODE.get(dt)
-        if code is not None and x.flags.c_contiguous and (tf is not _NP_F64 or dt is _F64):
+    if fast is not None and tf in fast[1]:
+        code, dt = fast[0], x.dtype
+        if x.flags.c_contiguous:
             y: np.ndarray | None
             if out is None:
                 nbytes = x.nbytes
@@ -186,7 +188,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                         _fpe.cast_overflow(factor)
                     blk.f32[0] = factor
                     ref = blk.f32_ref
-                blk.args[_FAST] = [code, x.size, _id(x) + _OFF, ref, _id(y) + _OFF]
+                blk.args[_WORDS] = [code, x.size, _id(x) + _OFF, ref, _id(y) + _OFF]
                 rc = _call(blk.addr)
                 if not rc:
                     return y
