@@ -153,11 +153,11 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     # float64 ndarray and a float factor -- a Python float, or a NumPy float scalar
     # that does not promote x. Anything else, or an out= that is not the same
     # simple case, takes the general path below.
-    fast = _FAST.get(x.dtype) if type(x) is _ndarray and _REFS else None
-    tf = type(factor)
-    if fast is not None and tf in fast[1]:
-        code, dt = fast[0], x.dtype
-        if x.flags.c_contiguous:
+    if type(x) is _ndarray and _REFS:
+        dt = x.dtype
+        fast = _FAST.get(dt)
+        if fast is not None and type(factor) in fast[1] and x.flags.c_contiguous:
+            code = fast[0]
             y: np.ndarray | None
             if out is None:
                 nbytes = x.nbytes
@@ -178,13 +178,13 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
                 y = None
             if y is not None:
                 blk = _TLS.block
-                if type(factor) is not float:
-                    factor = float(factor)  # exact for a NumPy float scalar
-                if dt is _F64:  # the factor to this thread's cell (ctypes rounds it once)
+                # The factor to this thread's cell: ctypes takes its double (exact for a
+                # NumPy float scalar too) and rounds it to the cell's type once.
+                if dt is _F64:
                     blk.f64[0] = factor
                     ref = blk.f64_ref
                 else:
-                    if tf is float and not -_F32_OVERFLOW < factor < _F32_OVERFLOW:  # (or NaN)
+                    if type(factor) is float and not -_F32_OVERFLOW < factor < _F32_OVERFLOW:
                         _fpe.cast_overflow(factor)
                     blk.f32[0] = factor
                     ref = blk.f32_ref
