@@ -94,34 +94,35 @@ static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char 
 {
     const int64_t code = a[RAPTORS_CALL_CODE], axis = a[RAPTORS_CALL_AXIS],
                   bufsize = a[RAPTORS_CALL_BUFSIZE];
-    const int buffered = (code & RAPTORS_CALL_BUFFERED) != 0;
+    const int64_t es = (int64_t)rp_element_size(dtype);
+    int ndim = 1;
+    const int64_t *shape = &a[RAPTORS_CALL_NDIM], *xs = &es, *os = NULL;
     if (bufsize <= 0 || (code & RAPTORS_CALL_SCALAR_Y) || out == NULL)
         return RAPTORS_EINVAL;
     if (code & RAPTORS_CALL_CONTIG) {
-        const int64_t es = (int64_t)rp_element_size(dtype);
-        if (axis != RAPTORS_ALL_AXES || a[RAPTORS_CALL_NDIM] < 0)
+        if (axis != RAPTORS_ALL_AXES)
             return RAPTORS_EINVAL;
-        if (a[RAPTORS_CALL_NDIM] > 0 && x == NULL)
+    } else {
+        /* x is the iteration space: its shape is the block's, and there is no y. */
+        const int64_t nd = a[RAPTORS_CALL_NDIM];
+        if (nd < 0 || nd > RAPTORS_MAX_DIMS || a[RAPTORS_CALL_X_NDIM] != nd ||
+            a[RAPTORS_CALL_Y_NDIM] != 0 || axis < RAPTORS_ALL_AXES || axis >= nd)
             return RAPTORS_EINVAL;
-        return rp_reduce(op, dtype, 1, &a[RAPTORS_CALL_NDIM], x, &es, RAPTORS_ALL_AXES, out, NULL,
-                         (size_t)bufsize, buffered);
+        ndim = (int)nd;
+        shape = a + RAPTORS_CALL_SHAPE;
+        const int64_t *xshape = shape + ndim;
+        xs = xshape + ndim;
+        os = xs + ndim;
+        if (memcmp(shape, xshape, (size_t)ndim * sizeof *shape) != 0)
+            return RAPTORS_EINVAL;
     }
-    /* x is the iteration space: its shape is the block's, and there is no y. */
-    const int64_t nd = a[RAPTORS_CALL_NDIM];
-    if (nd < 0 || nd > RAPTORS_MAX_DIMS || a[RAPTORS_CALL_X_NDIM] != nd ||
-        a[RAPTORS_CALL_Y_NDIM] != 0 || axis < RAPTORS_ALL_AXES || axis >= nd)
-        return RAPTORS_EINVAL;
-    const int ndim = (int)nd;
-    const int64_t *shape = a + RAPTORS_CALL_SHAPE, *xshape = shape + ndim;
-    const int64_t *xs = xshape + ndim, *os = xs + ndim;
-    if (memcmp(shape, xshape, (size_t)ndim * sizeof *shape) != 0)
-        return RAPTORS_EINVAL;
     size_t n;
-    if (rp_count_elements(ndim, shape, rp_element_size(dtype), 2, &n) != RAPTORS_OK)
+    if (rp_count_elements(ndim, shape, (size_t)es, 2, &n) != RAPTORS_OK)
         return RAPTORS_EINVAL;
     if (n > 0 && x == NULL)
         return RAPTORS_EINVAL;
-    return rp_reduce(op, dtype, ndim, shape, x, xs, (int)axis, out, os, (size_t)bufsize, buffered);
+    return rp_reduce(op, dtype, ndim, shape, x, xs, (int)axis, out, os, (size_t)bufsize,
+                     (code & RAPTORS_CALL_BUFFERED) != 0, n);
 }
 
 static int dispatch_call(const int64_t *a);

@@ -16,10 +16,10 @@ int rp_elementwise(int family, int arith, int dtype, int ndim, const int64_t *sh
                    const int64_t *os, size_t n);
 
 /* Sum or mean (RAPTORS_OP_SUM / RAPTORS_OP_MEAN) of x over `axis` or every axis
- * (RAPTORS_ALL_AXES: one element written to out), in NumPy's order; bufsize is
- * np.getbufsize(); buffered: x is a copy NumPy would have cast. */
+ * (RAPTORS_ALL_AXES: one element written to out), in NumPy's order; n elements (0
+ * too); bufsize is np.getbufsize(); buffered: x is a copy NumPy would have cast. */
 int rp_reduce(int op, int dtype, int ndim, const int64_t *shape, const char *x,
               const int64_t *xs, int axis, char *out, const int64_t *os, size_t bufsize,
-              int buffered);
+              int buffered, size_t n);
 
 #endif

@@ -341,14 +341,9 @@ static void columns_chunk(void *ctx, size_t c)
 
 int rp_reduce(int op, int dtype, int ndim, const int64_t *shape, const char *x,
               const int64_t *xs, int axis, char *out, const int64_t *os, size_t bufsize,
-              int buffered)
+              int buffered, size_t n)
 {
-    if (axis < RAPTORS_ALL_AXES || axis >= ndim || bufsize == 0)
-        return RAPTORS_EINVAL;
     const size_t es = rp_element_size(dtype);
-    size_t n;
-    if (rp_count_elements(ndim, shape, es, 2, &n) != RAPTORS_OK)
-        return RAPTORS_EINVAL;
     const int empty = n == 0;
     const rp_kernel_set *k = rp_plan_kernels(RAPTORS_FAMILY_REDUCE, dtype, RP_STORE_PLAIN, n * es);
     /* NumPy copies misaligned data into its buffer (an aligning cast), which

@@ -166,10 +166,6 @@ def scale_strided(
 # by hand, and the ABI version (checked above) vouches for the description.
 PROTOCOL: dict[str, Any] = json.loads(_lib.raptors_protocol().decode())
 _WORDS: dict[str, int] = PROTOCOL["words"]
-W_CODE, W_NDIM, W_X, W_Y, W_OUT = (_WORDS[k] for k in ("CODE", "NDIM", "X", "Y", "OUT"))
-W_AXIS, W_BUFSIZE, W_X_NDIM, W_Y_NDIM, W_SHAPE = (
-    _WORDS[k] for k in ("AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE")
-)
 _FLAGS: dict[str, int] = PROTOCOL["flags"]
 CALL_REFS, CALL_CONTIG, CALL_SCALAR_Y, CALL_BUFFERED = (
     _FLAGS[k] for k in ("REFS", "CONTIG", "SCALAR_Y", "BUFFERED")
@@ -242,12 +238,6 @@ class _ThreadState(threading.local):
 thread_state = _ThreadState()
 
 
-def call_block() -> CallBlock:
-    """This thread's CallBlock."""
-    blk: CallBlock = thread_state.block
-    return blk
-
-
 # The words lie in this order (checked here, so the writers below may rely on it): the
 # fast paths write the first ones as one slice, encode() all of them as one list.
 _ORDER = ("CODE", "NDIM", "X", "Y", "OUT", "AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE")
@@ -255,9 +245,9 @@ if [_WORDS[k] for k in _ORDER] != list(range(len(_ORDER))):
     raise ImportError(f"raptors: the library's call words are not in the order {_ORDER}: {_WORDS}")
 #: The words of a contiguous call (CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE), which the
 #: reduction fast path writes as one slice.
-FAST_WORDS = slice(W_CODE, W_BUFSIZE + 1)
+FAST_WORDS = slice(0, _ORDER.index("BUFSIZE") + 1)
 #: The element-wise fast paths write only CODE..OUT (the family reads no more of them).
-FAST_EW_WORDS = slice(W_CODE, W_OUT + 1)
+FAST_EW_WORDS = slice(0, _ORDER.index("OUT") + 1)
 
 
 def encode(

@@ -14,7 +14,7 @@ from ._inputs import refuse_overrides
 
 __all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
 
-_SUPPORTED = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+_SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
@@ -45,13 +45,10 @@ POOL_MIN_BYTES = 4 << 20
 _SUPPORTED_NAMES = "float32 and float64"
 
 
-def _dtype_name(dtype: np.dtype) -> str:
-    name = _SUPPORTED.get(dtype)
-    if name is None:
-        if dtype.kind == "f" and dtype.itemsize in (4, 8) and not dtype.isnative:
-            return _SUPPORTED[dtype.newbyteorder("=")]
+def _check_dtype(dtype: np.dtype) -> None:
+    """TypeError unless x is float32 or float64 (either byte order)."""
+    if dtype.newbyteorder("=") not in _SUPPORTED:
         raise TypeError(f"raptors.scale supports {_SUPPORTED_NAMES} arrays only, got dtype {dtype}")
-    return name
 
 
 def _result_dtype(dtype: np.dtype, factor: Any) -> np.dtype:
@@ -202,7 +199,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     if type(x) is not np.ndarray:
         refuse_overrides(x, "scale", "input")
         x = np.asarray(x)
-    _dtype_name(x.dtype)
+    _check_dtype(x.dtype)
     result = _result_dtype(x.dtype, factor)
     a = _factor(factor, result)
     same = not x.dtype.isnative and result == x.dtype.newbyteorder("=")
