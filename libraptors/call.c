@@ -18,6 +18,8 @@
 enum { ELEMENTWISE, REDUCE };
 #define RP_ARITH_sum 0 /* reductions have no element-wise arithmetic */
 #define RP_ARITH_mean 0
+#define RP_ARITH_nansum 0
+#define RP_ARITH_nanmean 0
 #define OP_INFO_(ID, name, family, arith, tuned_as)                                                \
     {family, RP_ARITH_##arith, RAPTORS_FAMILY_##tuned_as},
 static const struct {
@@ -92,37 +94,44 @@ static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *
 
 static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char *out)
 {
-    const int64_t code = a[RAPTORS_CALL_CODE], axis = a[RAPTORS_CALL_AXIS],
+    const int64_t code = a[RAPTORS_CALL_CODE], axes = a[RAPTORS_CALL_AXIS],
                   bufsize = a[RAPTORS_CALL_BUFSIZE];
+    const int64_t sum = (code >> RAPTORS_CALL_SUM_SHIFT) & 0xFF;
     const int64_t es = (int64_t)rp_element_size(dtype);
-    int ndim = 1;
-    const int64_t *shape = &a[RAPTORS_CALL_NDIM], *xs = &es, *os = NULL;
-    if (bufsize <= 0 || (code & RAPTORS_CALL_SCALAR_Y) || out == NULL)
+    rp_reduce_call c = {.op = op, .src = dtype, .sum_dtype = sum ? (int)sum - 1 : dtype,
+                        .ndim = 1, .shape = &a[RAPTORS_CALL_NDIM], .xs = &es,
+                        .axes = (uint64_t)axes, .x = x, .out = out, .bufsize = (size_t)bufsize,
+                        .cast = (code & RAPTORS_CALL_BUFFERED) != 0,
+                        .out_votes = (code & RAPTORS_CALL_OUT_VOTES) != 0};
+    static const int64_t no_out = 0;
+    if (bufsize <= 0 || (code & RAPTORS_CALL_SCALAR_Y) || out == NULL ||
+        sum > RAPTORS_NALL_DTYPES)
         return RAPTORS_EINVAL;
     if (code & RAPTORS_CALL_CONTIG) {
-        if (axis != RAPTORS_ALL_AXES)
+        if (axes != RAPTORS_ALL_AXES)
             return RAPTORS_EINVAL;
+        c.os = &no_out;
     } else {
         /* x is the iteration space: its shape is the block's, and there is no y. */
         const int64_t nd = a[RAPTORS_CALL_NDIM];
         if (nd < 0 || nd > RAPTORS_MAX_DIMS || a[RAPTORS_CALL_X_NDIM] != nd ||
-            a[RAPTORS_CALL_Y_NDIM] != 0 || axis < RAPTORS_ALL_AXES || axis >= nd)
+            a[RAPTORS_CALL_Y_NDIM] != 0)
             return RAPTORS_EINVAL;
-        ndim = (int)nd;
-        shape = a + RAPTORS_CALL_SHAPE;
-        const int64_t *xshape = shape + ndim;
-        xs = xshape + ndim;
-        os = xs + ndim;
-        if (memcmp(shape, xshape, (size_t)ndim * sizeof *shape) != 0)
+        if (axes != RAPTORS_ALL_AXES && nd < 64 && (uint64_t)axes >> nd != 0)
+            return RAPTORS_EINVAL; /* an axis x does not have */
+        c.ndim = (int)nd;
+        c.shape = a + RAPTORS_CALL_SHAPE;
+        const int64_t *xshape = c.shape + nd;
+        c.xs = xshape + nd;
+        c.os = c.xs + nd;
+        if (memcmp(c.shape, xshape, (size_t)nd * sizeof *c.shape) != 0)
             return RAPTORS_EINVAL;
     }
-    size_t n;
-    if (rp_count_elements(ndim, shape, (size_t)es, 2, &n) != RAPTORS_OK)
+    if (rp_count_elements(c.ndim, c.shape, (size_t)es, 2, &c.n) != RAPTORS_OK)
         return RAPTORS_EINVAL;
-    if (n > 0 && x == NULL)
+    if (c.n > 0 && x == NULL)
         return RAPTORS_EINVAL;
-    return rp_reduce(op, dtype, ndim, shape, x, xs, (int)axis, out, os, (size_t)bufsize,
-                     (code & RAPTORS_CALL_BUFFERED) != 0, n);
+    return rp_reduce(&c);
 }
 
 static int dispatch_call(const int64_t *a);
@@ -142,8 +151,11 @@ static int dispatch_call(const int64_t *a)
         return RAPTORS_EINVAL;
     const int64_t code = a[RAPTORS_CALL_CODE];
     const int64_t op = code & 0xFF, dtype = (code >> RAPTORS_CALL_DTYPE_SHIFT) & 0xFF;
-    if (op >= RAPTORS_NOPS || dtype >= RAPTORS_NDTYPES || (code & ~(int64_t)0xFFFF & ~KNOWN_FLAGS))
+    const int64_t fields = 0xFFFF | (int64_t)0xFF << RAPTORS_CALL_SUM_SHIFT;
+    if (op >= RAPTORS_NOPS || dtype >= RAPTORS_NALL_DTYPES || (code & ~fields & ~KNOWN_FLAGS))
         return RAPTORS_EINVAL;
+    if (op_info[op].family != REDUCE && (dtype >= RAPTORS_NDTYPES || code >> RAPTORS_CALL_SUM_SHIFT))
+        return RAPTORS_EINVAL; /* element-wise: the arithmetic dtypes, no sum dtype */
     char *x = address(code, a[RAPTORS_CALL_X]), *out = address(code, a[RAPTORS_CALL_OUT]);
     if (op_info[op].family == REDUCE)
         return call_reduce((int)op, (int)dtype, a, x, out);
@@ -169,7 +181,7 @@ __attribute__((format(printf, 2, 3))) static void put(size_t *o, const char *fmt
 #define WORD_JSON_(name) MEMBER_(name, RAPTORS_CALL_##name)
 #define FLAG_JSON_(name, bit) MEMBER_(name, bit)
 #define OP_JSON_(ID, name, family, arith, tuned_as) MEMBER_(name, RAPTORS_OP_##ID)
-#define DTYPE_JSON_(ID, name, T, S) MEMBER_(name, RAPTORS_DTYPE_##ID)
+#define DTYPE_JSON_(ID, name, T, S, kind) MEMBER_(name, RAPTORS_DTYPE_##ID)
 #define RC_JSON_(name, value) MEMBER_(name, value)
 #define OBJECT_(key, list, entry)                                                                  \
     put(&o, ", \"%s\": {", key);                                                                   \
@@ -180,16 +192,17 @@ static void write_protocol(void)
 {
     size_t o = 0;
     int first;
-    put(&o, "{\"abi\": %d, \"dtype_shift\": %d, \"max_dims\": %d, \"max_words\": %d, "
-            "\"all_axes\": %d",
-        RAPTORS_ABI_VERSION, RAPTORS_CALL_DTYPE_SHIFT, RAPTORS_MAX_DIMS, RAPTORS_CALL_MAX_WORDS,
-        RAPTORS_ALL_AXES);
+    put(&o, "{\"abi\": %d, \"dtype_shift\": %d, \"sum_shift\": %d, \"max_dims\": %d, "
+            "\"max_words\": %d, \"all_axes\": %d",
+        RAPTORS_ABI_VERSION, RAPTORS_CALL_DTYPE_SHIFT, RAPTORS_CALL_SUM_SHIFT, RAPTORS_MAX_DIMS,
+        RAPTORS_CALL_MAX_WORDS, RAPTORS_ALL_AXES);
     OBJECT_("words", RAPTORS_CALL_WORDS, WORD_JSON_)
     OBJECT_("flags", RAPTORS_CALL_FLAGS, FLAG_JSON_)
     OBJECT_("operations", RAPTORS_OPERATIONS, OP_JSON_)
-    OBJECT_("dtypes", RAPTORS_DTYPES, DTYPE_JSON_)
+    OBJECT_("dtypes", RAPTORS_ALL_DTYPES, DTYPE_JSON_)
     OBJECT_("return_codes", RAPTORS_RETURN_CODES, RC_JSON_)
     OBJECT_("fp_exceptions", RAPTORS_FP_EXCEPTIONS, RC_JSON_)
+    OBJECT_("notes", RAPTORS_NOTES, RC_JSON_)
     put(&o, "}");
 }
 

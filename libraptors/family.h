@@ -15,11 +15,21 @@ int rp_elementwise(int family, int arith, int dtype, int ndim, const int64_t *sh
                    const char *x, const int64_t *xs, const char *y, const int64_t *ys, char *out,
                    const int64_t *os, size_t n);
 
-/* Sum or mean (RAPTORS_OP_SUM / RAPTORS_OP_MEAN) of x over `axis` or every axis
- * (RAPTORS_ALL_AXES: one element written to out), in NumPy's order; n elements (0
- * too); bufsize is np.getbufsize(); buffered: x is a copy NumPy would have cast. */
-int rp_reduce(int op, int dtype, int ndim, const int64_t *shape, const char *x,
-              const int64_t *xs, int axis, char *out, const int64_t *os, size_t bufsize,
-              int buffered, size_t n);
+/* A reduction (sum, mean, nansum, nanmean) of x, dtype src, over the axes whose
+ * bits are set in `axes`, into out of dtype sum_dtype -- the dtype the additions
+ * run in (float32/float64) or an integer dtype (exact integer additions, the low
+ * bits kept). n: x's elements (0 too); out's strides os (ignored along reduced
+ * axes); bufsize: np.getbufsize(); cast: x is a copy NumPy would have cast
+ * (byte-swapped); out_votes: out was given, so its strides vote in the order. */
+typedef struct {
+    int op, src, sum_dtype, ndim;
+    const int64_t *shape, *xs, *os;
+    uint64_t axes;
+    const char *x;
+    char *out;
+    size_t bufsize, n;
+    int cast, out_votes;
+} rp_reduce_call;
+int rp_reduce(const rp_reduce_call *c);
 
 #endif

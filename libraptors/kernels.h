@@ -12,7 +12,9 @@
  *   rp_a8_S, RP_A8_LOAD(S, p), RP_A8_ADD(S, acc, p), RP_A8_LANE(S, acc, k)
  *                                the eight accumulators of NumPy's pairwise sum
  * and once: RP_ISA, RP_TARGET (the target attribute), RP_HAS_STREAM,
- * rp_stream_fence(). An integer dtype will add its widening add there too.
+ * rp_stream_fence(). The reductions' conversions (reduce_body.h: any dtype of
+ * RAPTORS_ALL_DTYPES read into a float sum, NaN read as +0.0, integers widened to
+ * 64 bits) are plain C loops the compiler vectorizes for the variant's target.
  */
 #ifndef RAPTORS_KERNELS_H
 #define RAPTORS_KERNELS_H
@@ -57,19 +59,36 @@ static inline size_t rp_pw_split(size_t n)
  * (ignored by variants without them). */
 typedef void (*rp_elementwise_fn)(const char *x, ptrdiff_t sx, const char *y, ptrdiff_t sy,
                                   char *out, ptrdiff_t so, size_t n, int stream);
-/* *result = NumPy's pairwise sum of n elements at byte stride sx (no identity
- * added: n == 0 gives -0.0, as NumPy's own routine does). */
-typedef void (*rp_pairwise_fn)(const char *x, ptrdiff_t sx, size_t n, void *result);
-/* acc[i] += x[i * sx] for i < n: one step of a sequential reduction along a
- * strided axis. acc is contiguous and aligned. */
-typedef void (*rp_accumulate_fn)(const char *x, ptrdiff_t sx, void *acc, size_t n);
+/* The additions of a reduction: in float32 or float64 (NumPy's pairwise order,
+ * over values converted to that dtype), or exact modular integer addition in
+ * 64 bits (any order gives the same bits; narrower integer results keep the
+ * low bits). RP_SUMS(X, ...) lists the float ones: X(..., C type, suffix). */
+#define RP_SUMS(X, ...)                                                                            \
+    X(__VA_ARGS__, float, f32)                                                                     \
+    X(__VA_ARGS__, double, f64)
+enum { RP_SUM_F32, RP_SUM_F64, RP_SUM_INT, RP_NSUMS };
+
+/* *result = the sum of n elements at byte stride sx, read as the table's
+ * source dtype and added as its sum kind: a float kind in NumPy's pairwise
+ * order (no identity added: n == 0 gives -0.0, as NumPy's own routine does), an
+ * integer kind as a uint64 sum. With skip_nan (the nan* reductions) a NaN is
+ * read as +0.0 and counted into *nans. */
+typedef void (*rp_pairwise_fn)(const char *x, ptrdiff_t sx, size_t n, void *result,
+                               uint64_t *nans);
+/* acc[i] += x[i * sx] for i < n, converted as above: one step of a sequential
+ * reduction along a strided axis. acc is contiguous and aligned (T, or uint64
+ * for the integer kind); with skip_nan, nans[i] counts the NaNs. */
+typedef void (*rp_accumulate_fn)(const char *x, ptrdiff_t sx, void *acc, size_t n,
+                                 uint64_t *nans);
 
 typedef struct {
     const char *name;
     int (*supported)(void); /* can this CPU run it? */
     rp_elementwise_fn elementwise[RP_NARITH][RAPTORS_NDTYPES];
-    rp_pairwise_fn pairwise[RAPTORS_NDTYPES];
-    rp_accumulate_fn accumulate[RAPTORS_NDTYPES];
+    /* [source dtype][sum kind][skip_nan] (the integer sum: skip_nan 0 only;
+     * of a float source, a zero, never called). */
+    rp_pairwise_fn pairwise[RAPTORS_NALL_DTYPES][RP_NSUMS][2];
+    rp_accumulate_fn accumulate[RAPTORS_NALL_DTYPES][RP_NSUMS][2];
 } rp_kernel_set;
 
 extern const rp_kernel_set rp_kernels_scalar;
@@ -82,11 +101,21 @@ extern const rp_kernel_set rp_kernels_neon;
 #endif
 
 /* Bytes of one element of a dtype. */
-#define RP_DTYPE_SIZE_(ID, name, T, S) sizeof(T),
+#define RP_DTYPE_SIZE_(ID, name, T, S, kind) sizeof(T),
 static inline size_t rp_element_size(int dtype)
 {
-    static const size_t size[RAPTORS_NDTYPES] = {RAPTORS_DTYPES(RP_DTYPE_SIZE_)};
+    static const size_t size[RAPTORS_NALL_DTYPES] = {RAPTORS_ALL_DTYPES(RP_DTYPE_SIZE_)};
     return size[dtype];
+}
+#define RP_DTYPE_IS_FLOAT_(ID, name, T, S, kind) RP_KIND_IS_FLOAT_##kind,
+#define RP_KIND_IS_FLOAT_FLOAT 1
+#define RP_KIND_IS_FLOAT_SIGNED 0
+#define RP_KIND_IS_FLOAT_UNSIGNED 0
+#define RP_KIND_IS_FLOAT_BOOL 0
+static inline int rp_dtype_is_float(int dtype)
+{
+    static const char is_float[RAPTORS_NALL_DTYPES] = {RAPTORS_ALL_DTYPES(RP_DTYPE_IS_FLOAT_)};
+    return is_float[dtype];
 }
 
 #endif

@@ -92,24 +92,35 @@ void rp_layout_compact(rp_layout *L, int key)
     }
 }
 
-void rp_layout_order_numpy(rp_layout *L, int key, int *at)
+void rp_layout_order_numpy(rp_layout *L, unsigned voters, int *at)
 {
     const int nd = L->nd;
     /* i counts from the innermost axis (nd - 1) outward, as NumPy's perm. */
     for (int i0 = 1; i0 < nd; i0++) {
-        const int64_t v = L->s[key][nd - 1 - i0];
+        const int a0 = nd - 1 - i0;
         int pos = i0;
         for (int i1 = i0 - 1; i1 >= 0; i1--) {
-            const int64_t w = L->s[key][nd - 1 - i1];
-            if (v == 0 || w == 0)
-                continue; /* ambiguous */
-            if (llabs(w) <= llabs(v))
+            const int a1 = nd - 1 - i1;
+            int ambiguous = 1, swap = 0;
+            for (int k = 0; k < L->nops; k++) {
+                const int64_t v = L->s[k][a0], w = L->s[k][a1];
+                if (!(voters >> k & 1u) || v == 0 || w == 0)
+                    continue; /* abstains */
+                if (llabs(w) <= llabs(v))
+                    swap = 0; /* one operand against: no swap */
+                else if (ambiguous)
+                    swap = 1;
+                ambiguous = 0;
+            }
+            if (ambiguous)
+                continue;
+            if (!swap)
                 break;
             pos = i1;
         }
         if (pos == i0)
             continue;
-        int from = nd - 1 - i0, to = nd - 1 - pos; /* to > from: move the axis inward */
+        int from = a0, to = nd - 1 - pos; /* to > from: move the axis inward */
         move_axis(L, from, to);
         if (at == NULL)
             continue;

@@ -44,11 +44,12 @@ void rp_layout_init(rp_layout *L, int ndim, const int64_t *shape, int nops,
  * element) becomes one axis of length 1. */
 void rp_layout_compact(rp_layout *L, int key);
 
-/* NumPy's npyiter_find_best_axis_ordering by operand `key`'s strides: a
- * stable insertion sort, from the innermost axis out, that moves an axis
- * inward past those with a larger |stride|; a zero stride is ambiguous
- * (nothing moves past it, the search goes on). *at follows its axis. */
-void rp_layout_order_numpy(rp_layout *L, int key, int *at);
+/* NumPy's npyiter_find_best_axis_ordering: a stable insertion sort, from the
+ * innermost axis out, that moves an axis inward past another when the operands
+ * in `voters` (a bit per operand) agree its |stride| is smaller; an operand
+ * with a zero stride on either abstains, one against is a veto (C order wins
+ * a conflict), and when all abstain the search goes on. *at follows its axis. */
+void rp_layout_order_numpy(rp_layout *L, unsigned voters, int *at);
 
 /* Merge neighbours that are one run in every operand (no reordering). */
 void rp_layout_merge(rp_layout *L);

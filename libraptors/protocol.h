@@ -5,13 +5,14 @@
  * operation and dtype ids, return codes), which is how the Python binding
  * learns every constant, checked by RAPTORS_ABI_VERSION.
  *
- *   word CODE     operation | dtype << 8 | flags (RAPTORS_CALL_*)
+ *   word CODE     operation | dtype << 8 | flags (RAPTORS_CALL_*) | sum << 24: for a
+ *                 reduction, 1 + the dtype of out and of its additions (0: x's dtype)
  *   word NDIM     the iteration's dimensions, or with RAPTORS_CALL_CONTIG the
  *                 element count n of contiguous operands (no shapes follow)
  *   words X, Y, OUT  the operands' data addresses (Y: 0 for a reduction); with
  *                 RAPTORS_CALL_REFS each is the address where the data pointer
  *                 is kept (an ndarray's data field), read at call time
- *   word AXIS     reductions: the reduced axis, or RAPTORS_ALL_AXES
+ *   word AXIS     reductions: the reduced axes, bit d for axis d (RAPTORS_ALL_AXES: all)
  *   word BUFSIZE  reductions: NumPy's np.getbufsize() (it decides NumPy's order
  *                 for views that do not coalesce)
  *   words X_NDIM, Y_NDIM  each input's own dimension count (<= NDIM)
@@ -38,12 +39,14 @@ enum { RAPTORS_CALL_WORDS(RAPTORS_CALL_WORD_) };
     X(REFS, 0x10000)     /* addresses are references to data pointers */                          \
     X(CONTIG, 0x20000)   /* n contiguous elements, no shapes */                                    \
     X(SCALAR_Y, 0x40000) /* with CONTIG: y is one element (0-d) */                                 \
-    X(BUFFERED, 0x80000) /* reductions: x is a copy NumPy would have cast (byte-swapped) */
+    X(BUFFERED, 0x80000) /* reductions: x is a copy NumPy would have cast (byte-swapped) */   \
+    X(OUT_VOTES, 0x100000) /* reductions: out was given; its strides vote in the order */
 #define RAPTORS_CALL_FLAG_(name, bit) RAPTORS_CALL_##name = bit,
 enum { RAPTORS_CALL_FLAGS(RAPTORS_CALL_FLAG_) };
 #define RAPTORS_CALL_DTYPE_SHIFT 8
+#define RAPTORS_CALL_SUM_SHIFT 24
 
-/* The reduced axis word for a reduction over every axis (one element out). */
+/* The reduced-axes word for a reduction over every axis (one element out). */
 #define RAPTORS_ALL_AXES (-1)
 /* Words a block needs at most: the fixed words, then 6 x RAPTORS_MAX_DIMS. */
 #define RAPTORS_CALL_MAX_WORDS (RAPTORS_CALL_SHAPE + 6 * RAPTORS_MAX_DIMS)

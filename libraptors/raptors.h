@@ -23,7 +23,7 @@ extern "C" {
 /* Bumped whenever a signature, the call protocol (protocol.h) or a list of
  * ops.h changes; the Python binding refuses a library whose number differs
  * from the one it was written for. */
-#define RAPTORS_ABI_VERSION 4
+#define RAPTORS_ABI_VERSION 5
 #define RAPTORS_VERSION "0.1.0"
 
 /* Largest number of dimensions an operand may have (NumPy's NPY_MAXDIMS). */
@@ -43,6 +43,10 @@ enum { RAPTORS_RETURN_CODES(RAPTORS_RETURN_CODE_) };
  * its loops to warn or raise as np.errstate says. */
 #define RAPTORS_FP_EXCEPTIONS(X) X(FPE_INVALID, 1) X(FPE_DIVIDE, 2) X(FPE_OVERFLOW, 4) X(FPE_UNDERFLOW, 8)
 enum { RAPTORS_FP_EXCEPTIONS(RAPTORS_RETURN_CODE_) };
+/* Further success bits: a nanmean had a slice without numbers (NumPy warns
+ * "Mean of empty slice" once per call). */
+#define RAPTORS_NOTES(X) X(NOTE_EMPTY_SLICE, 16)
+enum { RAPTORS_NOTES(RAPTORS_RETURN_CODE_) };
 
 #include "ops.h"
 #include "protocol.h"

@@ -1,18 +1,26 @@
 /*
- * Public add-reduction entry points (sum, mean). The order of additions is
- * NumPy 2.4's (shared/research/numpy-reduction-order.md), decided here from the
- * memory layout as NumPy's iterator decides it:
+ * The add-reductions: sum, mean, nansum, nanmean, of any dtype of ops.h, over
+ * any set of axes, in NumPy 2.4's order (shared research: numpy-reduction-
+ * order.md, numpy-surface-order.md), decided from the layout as NumPy's
+ * iterator decides it:
  *
- *   all axes, view coalesces into one run  -> +0.0 + pairwise(run)        (TREE)
- *   all axes, axes that do not coalesce    -> +0.0 + pw(buffer0) + ...   (SEGMENTS)
- *   one axis, innermost in memory          -> out[i] = +0.0 + pw(line i) (ROWS)
- *   one axis, strided                      -> out = ((+0.0 + x[0]) + x[1]) + ... (COLUMNS)
+ * 1. Axes of length 1 are dropped and the rest put in NumPy's iteration order:
+ *    sorted by |stride| of the ordering operand (x's strides; for nan* the
+ *    dense copy NumPy sums instead: x.ravel('K')), a given out= voting too.
+ *    Every axis is walked in increasing index, negative strides included.
+ * 2. Neighbouring reduced axes the ordering operand is contiguous across form
+ *    one dimension (NumPy coalesces them); D0 is the innermost dimension.
+ * 3. D0 kept (COLUMNS): each output is +0 then each of its elements in turn.
+ *    D0 reduced (BLOCKS): each output is +0 then pairwise(piece) for pieces of
+ *    its leading reduced block D0..Dm, cut by NumPy's buffering rule (pieces()),
+ *    in turn over the reduced positions further out. All axes reduced into one
+ *    piece is one pairwise tree (threads take subtrees).
  *
- * Length-1 axes are dropped and axes ordered by |stride|, as NumPy's iterator
- * does; negative strides are walked as they are (logical order: a reduction's
- * iterator never flips them, NPY_ITER_DONT_NEGATE_STRIDES). Threads take whole
- * subtrees of the pairwise tree, whole segments, rows or column blocks, and partial results are combined in
- * NumPy's order, so every thread count gives the same bits.
+ * The additions are in the sum dtype T (float32/float64: the elements are
+ * converted as NumPy's cast buffer converts them, NaN read as +0.0 for nan*),
+ * or exact 64-bit integer additions, which give the same bits in any order.
+ * Threads take outputs, pieces or subtrees, and the partial results are added
+ * in NumPy's order, so every thread count gives the same bits.
  */
 #include "dispatch.h"
 #include "family.h"
@@ -20,63 +28,247 @@
 #include "plan.h"
 #include "threads.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The layout's operands. */
-enum { X = 0, OUT = 1 };
+/* The layout's operands: x as read, out, and the strides that decide the
+ * order (x's own, or the dense copy's for nan*). */
+enum { X = 0, OUT = 1, ORD = 2 };
 
-/* ---- typed scalar steps, outside the kernels ---- */
-static void add_to(int dtype, void *acc, const void *v)
+/* Elements a piece that spans lines is gathered by, a node of the pairwise tree at a time. */
+#define GATHER 1024
+
+typedef struct {
+    const rp_kernel_set *k;
+    int op, src, sum_dtype, kind; /* kind: RP_SUM_F32, RP_SUM_F64 or RP_SUM_INT */
+    int mean, nan;
+    size_t xes, oes, aes;         /* bytes of an element of x, of out, of an accumulator */
+    rp_pairwise_fn pw;
+    rp_accumulate_fn acc;
+    const char *x;
+    char *out;
+    rp_layout L;                  /* every axis, in iteration order (outermost first) */
+    uint64_t per_output;          /* elements each output adds */
+    atomic_int empty_slice;       /* a nanmean output had no number (cnt == 0) */
+} reduction;
+
+/* ---- accumulators: T, or a uint64 for the integer sum ---- */
+static void acc_add(const reduction *r, void *a, const void *b)
 {
-    if (dtype == RAPTORS_DTYPE_FLOAT32)
-        *(float *)acc += *(const float *)v;
-    else
-        *(double *)acc += *(const double *)v;
+    if (r->kind == RP_SUM_F32) {
+        float u, v;
+        memcpy(&u, a, sizeof u);
+        memcpy(&v, b, sizeof v);
+        u += v;
+        memcpy(a, &u, sizeof u);
+    } else if (r->kind == RP_SUM_F64) {
+        double u, v;
+        memcpy(&u, a, sizeof u);
+        memcpy(&v, b, sizeof v);
+        u += v;
+        memcpy(a, &u, sizeof u);
+    } else {
+        uint64_t u, v;
+        memcpy(&u, a, sizeof u);
+        memcpy(&v, b, sizeof v);
+        u += v;
+        memcpy(a, &u, sizeof u);
+    }
 }
 
-/* out = s, divided by count for a mean: (float)((double)s / (double)count) --
- * NumPy divides by an intp, in double. */
-static void store(int dtype, int op, const void *s, size_t count, char *out)
+/* The platform's default NaN, what 0.0 / 0.0 gives (sign set on x86), without
+ * raising invalid: nanmean divides an all-NaN slice under errstate(ignore). */
+static double default_nan(void)
 {
-    if (dtype == RAPTORS_DTYPE_FLOAT32) {
-        float v = *(const float *)s;
-        if (op == RAPTORS_OP_MEAN)
-            v = (float)((double)v / (double)count);
-        memcpy(out, &v, sizeof v);
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
+    return -__builtin_nan("");
+#else
+    return __builtin_nan("");
+#endif
+}
+
+/* out = the accumulator a, which added `count` elements of which `nans` were
+ * NaN: as is (a float sum), its low bits (an integer sum), or divided in
+ * double by the count for a mean, as NumPy divides by an intp. */
+static void store(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
+{
+    if (r->kind == RP_SUM_INT) {
+        uint64_t v;
+        memcpy(&v, a, sizeof v);
+        switch (r->oes) {
+        case 1: { uint8_t w = (uint8_t)v; memcpy(out, &w, 1); break; }
+        case 2: { uint16_t w = (uint16_t)v; memcpy(out, &w, 2); break; }
+        case 4: { uint32_t w = (uint32_t)v; memcpy(out, &w, 4); break; }
+        default: memcpy(out, &v, 8);
+        }
+        return;
+    }
+    double v;
+    if (r->kind == RP_SUM_F32) {
+        float f;
+        memcpy(&f, a, sizeof f);
+        v = (double)f;
     } else {
-        double v = *(const double *)s;
-        if (op == RAPTORS_OP_MEAN)
-            v = v / (double)count;
+        memcpy(&v, a, sizeof v);
+    }
+    if (r->mean) {
+        const uint64_t n = r->nan ? count - nans : count;
+        if (r->nan && n == 0) {
+            v = default_nan();
+            atomic_store_explicit(&r->empty_slice, 1, memory_order_relaxed);
+        } else {
+            v = v / (double)n;
+        }
+    }
+    if (r->kind == RP_SUM_F32) {
+        float f = (float)v;
+        memcpy(out, &f, sizeof f);
+    } else {
         memcpy(out, &v, sizeof v);
     }
 }
 
-/* out = +0.0 + s (the identity NumPy writes first), then as store(). */
-static void finish(int dtype, int op, const void *s, size_t count, char *out)
+/* ---- the dimensions: axes grouped as NumPy coalesces them ---- */
+typedef struct {
+    int nd;               /* dimensions, innermost first */
+    int first[RAPTORS_MAX_DIMS], count[RAPTORS_MAX_DIMS]; /* their axes in r->L */
+    int reduced[RAPTORS_MAX_DIMS];
+    uint64_t size[RAPTORS_MAX_DIMS];
+} dims;
+
+static int is_reduced(const rp_layout *L, int d) { return L->s[OUT][d] == 0; }
+
+static void group_dims(const rp_layout *L, dims *D)
 {
-    char v[sizeof(double)];
-    memset(v, 0, sizeof v);
-    add_to(dtype, v, s);
-    store(dtype, op, v, count, out);
+    D->nd = 0;
+    for (int d = L->nd - 1; d >= 0; d--) {
+        const int red = is_reduced(L, d);
+        if (D->nd > 0) {
+            const int j = D->nd - 1, inner = D->first[j];
+            if (red && D->reduced[j] && L->s[ORD][d] == L->s[ORD][inner] * L->n[inner]) {
+                D->first[j] = d; /* one more axis, outward */
+                D->count[j]++;
+                D->size[j] *= (uint64_t)L->n[d];
+                continue;
+            }
+        }
+        D->first[D->nd] = d;
+        D->count[D->nd] = 1;
+        D->reduced[D->nd] = red;
+        D->size[D->nd] = (uint64_t)L->n[d];
+        D->nd++;
+    }
 }
 
-/* ---- TREE: one run, threads take subtrees ---- */
+/* Merge neighbouring axes x (and out) are one run across, within a dimension
+ * (keeping the dimensions), so the kernels see long strided runs. */
+static void merge_runs(rp_layout *L, dims *D)
+{
+    rp_layout M = *L;
+    int m = 0;
+    int start[RAPTORS_MAX_DIMS]; /* first merged axis of each dimension */
+    for (int j = D->nd - 1; j >= 0; j--) { /* outermost dimension first */
+        start[j] = m;
+        for (int d = D->first[j]; d < D->first[j] + D->count[j]; d++) {
+            if (m > start[j] && L->s[X][d] * L->n[d] == M.s[X][m - 1] &&
+                L->s[OUT][d] * L->n[d] == M.s[OUT][m - 1]) {
+                M.n[m - 1] *= L->n[d];
+                for (int k = 0; k < RP_MAX_OPERANDS; k++)
+                    M.s[k][m - 1] = L->s[k][d];
+                continue;
+            }
+            M.n[m] = L->n[d];
+            for (int k = 0; k < RP_MAX_OPERANDS; k++)
+                M.s[k][m] = L->s[k][d];
+            m++;
+        }
+    }
+    M.nd = m;
+    for (int j = D->nd - 1; j >= 0; j--) {
+        const int end = j > 0 ? start[j - 1] : m;
+        D->first[j] = start[j];
+        D->count[j] = end - start[j];
+    }
+    *L = M;
+}
+
+/* A sub-layout of some of L's axes, in L's order: those of `want` (reduced or kept)
+ * within axes [lo, hi). */
+static void pick_axes(const rp_layout *L, int lo, int hi, int want_reduced, rp_layout *S)
+{
+    S->nd = 0;
+    S->nops = L->nops;
+    for (int d = lo; d < hi; d++) {
+        if (is_reduced(L, d) != want_reduced)
+            continue;
+        S->n[S->nd] = L->n[d];
+        for (int k = 0; k < RP_MAX_OPERANDS; k++)
+            S->s[k][S->nd] = L->s[k][d];
+        S->nd++;
+    }
+}
+
+/* ---- the pairwise sum of a range of a block (a sub-layout, C order) ---- */
+static void gather(const reduction *r, const rp_layout *B, const char *base, size_t a, size_t n,
+                   char *buf)
+{
+    const int in = B->nd - 1;
+    const size_t len = (size_t)B->n[in];
+    const int64_t s = B->s[X][in];
+    while (n > 0) {
+        int64_t off[RP_MAX_OPERANDS];
+        rp_layout_offsets(B, 0, B->nd, a, off);
+        size_t i = a % len, run = len - i < n ? len - i : n;
+        const char *p = base + off[X];
+        for (size_t e = 0; e < run; e++, buf += r->xes)
+            memcpy(buf, p + (int64_t)e * s, r->xes);
+        a += run;
+        n -= run;
+    }
+}
+
+/* *res = pairwise sum of elements [a, a + n) of block B at base (NumPy's tree over
+ * them); NaNs counted into *nans. */
+static void block_sum(const reduction *r, const rp_layout *B, const char *base, size_t a,
+                      size_t n, void *res, uint64_t *nans)
+{
+    const int in = B->nd - 1;
+    const size_t len = in >= 0 ? (size_t)B->n[in] : 1;
+    if (in < 0 || a / len == (a + n - 1) / len || n == 0) { /* within one line */
+        int64_t off[RP_MAX_OPERANDS] = {0, 0, 0};
+        if (in >= 0)
+            rp_layout_offsets(B, 0, B->nd, a, off);
+        r->pw(base + off[X], (ptrdiff_t)(in >= 0 ? B->s[X][in] : 0), n, res, nans);
+        return;
+    }
+    if (n <= GATHER) {
+        char buf[GATHER * sizeof(double)];
+        gather(r, B, base, a, n, buf);
+        r->pw(buf, (ptrdiff_t)r->xes, n, res, nans);
+        return;
+    }
+    size_t n2 = rp_pw_split(n);
+    char right[sizeof(double)];
+    block_sum(r, B, base, a, n2, res, nans);
+    block_sum(r, B, base, a + n2, n - n2, right, nans);
+    acc_add(r, res, right);
+}
+
+/* ---- one piece, one pairwise tree: threads take subtrees ---- */
 #define MAX_SUBTREES 1024
 typedef struct {
-    rp_pairwise_fn pw;
-    const char *x;
-    ptrdiff_t sx;
-    size_t es, target;
+    const reduction *r;
+    const rp_layout *B;
+    const char *base;
+    size_t target;
     size_t start[MAX_SUBTREES], len[MAX_SUBTREES];
-    char *part; /* one element per subtree */
+    char part[MAX_SUBTREES * sizeof(double)];
+    uint64_t nans[MAX_SUBTREES];
 } tree_job;
 
-static int is_subtree(const tree_job *t, size_t n)
-{
-    return n <= t->target || n <= RP_PW_BLOCK;
-}
+static int is_subtree(const tree_job *t, size_t n) { return n <= t->target || n <= RP_PW_BLOCK; }
 
 static void tree_enumerate(tree_job *t, size_t s, size_t n, size_t *k)
 {
@@ -91,220 +283,214 @@ static void tree_enumerate(tree_job *t, size_t s, size_t n, size_t *k)
     tree_enumerate(t, s + n2, n - n2, k);
 }
 
-static void tree_combine(const tree_job *t, int dtype, size_t n, size_t *next, void *res)
+static void tree_combine(const tree_job *t, size_t n, size_t *next, void *res)
 {
     if (is_subtree(t, n)) {
-        memcpy(res, t->part + (*next)++ * t->es, t->es);
+        memcpy(res, t->part + (*next)++ * t->r->aes, t->r->aes);
         return;
     }
     size_t n2 = rp_pw_split(n);
     char b[sizeof(double)];
-    tree_combine(t, dtype, n2, next, res);
-    tree_combine(t, dtype, n - n2, next, b);
-    add_to(dtype, res, b); /* left + right */
+    tree_combine(t, n2, next, res);
+    tree_combine(t, n - n2, next, b);
+    acc_add(t->r, res, b); /* left + right */
 }
 
 static void tree_chunk(void *ctx, size_t c)
 {
     tree_job *t = ctx;
-    t->pw(t->x + (ptrdiff_t)t->start[c] * t->sx, t->sx, t->len[c], t->part + c * t->es);
+    t->nans[c] = 0;
+    block_sum(t->r, t->B, t->base, t->start[c], t->len[c], t->part + c * t->r->aes, &t->nans[c]);
 }
 
-/* NumPy's pairwise sum of the run into res (no identity). */
-static int tree_sum(const rp_kernel_set *k, int dtype, const char *x, ptrdiff_t sx, size_t n,
-                    void *res)
+static int tree_sum(const reduction *r, const rp_layout *B, const char *base, size_t n, void *res,
+                    uint64_t *nans)
 {
-    const size_t es = rp_element_size(dtype);
-    int nt = rp_threads_for(RAPTORS_FAMILY_REDUCE, n * es);
+    int nt = rp_threads_for(RAPTORS_FAMILY_REDUCE, n * r->xes);
     if (nt <= 1) {
-        k->pairwise[dtype](x, sx, n, res);
+        block_sum(r, B, base, 0, n, res, nans);
         return RAPTORS_OK;
     }
     tree_job *t = malloc(sizeof *t);
-    char part[MAX_SUBTREES * sizeof(double)];
     if (t == NULL)
         return RAPTORS_ENOMEM;
     /* About eight subtrees per thread (claimed dynamically); a node splits
      * while bigger than target, so there are fewer than 2 n / target. */
     size_t pieces = (size_t)nt * 8 < MAX_SUBTREES / 4 ? (size_t)nt * 8 : MAX_SUBTREES / 4;
-    *t = (tree_job){.pw = k->pairwise[dtype], .x = x, .sx = sx, .es = es,
-                    .target = n / pieces > 4096 ? n / pieces : 4096, .part = part};
+    t->r = r;
+    t->B = B;
+    t->base = base;
+    t->target = n / pieces > 4096 ? n / pieces : 4096;
     size_t count = 0, next = 0;
     tree_enumerate(t, 0, n, &count);
     rp_parallel_for(tree_chunk, t, count, nt);
-    tree_combine(t, dtype, n, &next, res);
+    tree_combine(t, n, &next, res);
+    for (size_t c = 0; c < count; c++)
+        *nans += t->nans[c];
     free(t);
     return RAPTORS_OK;
 }
 
-/* ---- SEGMENTS: all axes of a view that does not coalesce ----
- * NumPy's buffered iterator (2.3+, npyiter_find_buffering_setup) picks a core:
- * the most innermost axes whose product fits in bufsize elements. Each buffer
- * holds k = bufsize / core whole cores along the next axis out (D), never
- * crossing the end of D, and is summed as one pairwise run. A line longer than
- * bufsize is summed on its own, unbuffered -- unless NumPy must copy the input
- * anyway (misaligned or byte-swapped data: `buffered`), when it is cut into
- * pieces of bufsize elements. The segments are folded in order:
- * ((+0.0 + pw(seg0)) + pw(seg1)) + ... */
+/* ---- BLOCKS: D0 reduced ----
+ * NumPy's pieces of one output's leading block D0..Dm (numpy-surface-order.md
+ * section 0.2): units of `unit` elements, each cut into pieces of `piece`. */
 typedef struct {
-    const rp_kernel_set *k;
-    int dtype;
-    size_t es;
-    const char *x;
-    const rp_layout *L; /* all axes, outermost first */
-    int nouter;         /* axes outside D */
-    int core_at;        /* first axis of the core (D is core_at - 1) */
-    size_t core;        /* elements of one core */
-    size_t per_seg;     /* cores (positions along D) per segment */
-    size_t pieces;      /* segments per position of the outer axes */
-    size_t nsegs;
-    rp_pieces chunks;   /* segments per thread's piece */
-    char *part;         /* one element per segment */
-    int failed;
-} seg_job;
+    size_t unit, piece;
+} cut;
 
-/* Copy positions [d0, d1) of D at outer offset xo, each a whole core, into buf. */
-static void seg_gather(const seg_job *j, const char *xo, size_t d0, size_t d1, char *buf)
+static cut pieces(const dims *D, int m, size_t B, int cast)
 {
-    const rp_layout *L = j->L;
-    const int last = L->nd - 1;
-    const int64_t Ds = L->s[X][j->core_at - 1], ls = L->s[X][last];
-    const size_t len = (size_t)L->n[last], lines = j->core / len;
-    int64_t off[RP_MAX_OPERANDS];
-    for (size_t d = d0; d < d1; d++)
-        for (size_t l = 0; l < lines; l++) {
-            rp_layout_offsets(L, j->core_at, last - j->core_at, l, off);
-            const char *src = xo + (int64_t)d * Ds + off[X];
-            for (size_t i = 0; i < len; i++, buf += j->es)
-                memcpy(buf, src + (int64_t)i * ls, j->es);
-        }
+    uint64_t S[RAPTORS_MAX_DIMS];
+    for (int j = 0; j <= m; j++)
+        S[j] = (j ? S[j - 1] : 1) * D->size[j];
+    const size_t n0 = (size_t)D->size[0];
+    if (cast && n0 >= B) /* a cast line: B, B, ..., n0 mod B */
+        return (cut){n0, B};
+    if (m == 0 || 2 * n0 > B) /* each D0 line whole */
+        return (cut){n0, n0};
+    int b = 1; /* the buffer's core grows while it is below B */
+    while (b + 1 <= m && S[b] < B)
+        b++;
+    const int kept_after = m + 1 < D->nd;
+    if (b == m && kept_after && S[m] < B && 3 * S[m] <= 2 * B)
+        return (cut){(size_t)S[m], (size_t)S[m]}; /* the whole block */
+    const size_t core = (size_t)S[b - 1];
+    return (cut){(size_t)S[b], core * (B / core)}; /* whole cores, never crossing D_b */
 }
 
-static void seg_chunk(void *ctx, size_t c)
+typedef struct {
+    reduction *r;
+    rp_layout K, R, B;    /* kept axes, reduced axes outside the block, the block */
+    size_t outputs, outer, block;
+    cut c;
+    size_t per_output;    /* pieces per output: outer * ceil-pieces of the block */
+    size_t units, unit_pieces;
+    rp_pieces chunks;
+    /* by pieces (few outputs): one partial sum and NaN count per piece */
+    char *part;
+    uint64_t *part_nans;
+} blocks_job;
+
+/* Piece q (of per_output) of output o: its sum into res. */
+static void one_piece(const blocks_job *j, size_t o, size_t q, void *res, uint64_t *nans)
 {
-    seg_job *j = ctx;
-    const rp_layout *L = j->L;
-    size_t s0 = rp_piece_begin(&j->chunks, c), s1 = rp_piece_begin(&j->chunks, c + 1);
-    const size_t Dn = (size_t)L->n[j->core_at - 1];
-    const int64_t Ds = L->s[X][j->core_at - 1];
-    /* No copy for a piece of a line (core_at == nd: cores of one element) or a
-     * whole line, unbuffered: the kernel reads them where they are. */
-    const int piece = j->core_at == L->nd;
-    const int direct = piece || (j->per_seg == 1 && j->core_at == L->nd - 1);
-    char *buf = direct ? NULL : malloc(j->per_seg * j->core * j->es);
-    if (!direct && buf == NULL) {
-        j->failed = 1;
-        return;
-    }
-    for (size_t s = s0; s < s1; s++) {
-        size_t o = s / j->pieces, d0 = s % j->pieces * j->per_seg;
-        size_t d1 = d0 + j->per_seg < Dn ? d0 + j->per_seg : Dn;
-        int64_t off[RP_MAX_OPERANDS];
-        rp_layout_offsets(L, 0, j->nouter, o, off);
-        if (direct) {
-            j->k->pairwise[j->dtype](j->x + off[X] + (int64_t)d0 * Ds,
-                                     (ptrdiff_t)(piece ? Ds : L->s[X][j->core_at]),
-                                     piece ? d1 - d0 : j->core, j->part + s * j->es);
-            continue;
-        }
-        seg_gather(j, j->x + off[X], d0, d1, buf);
-        j->k->pairwise[j->dtype](buf, (ptrdiff_t)j->es, (d1 - d0) * j->core, j->part + s * j->es);
-    }
-    free(buf);
+    const size_t p = q / (j->units * j->unit_pieces), rest = q % (j->units * j->unit_pieces);
+    const size_t u = rest / j->unit_pieces, k = rest % j->unit_pieces;
+    int64_t ko[RP_MAX_OPERANDS], ro[RP_MAX_OPERANDS];
+    rp_layout_offsets(&j->K, 0, j->K.nd, o, ko);
+    rp_layout_offsets(&j->R, 0, j->R.nd, p, ro);
+    const size_t a = u * j->c.unit + k * j->c.piece;
+    const size_t len = j->c.unit - k * j->c.piece < j->c.piece ? j->c.unit - k * j->c.piece
+                                                                  : j->c.piece;
+    block_sum(j->r, &j->B, j->r->x + ko[X] + ro[X], a, len, res, nans);
 }
 
-static int segments_sum(const rp_kernel_set *k, int dtype, const char *x, const rp_layout *L,
-                        size_t bufsize, int buffered, void *res)
+static void output_offset(const blocks_job *j, size_t o, char **out)
 {
-    const size_t es = rp_element_size(dtype);
-    seg_job j = {.k = k, .dtype = dtype, .es = es, .x = x, .L = L};
-    int at = L->nd;
-    size_t core = 1, total = rp_layout_size(L, 0, L->nd);
-    while (at > 0 && core * (size_t)L->n[at - 1] <= bufsize)
-        core *= (size_t)L->n[--at];
-    if (at == 0) { /* the whole view fits one buffer: one segment */
-        at = 1;
-        core /= (size_t)L->n[0];
-        j.per_seg = (size_t)L->n[0];
-    } else if (at == L->nd && buffered) { /* a line longer than the buffer, copied: */
-        j.per_seg = bufsize;                 /* pieces of bufsize elements */
-    } else if (at == L->nd) { /* a line longer than the buffer: line by line, unbuffered */
-        at = L->nd - 1;
-        core = (size_t)L->n[at];
-        j.per_seg = 1;
-    } else {
-        j.per_seg = bufsize / core;
+    int64_t ko[RP_MAX_OPERANDS];
+    rp_layout_offsets(&j->K, 0, j->K.nd, o, ko);
+    *out = j->r->out + ko[OUT];
+}
+
+static void by_outputs_chunk(void *ctx, size_t c)
+{
+    blocks_job *j = ctx;
+    const reduction *r = j->r;
+    for (size_t o = rp_piece_begin(&j->chunks, c); o < rp_piece_begin(&j->chunks, c + 1); o++) {
+        char acc[sizeof(double)] = {0}, s[sizeof(double)];
+        uint64_t nans = 0;
+        for (size_t q = 0; q < j->per_output; q++) {
+            one_piece(j, o, q, s, &nans);
+            acc_add(r, acc, s);
+        }
+        char *out;
+        output_offset(j, o, &out);
+        store(j->r, acc, r->per_output, nans, out);
     }
-    j.core_at = at;
-    j.core = core;
-    j.nouter = at - 1;
-    j.pieces = ((size_t)L->n[at - 1] + j.per_seg - 1) / j.per_seg;
-    j.nsegs = total / core / (size_t)L->n[at - 1] * j.pieces;
-    j.part = malloc(j.nsegs * es);
-    if (j.part == NULL)
-        return RAPTORS_ENOMEM;
-    int nt = rp_threads_for(RAPTORS_FAMILY_REDUCE, total * es);
-    j.chunks = rp_cut(j.nsegs, nt, 8, 1, 1, 0);
-    rp_parallel_for(seg_chunk, &j, j.chunks.count, nt);
-    if (j.failed) {
+}
+
+static void by_pieces_chunk(void *ctx, size_t c)
+{
+    blocks_job *j = ctx;
+    for (size_t i = rp_piece_begin(&j->chunks, c); i < rp_piece_begin(&j->chunks, c + 1); i++) {
+        j->part_nans[i] = 0;
+        one_piece(j, i / j->per_output, i % j->per_output, j->part + i * j->r->aes,
+                  &j->part_nans[i]);
+    }
+}
+
+static int blocks(reduction *r, const dims *D, size_t bufsize, int cast)
+{
+    const rp_layout *L = &r->L;
+    int m = 0;
+    while (m + 1 < D->nd && D->reduced[m + 1])
+        m++;
+    blocks_job j = {.r = r};
+    const int block_lo = D->first[m]; /* the block: the axes of D0..Dm, innermost in L */
+    pick_axes(L, block_lo, L->nd, 1, &j.B);
+    pick_axes(L, 0, block_lo, 1, &j.R);
+    pick_axes(L, 0, L->nd, 0, &j.K);
+    j.outputs = rp_layout_size(&j.K, 0, j.K.nd);
+    j.outer = rp_layout_size(&j.R, 0, j.R.nd);
+    j.block = rp_layout_size(&j.B, 0, j.B.nd);
+    j.c = pieces(D, m, bufsize, cast && r->kind != RP_SUM_INT);
+    j.units = j.block / j.c.unit;
+    j.unit_pieces = (j.c.unit + j.c.piece - 1) / j.c.piece;
+    j.per_output = j.outer * j.units * j.unit_pieces;
+    const size_t n = j.outputs * j.outer * j.block;
+    int nt = rp_threads_for(RAPTORS_FAMILY_REDUCE, n * r->xes);
+
+    if (j.outputs == 1 && j.per_output == 1) { /* one pairwise tree */
+        char s[sizeof(double)], acc[sizeof(double)] = {0};
+        uint64_t nans = 0;
+        int64_t ko[RP_MAX_OPERANDS];
+        rp_layout_offsets(&j.K, 0, j.K.nd, 0, ko);
+        int rc = tree_sum(r, &j.B, r->x + ko[X], j.block, s, &nans);
+        if (rc != RAPTORS_OK)
+            return rc;
+        acc_add(r, acc, s); /* +0 first */
+        store(r, acc, r->per_output, nans, r->out + ko[OUT]);
+        return RAPTORS_OK;
+    }
+    if (j.outputs >= 4 * (size_t)nt || nt <= 1) {
+        j.chunks = rp_cut(j.outputs, nt, 8, 1, 1, 0);
+        rp_parallel_for(by_outputs_chunk, &j, j.chunks.count, nt);
+        return RAPTORS_OK;
+    }
+    /* Few outputs: threads take pieces, added to their output in order after. */
+    const size_t items = j.outputs * j.per_output;
+    j.part = malloc(items * r->aes);
+    j.part_nans = malloc(items * sizeof *j.part_nans);
+    if (j.part == NULL || j.part_nans == NULL) {
         free(j.part);
+        free(j.part_nans);
         return RAPTORS_ENOMEM;
     }
-    memset(res, 0, es); /* +0.0, then each segment in turn */
-    for (size_t s = 0; s < j.nsegs; s++)
-        add_to(dtype, res, j.part + s * es);
+    j.chunks = rp_cut(items, nt, 8, 1, 1, 0);
+    rp_parallel_for(by_pieces_chunk, &j, j.chunks.count, nt);
+    for (size_t o = 0; o < j.outputs; o++) {
+        char acc[sizeof(double)] = {0};
+        uint64_t nans = 0;
+        for (size_t q = 0; q < j.per_output; q++) {
+            acc_add(r, acc, j.part + (o * j.per_output + q) * r->aes);
+            nans += j.part_nans[o * j.per_output + q];
+        }
+        char *out;
+        output_offset(&j, o, &out);
+        store(r, acc, r->per_output, nans, out);
+    }
     free(j.part);
+    free(j.part_nans);
     return RAPTORS_OK;
 }
 
-/* ---- ROWS and COLUMNS: one axis ---- */
-typedef struct {
-    const rp_kernel_set *k;
-    int dtype, op;
-    size_t es;
-    const char *x;
-    char *out;
-    const rp_layout *L; /* the other axes: they index the outputs (ROWS) or the column runs */
-    int nouter;
-    size_t nouter_total;
-    size_t R;          /* length of the reduced axis */
-    size_t bufsize;
-    int buffered;      /* NumPy copies the input (cast): lines cut at bufsize */
-    ptrdiff_t rs;      /* its byte stride */
-    /* COLUMNS only: the innermost other axis (L's last), in blocks. */
-    size_t block, nblocks;
-    rp_pieces chunks;  /* work items per thread's piece */
-} axis_job;
-
-static void rows_chunk(void *ctx, size_t c)
-{
-    const axis_job *j = ctx;
-    size_t b = rp_piece_begin(&j->chunks, c), e = rp_piece_begin(&j->chunks, c + 1);
-    for (size_t i = b; i < e; i++) {
-        int64_t off[RP_MAX_OPERANDS];
-        char s[sizeof(double)];
-        rp_layout_offsets(j->L, 0, j->nouter, i, off);
-        if (j->buffered && j->R > j->bufsize) { /* a copied line, in buffer-sized pieces */
-            char piece[sizeof(double)];
-            memset(s, 0, j->es);
-            for (size_t p = 0; p < j->R; p += j->bufsize) {
-                size_t len = j->R - p < j->bufsize ? j->R - p : j->bufsize;
-                j->k->pairwise[j->dtype](j->x + off[X] + (ptrdiff_t)p * j->rs, j->rs, len, piece);
-                add_to(j->dtype, s, piece);
-            }
-        } else {
-            j->k->pairwise[j->dtype](j->x + off[X], j->rs, j->R, s);
-        }
-        finish(j->dtype, j->op, s, j->R, j->out + off[OUT]);
-    }
-}
-
-/* A column block: the accumulators of one piece of the inner axis, which stay
- * in cache while the reduced axis streams past them. Long pieces matter more
- * than L1: each piece of a line is a new stream for the prefetchers, and at
- * 8 KiB (half a float64 row of 2048) the axis-0 mean of 2048^2 float64 and
- * 4096^2 float32 ran at 0.7x NumPy on Zen 4, at 32-64 KiB at 1.0-1.3x. So a
- * block is a sixteenth of L2, between 8 and 64 KiB. */
+/* ---- COLUMNS: D0 kept ----
+ * A column block: the accumulators of one piece of the innermost (kept) axis,
+ * which stay in cache while the reduced positions stream past them. Long
+ * pieces matter more than L1: each piece of a line is a new stream for the
+ * prefetchers, and at 8 KiB (half a float64 row of 2048) the axis-0 mean of
+ * 2048^2 float64 and 4096^2 float32 ran at 0.7x NumPy on Zen 4, at 32-64 KiB at
+ * 1.0-1.3x. So a block is a sixteenth of L2, between 8 and 64 KiB. */
 #define COLUMN_BLOCK_MAX (64u * 1024u)
 static size_t column_block_bytes(void)
 {
@@ -312,118 +498,212 @@ static size_t column_block_bytes(void)
     return b < 8192 ? 8192 : b > COLUMN_BLOCK_MAX ? COLUMN_BLOCK_MAX : b;
 }
 
+typedef struct {
+    reduction *r;
+    rp_layout K, R;      /* kept axes but the innermost; reduced axes */
+    size_t cols, rows;   /* innermost axis; reduced positions */
+    int64_t cxs, cos;    /* its strides in x and out */
+    size_t block, nblocks;
+    rp_pieces chunks;
+} columns_job;
+
 static void columns_chunk(void *ctx, size_t c)
 {
-    const axis_job *j = ctx;
-    const int in = j->nouter; /* the inner axis */
-    const size_t cols = (size_t)j->L->n[in];
-    const int64_t ixs = j->L->s[X][in], ios = j->L->s[OUT][in];
-    size_t b = rp_piece_begin(&j->chunks, c), e = rp_piece_begin(&j->chunks, c + 1);
+    const columns_job *j = ctx;
+    reduction *r = j->r;
     _Alignas(64) char acc[COLUMN_BLOCK_MAX];
-    for (size_t w = b; w < e; w++) {
-        size_t o = w / j->nblocks, blk = w % j->nblocks;
-        size_t c0 = blk * j->block;
-        size_t len = cols - c0 < j->block ? cols - c0 : j->block;
-        int64_t off[RP_MAX_OPERANDS];
-        rp_layout_offsets(j->L, 0, j->nouter, o, off);
-        const char *xp = j->x + off[X] + (int64_t)c0 * ixs;
-        char *op = j->out + off[OUT] + (int64_t)c0 * ios;
-        memset(acc, 0, len * j->es); /* the identity, +0.0 */
-        for (size_t r = 0; r < j->R; r++)
-            j->k->accumulate[j->dtype](xp + (ptrdiff_t)r * j->rs, (ptrdiff_t)ixs, acc, len);
-        for (size_t i = 0; i < len; i++) {
-            /* The accumulators started at the identity already: adding +0.0 again
-             * would turn a -0.0 that flush-to-zero made into +0.0. */
-            store(j->dtype, j->op, acc + i * j->es, j->R, op + (int64_t)i * ios);
+    uint64_t nans[COLUMN_BLOCK_MAX / sizeof(float)];
+    for (size_t w = rp_piece_begin(&j->chunks, c); w < rp_piece_begin(&j->chunks, c + 1); w++) {
+        const size_t o = w / j->nblocks, c0 = w % j->nblocks * j->block;
+        const size_t len = j->cols - c0 < j->block ? j->cols - c0 : j->block;
+        int64_t ko[RP_MAX_OPERANDS];
+        rp_layout_offsets(&j->K, 0, j->K.nd, o, ko);
+        const char *xp = r->x + ko[X] + (int64_t)c0 * j->cxs;
+        char *op = r->out + ko[OUT] + (int64_t)c0 * j->cos;
+        memset(acc, 0, len * r->aes); /* the identity, +0 */
+        if (r->nan)
+            memset(nans, 0, len * sizeof *nans);
+        if (j->R.nd == 1) {
+            for (size_t i = 0; i < j->rows; i++)
+                r->acc(xp + (int64_t)i * j->R.s[X][0], (ptrdiff_t)j->cxs, acc, len, nans);
+        } else {
+            for (size_t i = 0; i < j->rows; i++) {
+                int64_t ro[RP_MAX_OPERANDS];
+                rp_layout_offsets(&j->R, 0, j->R.nd, i, ro);
+                r->acc(xp + ro[X], (ptrdiff_t)j->cxs, acc, len, nans);
+            }
         }
+        /* The accumulators started at the identity already: adding +0.0 again
+         * would turn a -0.0 that flush-to-zero made into +0.0. */
+        for (size_t i = 0; i < len; i++)
+            store(r, acc + i * r->aes, r->per_output, r->nan ? nans[i] : 0,
+                  op + (int64_t)i * j->cos);
     }
 }
 
-int rp_reduce(int op, int dtype, int ndim, const int64_t *shape, const char *x,
-              const int64_t *xs, int axis, char *out, const int64_t *os, size_t bufsize,
-              int buffered, size_t n)
+static int columns(reduction *r)
 {
-    const size_t es = rp_element_size(dtype);
-    const int empty = n == 0;
-    const rp_kernel_set *k = rp_plan_kernels(RAPTORS_FAMILY_REDUCE, dtype, RP_STORE_PLAIN, n * es);
-    /* NumPy copies misaligned data into its buffer (an aligning cast), which
-     * changes the order as a byte-swapping cast does. */
-    if ((uintptr_t)x % es != 0)
-        buffered = 1;
-    for (int d = 0; d < ndim; d++)
-        if (shape[d] > 1 && xs[d] % (int64_t)es != 0)
-            buffered = 1;
-
-    /* The axes, length 1 dropped, in NumPy's iteration order; the reduced one
-     * (if any, and not of length 1) at reduced_at. */
-    int64_t no_out[RAPTORS_MAX_DIMS];
-    for (int d = 0; d < ndim; d++)
-        no_out[d] = 0;
-    const int64_t *strides[2] = {xs, axis == RAPTORS_ALL_AXES ? no_out : os};
-    rp_layout L;
-    int reduced_at = axis;
-    rp_layout_init(&L, ndim, shape, 2, strides, &reduced_at);
-    if (reduced_at >= 0)
-        L.s[OUT][reduced_at] = 0;
-    rp_layout_order_numpy(&L, X, &reduced_at);
-    char zero[sizeof(double)] = {0};
-
-    if (axis == RAPTORS_ALL_AXES) {
-        if (empty) {
-            finish(dtype, op, zero, 0, out);
-            return RAPTORS_OK;
-        }
-        rp_layout_merge(&L);
-        char s[sizeof(double)];
-        int rc;
-        if (L.nd == 0) /* one element */
-            rc = tree_sum(k, dtype, x, (ptrdiff_t)es, 1, s);
-        else if (L.nd == 1 && !buffered)
-            rc = tree_sum(k, dtype, x, (ptrdiff_t)L.s[X][0], (size_t)L.n[0], s);
-        else
-            rc = segments_sum(k, dtype, x, &L, bufsize, buffered, s);
-        if (rc == RAPTORS_OK)
-            finish(dtype, op, s, n, out);
-        return rc;
-    }
-
-    if (empty && shape[axis] != 0)
-        return RAPTORS_OK; /* no outputs */
-    /* The reduced axis innermost: ROWS; else COLUMNS, along the innermost axis. */
-    const int innermost = reduced_at < 0 || reduced_at == L.nd - 1;
-    if (reduced_at >= 0)
-        rp_layout_remove(&L, reduced_at);
-    axis_job j = {.k = k, .dtype = dtype, .op = op, .es = es, .x = x, .out = out, .L = &L,
-                  .nouter = L.nd, .nouter_total = rp_layout_size(&L, 0, L.nd),
-                  .R = (size_t)shape[axis], .rs = (ptrdiff_t)xs[axis], .bufsize = bufsize,
-                  .buffered = buffered};
-    if (j.R == 0) { /* every output is the identity (a mean: 0 / 0) */
-        for (size_t i = 0; i < j.nouter_total; i++) {
-            int64_t off[RP_MAX_OPERANDS];
-            rp_layout_offsets(&L, 0, L.nd, i, off);
-            finish(dtype, op, zero, 0, out + off[OUT]);
-        }
-        return RAPTORS_OK;
-    }
-    int nt = rp_threads_for(RAPTORS_FAMILY_REDUCE, n * es);
-    if (innermost) {
-        j.chunks = rp_cut(j.nouter_total, nt, 8, 1, 1, 0);
-        rp_parallel_for(rows_chunk, &j, j.chunks.count, nt);
-        return RAPTORS_OK;
-    }
-    /* COLUMNS: the innermost axis runs in blocks, the rest index them. */
-    const size_t cols = (size_t)L.n[L.nd - 1], block = column_block_bytes() / es;
-    j.nouter = L.nd - 1;
-    j.nouter_total /= cols;
+    const rp_layout *L = &r->L;
+    columns_job j = {.r = r};
+    const int in = L->nd - 1;
+    pick_axes(L, 0, in, 0, &j.K);
+    pick_axes(L, 0, L->nd, 1, &j.R);
+    j.cols = (size_t)L->n[in];
+    j.cxs = L->s[X][in];
+    j.cos = L->s[OUT][in];
+    j.rows = rp_layout_size(&j.R, 0, j.R.nd);
+    const size_t outer = rp_layout_size(&j.K, 0, j.K.nd);
+    const size_t n = outer * j.cols * j.rows;
+    int nt = rp_threads_for(RAPTORS_FAMILY_REDUCE, n * r->xes);
     /* Threads take whole outer positions. Splitting the columns of one position
      * between threads instead (each reading a piece of every line) measured 2-5x
      * slower than one thread on the shared Zen 4 VM, where a worker that loses
      * its core holds half the work and nothing is left to steal. */
-    if (j.nouter_total < (size_t)nt)
-        nt = j.nouter_total > 1 ? (int)j.nouter_total : 1;
-    j.block = block;
-    j.nblocks = (cols + block - 1) / block;
-    j.chunks = rp_cut(j.nouter_total * j.nblocks, nt, 8, 1, 1, 0);
+    if (outer < (size_t)nt)
+        nt = outer > 1 ? (int)outer : 1;
+    j.block = column_block_bytes() / r->aes;
+    j.nblocks = (j.cols + j.block - 1) / j.block;
+    j.chunks = rp_cut(outer * j.nblocks, nt, 8, 1, 1, 0);
     rp_parallel_for(columns_chunk, &j, j.chunks.count, nt);
     return RAPTORS_OK;
+}
+
+/* The order NumPy's nan* functions add in is that of their copy of x
+ * (np.array(x, copy=True): C order if x is C-contiguous, F order if
+ * F-contiguous, else axes by descending |stride|, ties to the lower axis, each
+ * in increasing index): its strides, for the axes of length > 1. */
+static void dense_copy_strides(int ndim, const int64_t *shape, const int64_t *xs, int64_t *cs)
+{
+    int c = 1, f = 1, perm[RAPTORS_MAX_DIMS], np_ = 0;
+    int64_t expect = 0;
+    for (int d = ndim - 1, first = 1; d >= 0; d--) /* C-contiguous (length-1 axes aside)? */
+        if (shape[d] > 1) {
+            if (!first && xs[d] != expect)
+                c = 0;
+            expect = xs[d] * shape[d];
+            if (first && xs[d] <= 0)
+                c = 0;
+            first = 0;
+        }
+    for (int d = 0, first = 1; d < ndim; d++)
+        if (shape[d] > 1) {
+            if (!first && xs[d] != expect)
+                f = 0;
+            expect = xs[d] * shape[d];
+            if (first && xs[d] <= 0)
+                f = 0;
+            first = 0;
+        }
+    for (int d = 0; d < ndim; d++)
+        perm[np_++] = d;
+    if (!c && f && ndim > 1) {
+        for (int d = 0; d < ndim; d++)
+            perm[d] = ndim - 1 - d;
+    } else if (!c && ndim > 1) { /* stable: descending |stride|, ties keep the lower axis outer */
+        for (int i = 1; i < ndim; i++) {
+            int a = perm[i], p = i;
+            while (p > 0 && llabs(xs[perm[p - 1]]) < llabs(xs[a])) {
+                perm[p] = perm[p - 1];
+                p--;
+            }
+            perm[p] = a;
+        }
+    }
+    int64_t s = 1;
+    for (int i = ndim - 1; i >= 0; i--) {
+        cs[perm[i]] = s;
+        s *= shape[perm[i]] > 0 ? shape[perm[i]] : 1;
+    }
+}
+
+int rp_reduce(const rp_reduce_call *c)
+{
+    reduction r = {.op = c->op, .src = c->src, .sum_dtype = c->sum_dtype,
+                   .mean = c->op == RAPTORS_OP_MEAN || c->op == RAPTORS_OP_NANMEAN,
+                   .x = c->x, .out = c->out};
+    const int src_float = rp_dtype_is_float(c->src);
+    r.nan = (c->op == RAPTORS_OP_NANSUM || c->op == RAPTORS_OP_NANMEAN) && src_float;
+    r.xes = rp_element_size(c->src);
+    r.oes = rp_element_size(c->sum_dtype);
+    if (c->sum_dtype == RAPTORS_DTYPE_FLOAT32)
+        r.kind = RP_SUM_F32;
+    else if (c->sum_dtype == RAPTORS_DTYPE_FLOAT64)
+        r.kind = RP_SUM_F64;
+    else if (!src_float && !r.mean && c->sum_dtype != RAPTORS_DTYPE_BOOL)
+        r.kind = RP_SUM_INT;
+    else
+        return RAPTORS_EINVAL; /* a float added as integers, an integer mean, a bool sum */
+    r.aes = r.kind == RP_SUM_F32 ? 4 : 8;
+    /* Tuning is per float dtype; an integer sum runs on the table tuned for float64. */
+    const int tuned = r.kind == RP_SUM_INT ? RAPTORS_DTYPE_FLOAT64 : c->sum_dtype;
+    r.k = rp_plan_kernels(RAPTORS_FAMILY_REDUCE, tuned, RP_STORE_PLAIN, c->n * r.xes);
+    r.pw = r.k->pairwise[c->src][r.kind][r.nan];
+    r.acc = r.k->accumulate[c->src][r.kind][r.nan];
+    if (r.pw == NULL || r.acc == NULL)
+        return RAPTORS_EINVAL;
+
+    /* NumPy's buffer converts x when its dtype is not the sum's, or it is misaligned or
+     * byte-swapped (`cast`); that cuts long lines into bufsize pieces. nan* sum their
+     * aligned copy of x, so only a byte-swapped x counts for them. */
+    int cast = c->cast || c->src != c->sum_dtype;
+    if (!r.nan) {
+        if ((uintptr_t)c->x % r.xes != 0)
+            cast = 1;
+        for (int d = 0; d < c->ndim; d++)
+            if (c->shape[d] > 1 && c->xs[d] % (int64_t)r.xes != 0)
+                cast = 1;
+    }
+
+    int64_t os[RAPTORS_MAX_DIMS], ord[RAPTORS_MAX_DIMS];
+    uint64_t reduced_count = 1, outputs = 1;
+    for (int d = 0; d < c->ndim; d++) {
+        const int red = (c->axes >> d & 1u) != 0;
+        os[d] = red ? 0 : c->os[d];
+        if (red)
+            reduced_count *= (uint64_t)c->shape[d];
+        else
+            outputs *= (uint64_t)c->shape[d];
+    }
+    for (int d = 0; d < c->ndim && outputs > 0; d++)
+        if (!(c->axes >> d & 1u) && c->shape[d] > 1 && os[d] == 0)
+            return RAPTORS_EINVAL; /* two outputs in one place */
+    r.per_output = reduced_count;
+    if (r.nan)
+        dense_copy_strides(c->ndim, c->shape, c->xs, ord);
+    else
+        memcpy(ord, c->xs, (size_t)c->ndim * sizeof *ord);
+    const int64_t *strides[3] = {c->xs, os, ord};
+    rp_layout_init(&r.L, c->ndim, c->shape, 3, strides, NULL);
+    rp_layout_order_numpy(&r.L, 1u << ORD | (c->out_votes ? 1u << OUT : 0u), NULL);
+
+    if (c->n == 0) { /* nothing to add: every output is the identity (a mean: 0 / 0) */
+        rp_layout K;
+        pick_axes(&r.L, 0, r.L.nd, 0, &K);
+        char zero[sizeof(double)] = {0};
+        for (size_t o = 0; o < outputs && reduced_count == 0; o++) {
+            int64_t ko[RP_MAX_OPERANDS];
+            rp_layout_offsets(&K, 0, K.nd, o, ko);
+            store(&r, zero, 0, 0, r.out + ko[OUT]);
+        }
+        return r.empty_slice ? RAPTORS_NOTE_EMPTY_SLICE : RAPTORS_OK;
+    }
+    dims D;
+    group_dims(&r.L, &D);
+    merge_runs(&r.L, &D);
+    int rc;
+    if (D.nd == 0) { /* one element, every axis of length 1 */
+        char s[sizeof(double)], acc[sizeof(double)] = {0};
+        uint64_t nans = 0;
+        r.pw(r.x, 0, 1, s, &nans);
+        acc_add(&r, acc, s);
+        store(&r, acc, 1, nans, r.out);
+        rc = RAPTORS_OK;
+    } else if (!D.reduced[0]) {
+        rc = columns(&r);
+    } else {
+        rc = blocks(&r, &D, c->bufsize, cast);
+    }
+    if (rc == RAPTORS_OK && r.empty_slice)
+        rc = RAPTORS_NOTE_EMPTY_SLICE;
+    return rc;
 }

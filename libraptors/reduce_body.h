@@ -93,11 +93,6 @@
         T b = pw_tree_##S(x + (ptrdiff_t)n2 * sx, sx, n - n2);                                     \
         return a + b;                                                                              \
     }                                                                                              \
-    RP_TARGET static void pairwise_##S(const char *x, ptrdiff_t sx, size_t n, void *result)        \
-    {                                                                                              \
-        T r = pw_tree_##S(x, sx, n);                                                               \
-        memcpy(result, &r, sizeof r);                                                              \
-    }                                                                                              \
     RP_TARGET static void accumulate_##S(const char *xb, ptrdiff_t sx, void *accv, size_t n)       \
     {                                                                                              \
         T *acc = (T *)accv;                                                                        \
@@ -117,5 +112,145 @@
             T v;                                                                                   \
             memcpy(&v, xb + (ptrdiff_t)i * sx, sizeof v);                                          \
             acc[i] += v;                                                                           \
+        }                                                                                          \
+    }
+
+/* ---- Reading any dtype into a sum: RP_READ_KERNELS(R, RS, kind, T, S, NAN) ----
+ * pairwise_<RS>_<S>_<NAN> and accumulate_<RS>_<S>_<NAN>: elements of dtype R
+ * (kind FLOAT, SIGNED, UNSIGNED or BOOL) converted to T as NumPy's cast does
+ * (C conversion; a bool is 0 or 1), NaN read as +0.0 when NAN is 1, then added
+ * in NumPy's order. The conversion fills a group of at most RP_PW_GROUP
+ * elements at a time -- a node of the pairwise tree -- so the tree over the
+ * converted values is the one NumPy builds over its buffer. Reading R as T
+ * itself without NaNs is the direct kernels above. */
+#define RP_CONV_FLOAT(T, v) ((T)(v))
+#define RP_CONV_SIGNED(T, v) ((T)(v))
+#define RP_CONV_UNSIGNED(T, v) ((T)(v))
+#define RP_CONV_BOOL(T, v) ((T)((v) != 0))
+#define RP_IS_FLOAT_FLOAT 1
+#define RP_IS_FLOAT_SIGNED 0
+#define RP_IS_FLOAT_UNSIGNED 0
+#define RP_IS_FLOAT_BOOL 0
+/* One element v of R into *dst (T); with NAN, a NaN is +0.0 and counted in k. */
+#define RP_READ_ONE(kind, T, NAN, v, dst, k)                                                       \
+    do {                                                                                           \
+        if (NAN) {                                                                                 \
+            const int nan_ = (v) != (v);                                                           \
+            (dst) = nan_ ? (T)0 : RP_CONV_##kind(T, v);                                            \
+            (k) += (uint64_t)nan_;                                                                 \
+        } else {                                                                                   \
+            (dst) = RP_CONV_##kind(T, v);                                                          \
+        }                                                                                          \
+    } while (0)
+
+#define RP_READ_KERNELS(R, RS, kind, T, S, NAN)                                                    \
+    RP_TARGET static T pwr_##RS##_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n,               \
+                                              uint64_t *nans)                                      \
+    {                                                                                              \
+        if (RP_IS_FLOAT_##kind && sizeof(R) == sizeof(T) && !(NAN))                                \
+            return pw_tree_##S(x, sx, n); /* R is T */                                             \
+        if (n <= RP_PW_GROUP) {                                                                    \
+            T buf[RP_PW_GROUP];                                                                    \
+            uint64_t k = 0;                                                                        \
+            if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                     \
+                const R *p = (const R *)(const void *)x;                                           \
+                for (size_t i = 0; i < n; i++)                                                     \
+                    RP_READ_ONE(kind, T, NAN, p[i], buf[i], k);                                    \
+            } else {                                                                               \
+                for (size_t i = 0; i < n; i++) {                                                   \
+                    R v;                                                                           \
+                    memcpy(&v, x + (ptrdiff_t)i * sx, sizeof v);                                   \
+                    RP_READ_ONE(kind, T, NAN, v, buf[i], k);                                       \
+                }                                                                                  \
+            }                                                                                      \
+            if (NAN)                                                                               \
+                *nans += k;                                                                        \
+            return pw_contig_##S(buf, n);                                                          \
+        }                                                                                          \
+        size_t n2 = rp_pw_split(n);                                                                \
+        T a = pwr_##RS##_##S##_##NAN(x, sx, n2, nans);                                             \
+        T b = pwr_##RS##_##S##_##NAN(x + (ptrdiff_t)n2 * sx, sx, n - n2, nans);                    \
+        return a + b;                                                                              \
+    }                                                                                              \
+    RP_TARGET static void pairwise_##RS##_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n,       \
+                                                      void *result, uint64_t *nans)                \
+    {                                                                                              \
+        T r = pwr_##RS##_##S##_##NAN(x, sx, n, nans);                                              \
+        memcpy(result, &r, sizeof r);                                                              \
+    }                                                                                              \
+    RP_TARGET static void accumulate_##RS##_##S##_##NAN(const char *xb, ptrdiff_t sx, void *accv,  \
+                                                        size_t n, uint64_t *nans)                  \
+    {                                                                                              \
+        if (RP_IS_FLOAT_##kind && sizeof(R) == sizeof(T) && !(NAN)) {                              \
+            accumulate_##S(xb, sx, accv, n); /* R is T */                                          \
+            return;                                                                                \
+        }                                                                                          \
+        T *acc = (T *)accv;                                                                        \
+        uint64_t k = 0;                                                                            \
+        if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)xb % sizeof(R) == 0) {                        \
+            const R *p = (const R *)(const void *)xb;                                              \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                T v;                                                                               \
+                RP_READ_ONE(kind, T, NAN, p[i], v, k);                                             \
+                acc[i] += v;                                                                       \
+                if (NAN)                                                                           \
+                    nans[i] += (uint64_t)(p[i] != p[i]);                                           \
+            }                                                                                      \
+            return;                                                                                \
+        }                                                                                          \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            R r;                                                                                   \
+            T v;                                                                                   \
+            memcpy(&r, xb + (ptrdiff_t)i * sx, sizeof r);                                          \
+            RP_READ_ONE(kind, T, NAN, r, v, k);                                                    \
+            acc[i] += v;                                                                           \
+            if (NAN)                                                                               \
+                nans[i] += (uint64_t)(r != r);                                                     \
+        }                                                                                          \
+        (void)k;                                                                                   \
+    }
+
+/* ---- Integer sums: RP_INT_KERNELS(R, RS, kind) ----
+ * isum_<RS> and iaccumulate_<RS>: modular 64-bit addition of the values widened
+ * as NumPy's cast widens them (sign- or zero-extended; a bool is 0 or 1). Exact
+ * in any order, so the plain loop is free to vectorize. */
+#define RP_WIDEN_SIGNED(v) ((uint64_t)(int64_t)(v))
+#define RP_WIDEN_UNSIGNED(v) ((uint64_t)(v))
+#define RP_WIDEN_BOOL(v) ((uint64_t)((v) != 0))
+#define RP_WIDEN_FLOAT(v) ((void)(v), (uint64_t)0) /* never called: no integer sum of a float */
+#define RP_INT_KERNELS(R, RS, kind)                                                                \
+    RP_TARGET static void isum_##RS(const char *x, ptrdiff_t sx, size_t n, void *result,           \
+                                    uint64_t *nans)                                                \
+    {                                                                                              \
+        uint64_t s = 0;                                                                            \
+        (void)nans;                                                                                \
+        if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                         \
+            const R *p = (const R *)(const void *)x;                                               \
+            for (size_t i = 0; i < n; i++)                                                         \
+                s += RP_WIDEN_##kind(p[i]);                                                        \
+        } else {                                                                                   \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                R v;                                                                               \
+                memcpy(&v, x + (ptrdiff_t)i * sx, sizeof v);                                       \
+                s += RP_WIDEN_##kind(v);                                                           \
+            }                                                                                      \
+        }                                                                                          \
+        memcpy(result, &s, sizeof s);                                                              \
+    }                                                                                              \
+    RP_TARGET static void iaccumulate_##RS(const char *x, ptrdiff_t sx, void *accv, size_t n,      \
+                                           uint64_t *nans)                                         \
+    {                                                                                              \
+        uint64_t *acc = (uint64_t *)accv;                                                          \
+        (void)nans;                                                                                \
+        if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                         \
+            const R *p = (const R *)(const void *)x;                                               \
+            for (size_t i = 0; i < n; i++)                                                         \
+                acc[i] += RP_WIDEN_##kind(p[i]);                                                   \
+            return;                                                                                \
+        }                                                                                          \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            R v;                                                                                   \
+            memcpy(&v, x + (ptrdiff_t)i * sx, sizeof v);                                           \
+            acc[i] += RP_WIDEN_##kind(v);                                                          \
         }                                                                                          \
     }

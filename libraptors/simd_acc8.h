@@ -3,7 +3,7 @@
  * float64, two or four NEON registers), for the vector variants. Never wider:
  * sixteen accumulators would change the order of additions. Element-aligned
  * loads (the data need only be aligned to its element). */
-#define RP_ACC8_VECTOR_TYPE_(ID, name, T, S)                                                       \
+#define RP_ACC8_VECTOR_TYPE_(ID, name, T, S, kind)                                                     \
     typedef T rp_a8_##S __attribute__((vector_size(8 * sizeof(T)), aligned(sizeof(T)), may_alias));
 RAPTORS_DTYPES(RP_ACC8_VECTOR_TYPE_)
 #define RP_A8_LOAD(S, p) (*(const rp_a8_##S *)(const void *)(p))

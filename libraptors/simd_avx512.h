@@ -2,7 +2,7 @@
  * what every simd_<isa>.h provides. */
 #include <immintrin.h>
 #define RP_ISA avx512
-#define RP_TARGET __attribute__((target("avx512f")))
+#define RP_TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 #define RP_HAS_STREAM 1
 
 typedef __m512 rp_v_f32;

@@ -7,7 +7,7 @@
 #define RP_TARGET
 #define RP_HAS_STREAM 0
 
-#define RP_SCALAR_VOCABULARY_(ID, name, T, S) typedef T rp_v_##S;
+#define RP_SCALAR_VOCABULARY_(ID, name, T, S, kind) typedef T rp_v_##S;
 RAPTORS_DTYPES(RP_SCALAR_VOCABULARY_)
 #define rp_set1_f32(a) (a)
 #define rp_load_f32(p) (*(p))
@@ -27,7 +27,7 @@ RAPTORS_DTYPES(RP_SCALAR_VOCABULARY_)
 #define rp_stream_fence() ((void)0)
 
 /* The 8-lane accumulator: eight scalars, as NumPy's own loop. */
-#define RP_ACC8_SCALAR_TYPE_(ID, name, T, S)                                                       \
+#define RP_ACC8_SCALAR_TYPE_(ID, name, T, S, kind)                                                     \
     typedef struct {                                                                               \
         T v[8];                                                                                    \
     } rp_a8_##S;

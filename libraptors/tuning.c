@@ -21,7 +21,7 @@ static _Atomic(const rp_kernel_set *) tuned_k[RP_NFAMILIES][RAPTORS_NDTYPES][RP_
 static _Atomic int any_tuned_k;
 
 static const char *const family_names[RP_NFAMILIES] = {"scale", "binary", "reduce"};
-#define DTYPE_SUFFIX_(ID, name, T, S) #S,
+#define DTYPE_SUFFIX_(ID, name, T, S, kind) #S,
 static const char *const dtype_names[RAPTORS_NDTYPES] = {RAPTORS_DTYPES(DTYPE_SUFFIX_)};
 static const char *const store_names[RP_NSTORES] = {"plain", "stream", "inplace"};
 static const char *const regime_names[RP_NREGIMES] = {"cache", "llc", "dram"};

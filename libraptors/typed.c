@@ -132,8 +132,12 @@ static int reduce(int dtype, int op, int ndim, const int64_t *shape, const void 
         zeros[axis] = 0;
         os = zeros;
     }
+    if (axis != RAPTORS_ALL_AXES && (axis < 0 || axis >= ndim))
+        return RAPTORS_EINVAL;
     return general(CODE(op == RAPTORS_SUM ? RAPTORS_OP_SUM : RAPTORS_OP_MEAN, dtype), ndim, shape,
-                   x, xs, NULL, NULL, out, os, axis, (int64_t)bufsize);
+                   x, xs, NULL, NULL, out, os,
+                   axis == RAPTORS_ALL_AXES ? RAPTORS_ALL_AXES : (int64_t)1 << axis,
+                   (int64_t)bufsize);
 }
 
 int raptors_reduce_f32(int op, int ndim, const int64_t *shape, const void *x,

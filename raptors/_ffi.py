@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 4
+ABI_VERSION = 5
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256

@@ -161,7 +161,7 @@ def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
     blk = _TLS.block
     code = op | _DTYPE_CODE[dtype] | buffered
     x_operand = (_address(a), shape, a.strides)
-    axis_word = _ALL_AXES if k is None else k
+    axis_word = _ALL_AXES if k is None else 1 << k
     out_operand = (_address(out), out_strides)
     _ffi.encode(blk, code, shape, x_operand, None, out_operand, axis_word, _getbufsize())
     rc = _call(blk.addr)

@@ -102,8 +102,9 @@ def test_bad_arguments_get_einval_and_write_nothing():
 # The layout is written out here by hand, independently of raptors._ffi.encode, so a
 # word the encoder put at the wrong offset cannot agree with both.
 CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE, X_NDIM, Y_NDIM, SHAPE = range(10)
-REFS, CONTIG, SCALAR_Y, BUFFERED = 0x10000, 0x20000, 0x40000, 0x80000
-OPS = {"add": 0, "subtract": 1, "multiply": 2, "scale": 3, "sum": 4, "mean": 5}
+REFS, CONTIG, SCALAR_Y, BUFFERED, OUT_VOTES = 0x10000, 0x20000, 0x40000, 0x80000, 0x100000
+OPS = {"add": 0, "subtract": 1, "multiply": 2, "scale": 3, "sum": 4, "mean": 5,
+       "nansum": 6, "nanmean": 7}
 DTYPE_BITS = {np.float32: 0 << 8, np.float64: 1 << 8}
 
 
@@ -117,10 +118,14 @@ def test_the_protocol_description_is_the_layout_of_protocol_h():
     assert p["abi"] == _ffi.ABI_VERSION == lib.raptors_abi_version()
     names = ["CODE", "NDIM", "X", "Y", "OUT", "AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE"]
     assert p["words"] == {n: i for i, n in enumerate(names)}
-    flags = {"REFS": REFS, "CONTIG": CONTIG, "SCALAR_Y": SCALAR_Y, "BUFFERED": BUFFERED}
+    flags = {"REFS": REFS, "CONTIG": CONTIG, "SCALAR_Y": SCALAR_Y, "BUFFERED": BUFFERED,
+             "OUT_VOTES": OUT_VOTES}
     assert p["flags"] == flags
     assert p["operations"] == OPS
-    assert p["dtypes"] == {"float32": 0, "float64": 1} and p["dtype_shift"] == 8
+    names = ["float32", "float64", "int32", "int64", "int8", "int16", "uint8", "uint16",
+             "uint32", "uint64", "bool"]
+    assert p["dtypes"] == {n: i for i, n in enumerate(names)} and p["dtype_shift"] == 8
+    assert p["sum_shift"] == 24 and p["notes"] == {"NOTE_EMPTY_SLICE": 16}
     assert p["return_codes"] == {"OK": 0, "EINVAL": -1, "ENOMEM": -2, "EOVERLAP": -3}
     assert p["max_words"] == SHAPE + 6 * 64 and p["all_axes"] == -1
 
@@ -154,7 +159,7 @@ def test_a_reduction_block_with_references(dtype):
     refs = (ctypes.c_void_p * 2)(addr(x), addr(out))  # where each data pointer is kept
     ref = ctypes.addressof(refs)
     code = OPS["mean"] | DTYPE_BITS[dtype] | REFS
-    words = [code, 2, ref, 0, ref + ctypes.sizeof(ctypes.c_void_p), 0, 8192, 2, 0]
+    words = [code, 2, ref, 0, ref + ctypes.sizeof(ctypes.c_void_p), 1 << 0, 8192, 2, 0]
     words += [*x.shape, *x.shape, *x.strides, 0, *out.strides]
     assert call(words) == 0
     assert_bitwise_equal(out, np.mean(x, axis=0))
@@ -166,14 +171,19 @@ def test_calls_check_their_block_and_write_nothing():
     out = np.full((3, 4), 7.0, np.float32)
     words = [OPS["add"], 2, addr(x), addr(y), addr(out), 0, 0, 2, 1, 3, 4, 3, 4, 16, 4, 5, 4, 16, 4]
     assert call(words) == EINVAL
-    assert call([7 << 8, 2, *words[2:]]) == EINVAL  # no such dtype
-    assert call([6, 2, *words[2:]]) == EINVAL  # no such operation
-    assert call([OPS["add"] | 0x100000, 2, *words[2:]]) == EINVAL  # no such flag
+    assert call([11 << 8, 2, *words[2:]]) == EINVAL  # no such dtype
+    assert call([7 << 8, 2, *words[2:]]) == EINVAL  # an element-wise add of uint16
+    assert call([8, 2, *words[2:]]) == EINVAL  # no such operation
+    assert call([OPS["add"] | 0x200000, 2, *words[2:]]) == EINVAL  # no such flag
+    assert call([OPS["add"] | 1 << 24, 2, *words[2:]]) == EINVAL  # a sum dtype, element-wise
     assert call([OPS["add"], 65, *words[2:]]) == EINVAL  # more axes than RAPTORS_MAX_DIMS
     sum_words = [OPS["sum"], 2, addr(x), 0, addr(out), 0, 0, 2, 0, 3, 4, 3, 5, 16, 4, 0, 4]
     assert call(sum_words) == EINVAL  # x's shape is not the iteration's
     sum_words[BUFSIZE] = 8192
     sum_words[SHAPE + 3] = 4
-    assert call([*sum_words[:AXIS], 2, *sum_words[BUFSIZE:]]) == EINVAL  # axis out of range
+    assert call([*sum_words[:AXIS], 1 << 2, *sum_words[BUFSIZE:]]) == EINVAL  # axis out of range
+    assert call([OPS["sum"] | 12 << 24, *sum_words[1:]]) == EINVAL  # no such sum dtype
+    assert call([OPS["sum"] | 3 << 24, *sum_words[1:]]) == EINVAL  # float32 added as int32
+    assert call([OPS["mean"] | 4 << 24 | 2 << 8, *sum_words[1:]]) == EINVAL  # an int32 mean
     assert lib.raptors_call(None) == EINVAL
     assert (out == 7).all()
