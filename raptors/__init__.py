@@ -9,7 +9,7 @@ array([0. , 2.5, 5. , 7.5], dtype=float32)
 from . import _numpy_version, _threadpool, _tuning  # noqa: F401  (_numpy_version: its check)
 from .api import build_info, get_num_threads, get_simd, scale, set_num_threads, set_simd
 from .elementwise import add, multiply, subtract
-from .reductions import mean, sum
+from .reductions import mean, nanmean, nansum, sum
 
 __version__ = "0.1.0"
 
@@ -20,6 +20,8 @@ __all__ = [
     "get_num_threads",
     "get_simd",
     "mean",
+    "nanmean",
+    "nansum",
     "multiply",
     "scale",
     "set_num_threads",

@@ -167,14 +167,16 @@ def scale_strided(
 PROTOCOL: dict[str, Any] = json.loads(_lib.raptors_protocol().decode())
 _WORDS: dict[str, int] = PROTOCOL["words"]
 _FLAGS: dict[str, int] = PROTOCOL["flags"]
-CALL_REFS, CALL_CONTIG, CALL_SCALAR_Y, CALL_BUFFERED = (
-    _FLAGS[k] for k in ("REFS", "CONTIG", "SCALAR_Y", "BUFFERED")
+CALL_REFS, CALL_CONTIG, CALL_SCALAR_Y, CALL_BUFFERED, CALL_OUT_VOTES = (
+    _FLAGS[k] for k in ("REFS", "CONTIG", "SCALAR_Y", "BUFFERED", "OUT_VOTES")
 )
-#: Operation ids by name (add, subtract, multiply, scale, sum, mean).
+#: Operation ids by name (add, subtract, multiply, scale, sum, mean, nansum, nanmean).
 OPS: dict[str, int] = PROTOCOL["operations"]
 _DTYPE_SHIFT: int = PROTOCOL["dtype_shift"]
-#: Each supported NumPy dtype's bits in the CODE word, by dtype name.
-DTYPE_CODES: dict[str, int] = {k: v << _DTYPE_SHIFT for k, v in PROTOCOL["dtypes"].items()}
+#: Each dtype's id, by NumPy's name (the arithmetic ones first, then those reductions read).
+DTYPE_IDS: dict[str, int] = PROTOCOL["dtypes"]
+#: Each dtype's bits in the CODE word, by dtype name.
+DTYPE_CODES: dict[str, int] = {k: v << _DTYPE_SHIFT for k, v in DTYPE_IDS.items()}
 _RC: dict[str, int] = PROTOCOL["return_codes"]
 OK, EINVAL, ENOMEM, EOVERLAP = (_RC[k] for k in ("OK", "EINVAL", "ENOMEM", "EOVERLAP"))
 ALL_AXES: int = PROTOCOL["all_axes"]

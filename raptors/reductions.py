@@ -1,8 +1,14 @@
-"""Add-reductions: sum and mean (NumPy's np.sum and np.mean), bit for bit.
+"""Add-reductions: sum, mean, nansum and nanmean (NumPy's functions of the same names),
+bit for bit.
 
-libraptors adds in NumPy 2.4's own order -- pairwise in memory order, buffered chunks
-for views that do not coalesce (whose size follows ``np.getbufsize()``), sequential
-along a strided axis -- and divides a mean in double precision, as NumPy does.
+Every dtype NumPy sums -- float32, float64, int8 ... uint64, bool -- with NumPy's keywords:
+``axis`` (None, an int, a tuple, negatives), ``dtype=``, ``out=`` and ``keepdims``, and
+NumPy's result dtypes. libraptors adds in NumPy 2.4's own order -- pairwise in memory order,
+buffered pieces for views that do not coalesce or that NumPy casts (their size follows
+``np.getbufsize()``), sequential along a strided axis -- converts as NumPy's cast buffer
+does, adds integers exactly (wrapping as NumPy's do), and divides a mean in double
+precision, as NumPy does. nansum and nanmean add in the order of NumPy's copy of the input
+with NaN read as +0.0, reading the input once.
 """
 
 from __future__ import annotations
@@ -15,25 +21,32 @@ import numpy as np
 from . import _ffi, _fpe, _numpy_version, _warn
 from ._inputs import refuse_overrides
 
-__all__ = ["mean", "sum"]
+__all__ = ["mean", "nanmean", "nansum", "sum"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _ndarray, _empty, _id = np.ndarray, np.empty, id
 _AxisError = np.exceptions.AxisError
+_SUPPORTED = "float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool"
+_INT64, _UINT64 = np.dtype(np.int64), np.dtype(np.uint64)
 
 
 def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
-    """x as a native float32/float64 array, and the call flag that says NumPy
-    would have reduced it through its buffer (a byte-swapped input is cast)."""
+    """x as a native array of a dtype libraptors reads, and the call flag that says NumPy
+    would have reduced it through its cast buffer (a byte-swapped input)."""
     if type(x) is not _ndarray:
         refuse_overrides(x, fname, "input")
     a = x if type(x) is _ndarray else np.asarray(x)
     dt = a.dtype
-    if dt.kind == "f" and dt.itemsize in (4, 8):
-        if dt.isnative:
+    if dt.kind in "fiub" and dt.newbyteorder("=").name in _ffi.DTYPE_IDS and (
+        dt.kind != "f" or dt.itemsize in (4, 8)
+    ):
+        if dt.isnative or dt.itemsize == 1:
             return a, 0
         return _native_copy(a), _ffi.CALL_BUFFERED
-    raise TypeError(f"raptors.{fname} supports float32 and float64 arrays only, got dtype {dt}")
+    raise TypeError(
+        f"raptors.{fname} supports arrays of {_SUPPORTED}, got "
+        f"{'complex' if dt.kind == 'c' else f'dtype {dt}'}"
+    )
 
 
 def _native_copy(a: np.ndarray) -> np.ndarray:
@@ -59,20 +72,63 @@ def _native_copy(a: np.ndarray) -> np.ndarray:
     return c
 
 
-def _axis(axis: Any, ndim: int, fname: str) -> int | None:
+def _axes(axis: Any, ndim: int, fname: str) -> tuple[int, ...]:
+    """The reduced axes, sorted, as NumPy normalises them: None is all, an int or a tuple
+    of ints (negatives count from the end); AxisError out of range, ValueError for a
+    duplicate."""
     if axis is None:
-        return None
-    if isinstance(axis, (bool, np.bool_, tuple)):
-        raise TypeError(f"raptors.{fname}: axis must be None or one int, got {axis!r}")
-    try:
-        k = operator.index(axis)
-    except TypeError:
-        raise TypeError(
-            f"raptors.{fname}: axis must be None or one int, got {type(axis).__name__}"
-        ) from None
-    if not -ndim <= k < ndim:
-        raise _AxisError(k, ndim)
-    return k % ndim
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    axes = []
+    for item in items:
+        if isinstance(item, (bool, np.bool_)):
+            raise TypeError(f"raptors.{fname}: axis must be None, an int or a tuple of ints")
+        try:
+            k = operator.index(item)
+        except TypeError:
+            raise TypeError(
+                f"raptors.{fname}: axis must be None, an int or a tuple of ints, got "
+                f"{type(item).__name__}"
+            ) from None
+        if not -ndim <= k < ndim:
+            raise _AxisError(k, ndim)
+        axes.append(k % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError("duplicate value in 'axis'")
+    return tuple(sorted(axes))
+
+
+def _default_sum_dtype(dt: np.dtype) -> np.dtype:
+    """NumPy's add.reduce without dtype= and out=: bool and the integers narrower than intp
+    add as intp (int64) or uintp (uint64); the rest in their own dtype."""
+    if dt.kind == "b" or (dt.kind == "i" and dt.itemsize < 8):
+        return _INT64
+    if dt.kind == "u" and dt.itemsize < 8:
+        return _UINT64
+    return dt
+
+
+def _sum_dtype(fname: str, x: np.dtype, dtype: Any, out: Any, mean: bool) -> np.dtype:
+    """The dtype the additions run in, NumPy's rule: dtype= wins; else out='s promoted with
+    x's; else the default (a mean of integers or bools: float64)."""
+    if dtype is not None:
+        t = np.dtype(dtype)
+    elif out is not None and isinstance(out, _ndarray):
+        t = np.promote_types(out.dtype, x)
+    elif mean:
+        t = _F64 if x.kind in "biu" else x
+    else:
+        t = _default_sum_dtype(x)
+    t = t.newbyteorder("=")
+    if t.kind == "f" and t.itemsize in (4, 8):
+        return t
+    if t.kind in "iu" and not mean and x.kind != "f":
+        return t
+    what = "a mean" if mean else f"a sum of {x}"
+    raise TypeError(
+        f"raptors.{fname}: {what} in dtype {t} is not supported: the additions run in "
+        f"float32 or float64{'' if mean else ', or an integer dtype for integer and bool input'}"
+    )
 
 
 _EMPTY_MEAN = _numpy_version.empty_mean_message()
@@ -105,26 +161,36 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 _getbufsize = np.getbufsize
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
-_DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64}  # by dtype: dtype.name is slow
-_MEAN = _ffi.OPS["mean"]
+_SUM_SHIFT: int = _ffi.PROTOCOL["sum_shift"]
+_EMPTY_SLICE: int = _ffi.PROTOCOL["notes"]["NOTE_EMPTY_SLICE"]
+_FP_BITS = sum(_ffi.PROTOCOL["fp_exceptions"].values())
 
 
-def _make(fname: str) -> Any:
-    op = _ffi.OPS[fname]
+def _make(fname: str, op_name: str, mean: bool, nan: bool) -> Any:
+    op = _ffi.OPS[op_name]
     contig = _REFS | _ffi.CALL_CONTIG | op
 
-    def reduce(x: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
-        # Fast path: all of a C-contiguous native float32/float64 ndarray.
-        if axis is None and not keepdims and type(x) is _ndarray and _REFS:
-            dt = x.dtype
-            flags = x.flags  # misaligned data is summed as NumPy's buffer does: general path
-            if (dt is _F32 or dt is _F64) and flags.c_contiguous and flags.aligned and x.size:
+    def reduce(
+        a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False
+    ) -> Any:
+        # Fast path: all of a C-contiguous native float32/float64 ndarray, NumPy's defaults.
+        if (
+            axis is None
+            and dtype is None
+            and out is None
+            and not keepdims
+            and type(a) is _ndarray
+            and _REFS
+        ):
+            dt = a.dtype
+            flags = a.flags  # misaligned data is summed as NumPy's buffer does: general path
+            if (dt is _F32 or dt is _F64) and flags.c_contiguous and flags.aligned and a.size:
                 res = _empty((), dt)
                 blk = _TLS.block
                 blk.args[_FAST] = [
                     contig | (_CODE64 if dt is _F64 else _CODE32),
-                    x.size,
-                    _id(x) + _OFF,
+                    a.size,
+                    _id(a) + _OFF,
                     0,
                     _id(res) + _OFF,
                     _ALL_AXES,
@@ -132,61 +198,157 @@ def _make(fname: str) -> Any:
                 ]
                 rc = _call(blk.addr)
                 if rc:
-                    _fpe.done(rc, fname, "reduce")
+                    _answer(rc, fname, 1)
                 return res[()]
-        return _general(op, fname, x, axis, keepdims)
+        return _general(op, fname, mean, nan, a, axis, dtype, out, keepdims)
 
     reduce.__name__ = reduce.__qualname__ = fname
     return reduce
 
 
-def _general(op: int, fname: str, x: Any, axis: Any, keepdims: bool) -> Any:
-    a, buffered = _array(x, fname)
-    k = _axis(axis, a.ndim, fname)
-    dtype = a.dtype
+def _answer(rc: int, fname: str, count: int) -> None:
+    """A call's return code: NumPy's warnings for its FP exceptions (none for the 0 / 0 of a
+    mean of nothing, answered before the call) and for a nanmean's empty slice."""
+    if rc < 0:
+        _ffi.check(rc, fname)
+    if rc & _FP_BITS and count:
+        _fpe.report(rc & _FP_BITS, "reduce")
+    if rc & _EMPTY_SLICE:
+        _warn.warn(_EMPTY_MEAN)
+
+
+def _check_out(out: Any, fname: str, shape: tuple[int, ...], t: np.dtype) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"raptors.{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
+    refuse_overrides(out, fname, "out")
+    if out.shape != shape:
+        raise ValueError(
+            f"raptors.{fname}: out has shape {out.shape}, the result's shape is {shape}"
+        )
+    if not out.flags.writeable:
+        raise ValueError(f"raptors.{fname}: out is read-only")
+    if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
+        raise ValueError(f"raptors.{fname}: out has overlapping elements (a zero stride)")
+    od = out.dtype
+    if od == t and od.isnative:
+        return out
+    if t.kind in "iu" and od.kind in "iu" and od.isnative:
+        return out  # integer additions keep their low bits: summed in out's width, the same
+    raise TypeError(
+        f"raptors.{fname}: out of dtype {od} is not supported here: the additions run in {t} "
+        f"and raptors writes them to an out of that dtype (pass dtype= or an out of dtype {t})"
+    )
+
+
+def _general(
+    op: int, fname: str, mean: bool, nan: bool, x: Any, axis: Any, dtype: Any, out: Any,
+    keepdims: bool,
+) -> Any:
+    a, cast = _array(x, fname)
+    src = a.dtype
+    if not nan or src.kind != "f":
+        op = _ffi.OPS["mean" if mean else "sum"]  # nan* of integers are sum and mean
+    if nan and mean and src.kind == "f" and dtype is not None and np.dtype(dtype).kind != "f":
+        raise TypeError("If a is inexact, then dtype must be inexact")  # NumPy's, checked first
+    axes = _axes(axis, a.ndim, fname)
+    t = _sum_dtype(fname, src, dtype, out, mean)
     shape = a.shape
-    if k is None:
-        out = _empty((), dtype)
-        out_strides: tuple[int, ...] = (0,) * a.ndim
-        count = a.size
+    kept = [d for d in range(a.ndim) if d not in axes]
+    rshape = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keepdims else tuple(
+        shape[d] for d in kept
+    )
+    count = 1
+    for d in axes:
+        count *= shape[d]
+    if out is not None:
+        given = _check_out(out, fname, rshape, t)
+        target = given
+        if np.may_share_memory(a, given):  # NumPy sums into a copy of an overlapping out
+            target = np.empty_like(given)
+        result_dtype = given.dtype
     else:
-        out = _empty(shape[:k] + shape[k + 1 :], dtype)
-        out_strides = out.strides[:k] + (0,) + out.strides[k:]
-        count = shape[k]
-    if op == _MEAN and count == 0:
+        given = None
+        target = _empty(rshape, t)
+        result_dtype = t
+    if mean and count == 0 and not nan:
         # NumPy divides a float64 scalar by its scalar path ("scalar divide"), a float32
         # one (promoted by the intp count) by the ufunc ("divide").
-        scalar = out.ndim == 0 and not (keepdims and a.ndim) and dtype == _F64
-        _empty_mean_warning(out.size > 0, scalar)
+        scalar = given is None and not (keepdims and a.ndim) and not kept and t == _F64
+        _empty_mean_warning(target.size > 0, scalar)
+    # out's strides on x's axes: 0 along the reduced ones.
+    ostr = iter(target.strides)
+    out_strides = []
+    for d in range(a.ndim):
+        if d in axes:
+            out_strides.append(0)
+            if keepdims:
+                next(ostr)
+        else:
+            out_strides.append(next(ostr))
+    mask = 0  # the reduced axes, a bit each
+    for d in axes:
+        mask |= 1 << d
+    if len(axes) == a.ndim:
+        mask = _ALL_AXES
+    elif mask >= 1 << 63:
+        mask -= 1 << 64  # (the word is an int64)
+    code = op | _DTYPE_CODES[src.newbyteorder("=").name] | cast
+    code |= (_ffi.DTYPE_IDS[result_dtype.name] + 1) << _SUM_SHIFT
+    if given is not None:
+        code |= _ffi.CALL_OUT_VOTES
     blk = _TLS.block
-    code = op | _DTYPE_CODE[dtype] | buffered
-    x_operand = (_address(a), shape, a.strides)
-    axis_word = _ALL_AXES if k is None else 1 << k
-    out_operand = (_address(out), out_strides)
-    _ffi.encode(blk, code, shape, x_operand, None, out_operand, axis_word, _getbufsize())
+    _ffi.encode(
+        blk, code, shape, (_address(a), shape, a.strides), None,
+        (_address(target), out_strides), mask, _getbufsize(),
+    )
     rc = _call(blk.addr)
-    if rc < 0 or (rc and count):  # (a mean of nothing: its 0/0 was answered above)
-        _fpe.done(rc, fname, "reduce")
-    if keepdims and a.ndim:
-        return out.reshape(tuple(1 if k is None or d == k else n for d, n in enumerate(shape)))
-    return out if out.ndim else out[()]
+    if rc:
+        _answer(rc, fname, count)
+    if given is not None:
+        if target is not given:
+            given[...] = target
+        return given
+    return target if target.ndim else target[()]
 
 
-sum = _make("sum")
-sum.__doc__ = """Sum of the elements of x, over all axes or one; equal to ``np.sum`` bit for bit.
+sum = _make("sum", "sum", False, False)
+sum.__doc__ = """Sum of the elements of a over the given axes; equal to ``np.sum`` bit for bit.
 
-    x: float32/float64 array or array-like, any layout (C, Fortran, transposed,
-    sliced, negative strides, N-d). axis: None or one int (negative counts from the
-    end). Returns a NumPy scalar of x's dtype for axis=None (without keepdims), else
-    an array. Errors as NumPy's: another dtype ``TypeError``, an axis out of range
-    ``numpy.exceptions.AxisError``.
+    a: an array or array-like of float32, float64, int8 ... uint64 or bool, any layout (C,
+    Fortran, transposed, sliced, negative strides, N-d, byte-swapped, misaligned).
+    axis: None (all), an int or a tuple of ints (negatives count from the end).
+    dtype: the dtype of the additions and of the result: float32 or float64, or for integer
+    and bool input an integer dtype (the sum wraps as NumPy's). Default as NumPy's: bool
+    and integers narrower than 64 bits add as int64 (unsigned: uint64), floats in their own
+    dtype. out: an ndarray of the result's shape, of the dtype of the additions (an integer
+    sum also into any integer out: its low bits); returned. keepdims: as NumPy's.
+    Returns a NumPy scalar when the result is 0-d and out is not given. Errors as NumPy's
+    (``numpy.exceptions.AxisError``, ValueError for a duplicate axis or a wrong out shape);
+    what Raptors does not support is a TypeError naming what it does.
 """
 
-
-mean = _make("mean")
+mean = _make("mean", "mean", True, False)
 mean.__doc__ = """Arithmetic mean, as :func:`sum` (equal to ``np.mean`` bit for bit).
 
-    The sum is taken in x's dtype in NumPy's order and divided by the count in
-    double precision, then rounded to x's dtype, as NumPy does. The mean of no
-    elements is NaN with NumPy's RuntimeWarnings ("Mean of empty slice").
+    The sum is taken in NumPy's order in the dtype of the additions (float64 for integer
+    and bool input, else a's dtype, or dtype=: float32 or float64) and divided by the count
+    in double precision, then rounded to that dtype, as NumPy does. The mean of no elements
+    is NaN with NumPy's RuntimeWarnings ("Mean of empty slice").
+"""
+
+nansum = _make("nansum", "nansum", False, True)
+nansum.__doc__ = """Sum treating NaN as zero; equal to ``np.nansum`` bit for bit.
+
+    Keywords as :func:`sum`. NumPy sums a copy of a with NaN replaced by +0.0, laid out in
+    a's memory order ('K'); raptors reads a once, in that copy's order, with no copy.
+    Integer and bool input: as :func:`sum`. An all-NaN slice sums to +0.0.
+"""
+
+nanmean = _make("nanmean", "nanmean", True, True)
+nanmean.__doc__ = """Mean ignoring NaN; equal to ``np.nanmean`` bit for bit.
+
+    Keywords as :func:`mean` (for float input dtype= must be a float dtype, as NumPy says).
+    The sum is :func:`nansum`'s, divided in double precision by the count of numbers. An
+    all-NaN slice gives NaN (the platform's default NaN, as NumPy's 0 / 0) and one
+    RuntimeWarning "Mean of empty slice" per call. Integer and bool input: as :func:`mean`.
 """
