@@ -218,6 +218,19 @@
 #define RP_WIDEN_UNSIGNED(v) ((uint64_t)(v))
 #define RP_WIDEN_BOOL(v) ((uint64_t)((v) != 0))
 #define RP_WIDEN_FLOAT(v) ((void)(v), (uint64_t)0) /* never called: no integer sum of a float */
+/* Values of at most 16 bits are added in 32-bit lanes first, RP_NARROW_RUN at a time
+ * (too few to leave 32 bits: |sum| <= 2^15 * 2^16), which vectorizes four times wider than
+ * 64-bit lanes; the run's exact sum then joins the 64-bit one. */
+#define RP_NARROW_RUN 65536
+static inline uint32_t rp_narrow_signed(int32_t v) { return (uint32_t)v; }
+#define RP_NARROW_SIGNED(v) rp_narrow_signed((int32_t)(v)) /* (sizeof(v) <= 2 here) */
+#define RP_NARROW_UNSIGNED(v) ((uint32_t)(v))
+#define RP_NARROW_BOOL(v) ((uint32_t)((v) != 0))
+#define RP_NARROW_FLOAT(v) ((void)(v), (uint32_t)0)
+#define RP_RUN_TO64_SIGNED(s) ((uint64_t)(int64_t)(int32_t)(s))
+#define RP_RUN_TO64_UNSIGNED(s) ((uint64_t)(s))
+#define RP_RUN_TO64_BOOL(s) ((uint64_t)(s))
+#define RP_RUN_TO64_FLOAT(s) ((uint64_t)(s))
 #define RP_INT_KERNELS(R, RS, kind)                                                                \
     RP_TARGET static void isum_##RS(const char *x, ptrdiff_t sx, size_t n, void *result,           \
                                     uint64_t *nans)                                                \
@@ -226,8 +239,18 @@
         (void)nans;                                                                                \
         if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                         \
             const R *p = (const R *)(const void *)x;                                               \
-            for (size_t i = 0; i < n; i++)                                                         \
-                s += RP_WIDEN_##kind(p[i]);                                                        \
+            if (sizeof(R) <= 2) {                                                                  \
+                for (size_t i = 0; i < n;) {                                                       \
+                    const size_t e = n - i < RP_NARROW_RUN ? n : i + RP_NARROW_RUN;                \
+                    uint32_t run = 0;                                                              \
+                    for (; i < e; i++)                                                             \
+                        run = (uint32_t)(run + RP_NARROW_##kind(p[i]));                            \
+                    s += RP_RUN_TO64_##kind(run);                                                  \
+                }                                                                                  \
+            } else {                                                                               \
+                for (size_t i = 0; i < n; i++)                                                     \
+                    s += RP_WIDEN_##kind(p[i]);                                                    \
+            }                                                                                      \
         } else {                                                                                   \
             for (size_t i = 0; i < n; i++) {                                                       \
                 R v;                                                                               \

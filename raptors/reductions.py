@@ -72,12 +72,18 @@ def _native_copy(a: np.ndarray) -> np.ndarray:
     return c
 
 
-def _axes(axis: Any, ndim: int, fname: str) -> tuple[int, ...]:
+def _axes(axis: Any, ndim: int, fname: str, mean: bool) -> tuple[int, ...]:
     """The reduced axes, sorted, as NumPy normalises them: None is all, an int or a tuple
     of ints (negatives count from the end); AxisError out of range, ValueError for a
-    duplicate."""
+    duplicate. (np.sum and np.nansum of a 0-d array take an int axis 0 or -1 too.)"""
     if axis is None:
         return tuple(range(ndim))
+    if ndim == 0 and not mean and not isinstance(axis, (tuple, bool, np.bool_)):
+        try:
+            if operator.index(axis) in (0, -1):
+                return ()
+        except TypeError:
+            pass
     items = axis if isinstance(axis, tuple) else (axis,)
     axes = []
     for item in items:
@@ -250,7 +256,7 @@ def _general(
         op = _ffi.OPS["mean" if mean else "sum"]  # nan* of integers are sum and mean
     if nan and mean and src.kind == "f" and dtype is not None and np.dtype(dtype).kind != "f":
         raise TypeError("If a is inexact, then dtype must be inexact")  # NumPy's, checked first
-    axes = _axes(axis, a.ndim, fname)
+    axes = _axes(axis, a.ndim, fname, mean)
     t = _sum_dtype(fname, src, dtype, out, mean)
     shape = a.shape
     kept = [d for d in range(a.ndim) if d not in axes]
