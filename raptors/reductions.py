@@ -119,6 +119,7 @@ def _default_sum_dtype(dt: np.dtype) -> np.dtype:
 def _sum_dtype(fname: str, x: np.dtype, dtype: Any, out: Any, mean: bool) -> np.dtype:
     """The dtype the additions run in, NumPy's rule: dtype= wins; else out='s promoted with
     x's; else the default (a mean of integers or bools: float64)."""
+    t: np.dtype
     if dtype is not None:
         t = np.dtype(dtype)
     elif out is not None and isinstance(out, _ndarray):
@@ -127,7 +128,7 @@ def _sum_dtype(fname: str, x: np.dtype, dtype: Any, out: Any, mean: bool) -> np.
         t = _F64 if x.kind in "biu" else x
     else:
         t = _default_sum_dtype(x)
-    t = t.newbyteorder("=")
+    t = np.dtype(t.newbyteorder("="))
     if t.kind == "f" and t.itemsize in (4, 8):
         return t
     if t.kind in "iu" and not mean and x.kind != "f":
