@@ -238,6 +238,9 @@ def _check_out(out: Any, fname: str, shape: tuple[int, ...], t: np.dtype) -> np.
         raise ValueError(f"raptors.{fname}: out is read-only")
     if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
         raise ValueError(f"raptors.{fname}: out has overlapping elements (a zero stride)")
+    if not out.flags.aligned:
+        # NumPy then copies out through its buffer, which cuts the sums otherwise.
+        raise TypeError(f"raptors.{fname}: an out= whose elements are not aligned is not supported")
     od = out.dtype
     if od == t and od.isnative:
         return out

@@ -444,6 +444,52 @@ def run_reduce(rng, op, notes, verbose):
         return f"{desc}\n  x changed: {msg}"
     if _changed(x_base_before, x_base):
         return f"{desc}\n  x's buffer changed"
+    if type(x) is np.ndarray and rng.random() < 0.3:
+        return reduce_into_out(rng, op, x, axis, sum_dtype, keepdims, buf, want, desc)
+    return None
+
+
+def reduce_into_out(rng, op, x, axis, sum_dtype, keepdims, buf, want, desc):
+    """The same reduction into an out= of the result's dtype and shape, strided and maybe
+    unaligned in a guarded buffer (its strides vote in NumPy's order, so NumPy gets an out
+    laid out the same): out returned, NumPy's bits, nothing written outside its elements."""
+    want = np.asarray(want)
+    dt = want.dtype.newbyteorder("=")
+    strides = fs.dense_strides(rng, want.shape, dt.itemsize)
+    out, out_base = fs.guarded_view(rng, want.shape, dt, strides)
+    theirs = out
+    while out.flags.aligned and (theirs is out or not theirs.flags.aligned):
+        theirs, _ = fs.guarded_view(rng, want.shape, dt, strides)  # (aligned strides here)
+    before = out_base.copy()
+    desc += f"; out.strides={out.strides} aligned={out.flags.aligned}"
+    old = np.getbufsize()
+    np.setbufsize(buf)
+    try:
+        if not out.flags.aligned:  # NumPy's order changes then (its buffer): refused
+            try:
+                _quiet(
+                    getattr(raptors, op), x, axis=axis, dtype=sum_dtype, out=out, keepdims=keepdims
+                )
+            except TypeError:
+                if (out_base != before).any():
+                    return f"{desc}\n  with out=: refused, but wrote to out's buffer"
+                return None
+            return f"{desc}\n  with out=: an unaligned out was not refused"
+        got = _quiet(
+            getattr(raptors, op), x, axis=axis, dtype=sum_dtype, out=out, keepdims=keepdims
+        )
+        _quiet(getattr(np, op), x, axis=axis, dtype=sum_dtype, out=theirs, keepdims=keepdims)
+    except Exception as exc:
+        return f"{desc}\n  with out=: raised {type(exc).__name__}: {exc}"
+    finally:
+        np.setbufsize(old)
+    if got is not out:
+        return f"{desc}\n  with out=: returned {type(got).__name__}, not out"
+    if msg := fs.bits_equal(out, theirs):
+        return f"{desc}\n  with out=: wrong result: {msg}"
+    changed = (out_base != before) & ~fs.footprint_mask(out_base, out)
+    if changed.any():
+        return f"{desc}\n  with out=: {int(changed.sum())} bytes outside out's elements written"
     return None
 
 

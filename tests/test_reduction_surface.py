@@ -298,7 +298,11 @@ def test_errors_are_numpys_and_nothing_is_written():
             f(x, axis=0, out=ro)
         with pytest.raises(TypeError, match="not supported"):
             f(x, dtype=np.float16)
-        assert (out == 7).all()
+        raw = np.full(4 * 4 + 1, 7, np.uint8)
+        unaligned = np.ndarray((4,), np.float32, buffer=raw, offset=1)
+        with pytest.raises(TypeError, match="not aligned"):
+            f(x, axis=0, out=unaligned)  # NumPy buffers it, which changes its order
+        assert (out == 7).all() and (raw == 7).all()
     with pytest.raises(TypeError, match="If a is inexact, then dtype must be inexact"):
         raptors.nanmean(x, dtype=np.int64)
     with pytest.raises(TypeError, match="not supported"):
