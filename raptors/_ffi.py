@@ -108,8 +108,14 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_free": ([c_void_p, c_size_t], None),
         "raptors_pool_trim": ([], c_size_t),
         "raptors_pool_cached": ([], c_size_t),
+        "raptors_pool_set_limit": ([c_size_t], c_size_t),
+        "raptors_pool_get_limit": ([], c_size_t),
+        "raptors_pool_set_idle_ms": ([ctypes.c_int64], ctypes.c_int64),
+        "raptors_pool_get_idle_ms": ([], ctypes.c_int64),
         "raptors_set_num_threads": ([c_int], c_int),
         "raptors_get_num_threads": ([], c_int),
+        "raptors_set_spin_us": ([ctypes.c_int64], ctypes.c_int64),
+        "raptors_get_spin_us": ([], ctypes.c_int64),
         "raptors_get_simd": ([], c_char_p),
         "raptors_set_simd": ([c_char_p], c_int),
         "raptors_set_tuning_simd": ([c_int, c_int, c_int, c_int, c_char_p], c_int),
@@ -372,6 +378,28 @@ def pool_cached() -> int:
     return cached
 
 
+def pool_set_limit(nbytes: int) -> int:
+    """Keep at most nbytes of freed buffers (the coldest beyond it are unmapped now)."""
+    old: int = _lib.raptors_pool_set_limit(nbytes)
+    return old
+
+
+def pool_get_limit() -> int:
+    limit: int = _lib.raptors_pool_get_limit()
+    return limit
+
+
+def pool_set_idle_ms(ms: int) -> int:
+    """Unmap a freed buffer unused for ms milliseconds; the previous value (EINVAL: ms < 0)."""
+    old: int = _lib.raptors_pool_set_idle_ms(ms)
+    return old
+
+
+def pool_get_idle_ms() -> int:
+    ms: int = _lib.raptors_pool_get_idle_ms()
+    return ms
+
+
 def refused_settings() -> list[dict[str, str]]:
     """The RAPTORS_* variables whose values the library refused: name, value, instead."""
     text: bytes = _lib.raptors_refused_settings()
@@ -398,6 +426,16 @@ def set_num_threads(n: int) -> int:
 def get_num_threads() -> int:
     n: int = _lib.raptors_get_num_threads()
     return n
+
+
+def set_spin_us(us: int) -> int:
+    old: int = _lib.raptors_set_spin_us(us)
+    return old
+
+
+def get_spin_us() -> int:
+    us: int = _lib.raptors_get_spin_us()
+    return us
 
 
 def get_simd() -> str:

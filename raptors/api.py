@@ -12,7 +12,20 @@ import numpy as np
 from . import _ffi, _fpe, _tuning, _warn
 from ._inputs import refuse_overrides
 
-__all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
+__all__ = [
+    "build_info",
+    "get_num_threads",
+    "get_pool",
+    "get_simd",
+    "get_spin_us",
+    "pool_cached",
+    "pool_trim",
+    "scale",
+    "set_num_threads",
+    "set_pool",
+    "set_simd",
+    "set_spin_us",
+]
 
 _SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -247,6 +260,73 @@ def set_num_threads(n: int) -> None:
 def get_num_threads() -> int:
     """Threads a call may use: set_num_threads, else $RAPTORS_NUM_THREADS, else the usable CPUs."""
     return _ffi.get_num_threads()
+
+
+#: The largest spin time set_spin_us takes (1 s), as RAPTORS_SPIN_US.
+MAX_SPIN_US = 1_000_000
+
+
+def set_spin_us(us: int) -> None:
+    """How long (microseconds) an idle worker thread stays awake after a call, 0 to 1,000,000.
+
+    A call within that time finds the workers awake (about 1 us to start them); after it
+    they sleep and the next call wakes them (tens of us), but no CPU is burnt between
+    sparse calls. Default 200; ``RAPTORS_SPIN_US=n`` or ``RAPTORS_WAIT_POLICY=passive``
+    (0) or ``active`` (10,000) set it at load time.
+    """
+    us = _whole(us, "set_spin_us", "us")
+    if us > MAX_SPIN_US:
+        raise ValueError(f"raptors.set_spin_us: us must be at most {MAX_SPIN_US}, got {us}")
+    _ffi.set_spin_us(us)
+
+
+def get_spin_us() -> int:
+    """How long (microseconds) an idle worker stays awake after a call (see set_spin_us)."""
+    return _ffi.get_spin_us()
+
+
+def _whole(value: Any, fname: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"raptors.{fname}: {what} must be an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"raptors.{fname}: {what} must be >= 0, got {value}")
+    return int(value)
+
+
+def set_pool(max_bytes: int | None = None, idle_ms: int | None = None) -> None:
+    """Set how much freed result memory the buffer pool keeps, and for how long.
+
+    New results of 4 MiB or more come from a pool; when such a result and its views
+    are gone, its buffer is kept for the next result of its size (no page faults,
+    no zeroing) -- at most ``max_bytes`` in all (default 256 MiB, or
+    ``$RAPTORS_POOL_BYTES``), and each for at most ``idle_ms`` milliseconds unused
+    (default 1000, or ``$RAPTORS_POOL_IDLE_MS``): then a background thread returns it
+    to the system, with no further call needed. 0 keeps none. A value left as None
+    is unchanged. Lowering either returns what no longer fits at once.
+    """
+    if max_bytes is not None:
+        _ffi.pool_set_limit(_whole(max_bytes, "set_pool", "max_bytes"))
+    if idle_ms is not None:
+        _ffi.pool_set_idle_ms(_whole(idle_ms, "set_pool", "idle_ms"))
+
+
+def get_pool() -> dict[str, int]:
+    """The buffer pool's settings and state: max_bytes, idle_ms, cached_bytes."""
+    return {
+        "max_bytes": _ffi.pool_get_limit(),
+        "idle_ms": _ffi.pool_get_idle_ms(),
+        "cached_bytes": _ffi.pool_cached(),
+    }
+
+
+def pool_cached() -> int:
+    """Bytes of freed results the buffer pool holds for reuse now."""
+    return _ffi.pool_cached()
+
+
+def pool_trim() -> int:
+    """Return every buffer the pool holds for reuse to the system now; the bytes released."""
+    return _ffi.pool_trim()
 
 
 def get_simd() -> str:
