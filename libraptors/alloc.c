@@ -8,8 +8,7 @@
  * block comes back here and is handed out again, already resident. The pool
  * keeps at most rp_pool_limit() bytes and POOL_SLOTS blocks; beyond that a
  * freed block is unmapped. Blocks are reused only for the same size class
- * (the size rounded up to RP_BLOCK_ALIGN), so free needs no header: the class
- * follows from the requested size.
+ * (the size rounded up to RP_BLOCK_ALIGN).
  *
  * Memory comes back: a block that waits in the pool longer than the idle time
  * (RAPTORS_POOL_IDLE_MS, default 1 s) is unmapped by a trimmer thread, started
@@ -29,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
@@ -105,35 +105,63 @@ static size_t size_class(size_t nbytes)
     return (nbytes + RP_BLOCK_ALIGN - 1) / RP_BLOCK_ALIGN * RP_BLOCK_ALIGN;
 }
 
-static void *map_block(size_t cap)
+/* Each block carries its size class in a header just before it (a page of its own,
+ * so the block stays 2 MiB-aligned): free need not trust the size it is given, and
+ * realloc (NumPy's resize) knows how much to keep. */
+#define HEADER_ALIGN ((size_t)64)
+static size_t header_bytes(void)
 {
 #ifdef RP_HAVE_MMAP
-    /* Over-map by one granule and trim, so the block starts on a huge-page boundary. */
+    static size_t page; /* racy first write of one value: benign */
+    if (page == 0) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page = ps > 0 ? (size_t)ps : 4096;
+    }
+    return page;
+#else
+    return RP_BLOCK_ALIGN;
+#endif
+}
+
+static size_t *header(void *p) { return (size_t *)(void *)((char *)p - HEADER_ALIGN); }
+
+static void *map_block(size_t cap)
+{
+    const size_t hdr = header_bytes();
+#ifdef RP_HAVE_MMAP
+    /* Over-map by one granule and trim, so the block starts on a huge-page
+     * boundary with a page before it for the header. */
     size_t len = cap + RP_BLOCK_ALIGN;
     char *raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED)
         return NULL;
-    char *p = (char *)(((uintptr_t)raw + RP_BLOCK_ALIGN - 1) & ~(uintptr_t)(RP_BLOCK_ALIGN - 1));
-    if (p > raw)
-        munmap(raw, (size_t)(p - raw));
+    char *p = (char *)(((uintptr_t)raw + hdr + RP_BLOCK_ALIGN - 1) &
+                       ~(uintptr_t)(RP_BLOCK_ALIGN - 1));
+    if (p - hdr > raw)
+        munmap(raw, (size_t)(p - hdr - raw));
     if (raw + len > p + cap)
         munmap(p + cap, (size_t)(raw + len - (p + cap)));
 #ifdef MADV_HUGEPAGE
     madvise(p, cap, MADV_HUGEPAGE); /* advice only: ignored where THP is off */
 #endif
-    return p;
 #else
-    return aligned_alloc(RP_BLOCK_ALIGN, cap);
+    char *raw = aligned_alloc(RP_BLOCK_ALIGN, cap + hdr);
+    if (raw == NULL)
+        return NULL;
+    char *p = raw + hdr;
 #endif
+    *header(p) = cap;
+    return p;
 }
 
 static void unmap_block(void *p, size_t cap)
 {
+    const size_t hdr = header_bytes();
 #ifdef RP_HAVE_MMAP
-    munmap(p, cap);
+    munmap((char *)p - hdr, cap + hdr);
 #else
     (void)cap;
-    free(p);
+    free((char *)p - hdr);
 #endif
 }
 
@@ -244,7 +272,8 @@ void raptors_free(void *p, size_t nbytes)
 {
     if (p == NULL)
         return;
-    size_t cap = size_class(nbytes ? nbytes : 1);
+    (void)nbytes; /* the header knows */
+    size_t cap = *header(p);
     rp_pool_read_env();
     uint64_t now = now_ns();
     pthread_mutex_lock(&pool.mu);
@@ -269,6 +298,47 @@ void raptors_free(void *p, size_t nbytes)
     }
     pthread_mutex_unlock(&pool.mu);
     unmap_block(p, cap);
+}
+
+/* NumPy's memory handler (NEP 49's PyDataMemAllocator): results allocated
+ * through it are ordinary owning arrays (owndata, base None, resize works). */
+void *raptors_handler_malloc(void *ctx, size_t nbytes)
+{
+    (void)ctx;
+    return raptors_alloc(nbytes);
+}
+
+void *raptors_handler_calloc(void *ctx, size_t n, size_t size)
+{
+    (void)ctx;
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    void *p = raptors_alloc(n * size);
+    if (p != NULL)
+        memset(p, 0, n * size); /* a reused block is not zero */
+    return p;
+}
+
+void *raptors_handler_realloc(void *ctx, void *p, size_t nbytes)
+{
+    (void)ctx;
+    if (p == NULL)
+        return raptors_alloc(nbytes);
+    size_t old = *header(p), cap = size_class(nbytes ? nbytes : 1);
+    if (cap == old)
+        return p;
+    void *q = raptors_alloc(nbytes);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old < cap ? old : cap);
+    raptors_free(p, old);
+    return q;
+}
+
+void raptors_handler_free(void *ctx, void *p, size_t nbytes)
+{
+    (void)ctx;
+    raptors_free(p, nbytes);
 }
 
 /* Unmap cached blocks, coldest first, until at most `keep` bytes remain (pool.mu held). */

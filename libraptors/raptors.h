@@ -193,6 +193,14 @@ RAPTORS_API size_t raptors_pool_set_limit(size_t nbytes);
 RAPTORS_API size_t raptors_pool_get_limit(void);
 RAPTORS_API int64_t raptors_pool_set_idle_ms(int64_t ms);
 RAPTORS_API int64_t raptors_pool_get_idle_ms(void);
+/* The same blocks as the four callbacks of a NumPy memory handler (NEP 49's
+ * PyDataMemAllocator; ctx unused), which the Python package installs around the
+ * allocation of a large result, so that the result owns its memory as NumPy's
+ * do. realloc keeps the block when the size class is unchanged. */
+RAPTORS_API void *raptors_handler_malloc(void *ctx, size_t nbytes);
+RAPTORS_API void *raptors_handler_calloc(void *ctx, size_t n, size_t size);
+RAPTORS_API void *raptors_handler_realloc(void *ctx, void *p, size_t nbytes);
+RAPTORS_API void raptors_handler_free(void *ctx, void *p, size_t nbytes);
 
 #ifdef __cplusplus
 }

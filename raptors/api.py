@@ -29,10 +29,11 @@ __all__ = [
 
 _SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
+_ndarray, _empty, _id = np.ndarray, np.empty, id
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
 from ._ffi import FAST_EW_WORDS as _WORDS  # noqa: E402
 from ._ffi import call as _call  # noqa: E402
+from ._ffi import empty as _pooled  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
@@ -124,8 +125,7 @@ def _check_out(out: Any, x: np.ndarray) -> np.ndarray:
 def _new_like(x: np.ndarray) -> np.ndarray:
     """An uninitialised array like x (its memory order), pooled when large."""
     if x.nbytes >= POOL_MIN_BYTES and (x.flags.c_contiguous or x.flags.f_contiguous):
-        strides = None if x.flags.c_contiguous else x.strides
-        return _asarray(_ffi.block(x.shape, x.dtype.str, strides, x.nbytes))
+        return _pooled(x.shape, x.dtype, "C" if x.flags.c_contiguous else "F")
     return np.empty_like(x)
 
 
@@ -171,10 +171,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
             y: np.ndarray | None
             if out is None:
                 nbytes = x.nbytes
-                if nbytes >= POOL_MIN_BYTES:
-                    y = _asarray(_ffi.block(x.shape, dt.str, None, nbytes))
-                else:
-                    y = _empty(x.shape, dt)
+                y = _pooled(x.shape, dt, "C") if nbytes >= POOL_MIN_BYTES else _empty(x.shape, dt)
             elif out is x:  # in place
                 y = x if x.flags.writeable else None
             elif (
