@@ -54,6 +54,7 @@ static struct {
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
+static size_t page_bytes = 4096; /* set once, by read_settings, before any block is mapped */
 
 static uint64_t now_ns(void)
 {
@@ -81,6 +82,11 @@ static void read_settings(void)
     rp_env_size("RAPTORS_POOL_IDLE_MS", &idle, "a whole number of milliseconds",
                 "the default, 1000 ms");
     init_tick();
+#ifdef RP_HAVE_MMAP
+    long ps = sysconf(_SC_PAGESIZE);
+    if (ps > 0)
+        page_bytes = (size_t)ps;
+#endif
     pthread_mutex_lock(&pool.mu);
     pool.limit = lim;
     pool.idle_ms = idle;
@@ -112,12 +118,7 @@ static size_t size_class(size_t nbytes)
 static size_t header_bytes(void)
 {
 #ifdef RP_HAVE_MMAP
-    static size_t page; /* racy first write of one value: benign */
-    if (page == 0) {
-        long ps = sysconf(_SC_PAGESIZE);
-        page = ps > 0 ? (size_t)ps : 4096;
-    }
-    return page;
+    return page_bytes;
 #else
     return RP_BLOCK_ALIGN;
 #endif
@@ -405,8 +406,10 @@ int64_t raptors_pool_get_idle_ms(void)
     return ms > INT64_MAX ? INT64_MAX : (int64_t)ms;
 }
 
-/* fork(): the child gets copies of the cached blocks, but not the trimmer thread:
- * the lock and condition are renewed, and the next free starts a trimmer of its own. */
+/* fork(): the child gets copies of the cached blocks but not the trimmer thread,
+ * which would have returned them; so the child unmaps them at once (munmap is
+ * async-signal-safe) and starts a trimmer of its own at its first free. The lock
+ * and condition are renewed. */
 static void before_fork(void) { pthread_mutex_lock(&pool.mu); }
 static void after_fork_parent(void) { pthread_mutex_unlock(&pool.mu); }
 static void after_fork_child(void)
@@ -416,6 +419,11 @@ static void after_fork_child(void)
     if (pool.trimmer) /* else tick may never have been initialised: settings_once runs it */
         init_tick();
     pool.trimmer = 0;
+    while (pool.n > 0) {
+        pool.n--;
+        unmap_block(pool.ptr[pool.n], pool.cap[pool.n]);
+    }
+    pool.cached = 0;
 }
 
 __attribute__((constructor)) static void install_fork_handlers(void)
