@@ -67,7 +67,7 @@ static void fpctl_set(rp_fpctl c) { (void)c; }
 #define WORKER_PAUSE_NS 200000
 #endif
 #define SPIN_DEFAULT_US 200
-#define SPIN_ACTIVE_US 10000  /* RAPTORS_WAIT_POLICY=active: the wait of releases before 0.2 */
+#define SPIN_ACTIVE_US 10000  /* RAPTORS_WAIT_POLICY=active: the fixed wait Raptors had before */
 #define SPIN_MAX_US 1000000
 /* Spins before a waiting caller starts yielding its core. */
 #define CALLER_SPINS 2000
