@@ -353,7 +353,8 @@ def build_info() -> dict[str, Any]:
     """What the library was built with and how it runs now.
 
     Keys: version, abi_version, compiler, cflags, target, git_commit, simd (the
-    variant in use), simd_available, num_threads, l1d_bytes, l2_bytes,
+    variant in use), simd_available, num_threads, spin_us (set_spin_us),
+    pool_max_bytes and pool_idle_ms (set_pool), l1d_bytes, l2_bytes,
     l3_bytes, library (its path), platform (machine architecture); the tuning:
     tuning (which one is in effect and where it came from: "tuned: ...",
     "default: ...", "off: ..." or "ignored: ..."), tuning_id (short: "tuned <when>",
