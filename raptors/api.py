@@ -285,8 +285,8 @@ def get_spin_us() -> int:
 def _whole(value: Any, fname: str, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"raptors.{fname}: {what} must be an int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"raptors.{fname}: {what} must be >= 0, got {value}")
+    if not 0 <= value < 1 << 63:
+        raise ValueError(f"raptors.{fname}: {what} must be in [0, 2**63), got {value}")
     return int(value)
 
 

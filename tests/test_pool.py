@@ -128,6 +128,7 @@ def test_set_pool_limits_what_is_kept_and_pool_trim_releases_it():
     [
         ({"max_bytes": -1}, ValueError),
         ({"idle_ms": -5}, ValueError),
+        ({"max_bytes": 1 << 64}, ValueError),
         ({"max_bytes": 1.5}, TypeError),
         ({"idle_ms": "1000"}, TypeError),
         ({"idle_ms": True}, TypeError),
