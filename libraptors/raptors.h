@@ -121,7 +121,7 @@ RAPTORS_API int raptors_get_num_threads(void);
 /* How long, in microseconds, an idle worker thread stays awake (spinning, then
  * yielding its core) after a call before it sleeps: a call within that time
  * finds it at once, a later one wakes it. RAPTORS_SPIN_US=n sets it at load,
- * RAPTORS_WAIT_POLICY=passive means 0 and =active 10000; the default is 200.
+ * RAPTORS_WAIT_POLICY=passive means 0 and =active 10000; the default is 50.
  * Set returns the previous value, or RAPTORS_EINVAL outside [0, 1000000]. */
 RAPTORS_API int64_t raptors_set_spin_us(int64_t us);
 RAPTORS_API int64_t raptors_get_spin_us(void);
