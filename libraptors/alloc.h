@@ -9,7 +9,7 @@
 
 /* Bytes of freed blocks the pool keeps for reuse (RAPTORS_POOL_BYTES, default below). */
 size_t rp_pool_limit(void);
-/* Reads RAPTORS_POOL_BYTES (once). */
+/* Reads RAPTORS_POOL_BYTES and RAPTORS_POOL_IDLE_MS (once). */
 void rp_pool_read_env(void);
 
 #endif

@@ -54,6 +54,11 @@ const char *raptors_build_info(void)
              ", \"abi_version\": %d, \"num_threads\": %d, \"l1d_bytes\": %zu, \"l2_bytes\": %zu,"
              " \"l3_bytes\": %zu",
              RAPTORS_ABI_VERSION, rp_num_threads(), c->l1d_bytes, c->l2_bytes, c->l3_bytes);
+    o = strlen(buf);
+    snprintf(buf + o, sizeof buf - o,
+             ", \"spin_us\": %lld, \"pool_max_bytes\": %zu, \"pool_idle_ms\": %lld",
+             (long long)raptors_get_spin_us(), raptors_pool_get_limit(),
+             (long long)raptors_pool_get_idle_ms());
     rp_plan_json(buf, sizeof buf - 1);
     o = strlen(buf);
     snprintf(buf + o, sizeof buf - o, "}");

@@ -122,6 +122,14 @@ RAPTORS_API int raptors_reduce_f64(int op, int ndim, const int64_t *shape, const
 RAPTORS_API int raptors_set_num_threads(int n);
 RAPTORS_API int raptors_get_num_threads(void);
 
+/* How long, in microseconds, an idle worker thread stays awake (spinning, then
+ * yielding its core) after a call before it sleeps: a call within that time
+ * finds it at once, a later one wakes it. RAPTORS_SPIN_US=n sets it at load,
+ * RAPTORS_WAIT_POLICY=passive means 0 and =active 10000; the default is 50.
+ * Set returns the previous value, or RAPTORS_EINVAL outside [0, 1000000]. */
+RAPTORS_API int64_t raptors_set_spin_us(int64_t us);
+RAPTORS_API int64_t raptors_get_spin_us(void);
+
 /* SIMD variant in use ("avx512", "avx2", "neon", "scalar"). Select one by name,
  * or "auto" for the best the CPU supports; returns RAPTORS_EINVAL if unknown or
  * unsupported here. */
@@ -173,13 +181,30 @@ RAPTORS_API void raptors_clear_tuning(void);
 
 /* Buffers for new arrays: at least nbytes, aligned to 2 MiB, NOT zeroed; NULL
  * when out of memory. Freed blocks (raptors_free with the same nbytes) are kept
- * for reuse up to RAPTORS_POOL_BYTES (default 256 MiB) so a later allocation of
- * the same size class pays no page faults. trim unmaps every cached block and
- * returns the bytes released; cached returns the bytes held for reuse. */
+ * for reuse, up to a limit in bytes (RAPTORS_POOL_BYTES, default 256 MiB) and
+ * for an idle time (RAPTORS_POOL_IDLE_MS, default 1000 ms), so a later
+ * allocation of the same size class pays no page faults. A block unused for the
+ * idle time is unmapped by a background thread, without any further call. trim
+ * unmaps every cached block and returns the bytes released; cached returns the
+ * bytes held for reuse. set_limit (bytes; 0: keep none) unmaps the coldest
+ * blocks above the new limit and returns the previous limit; set_idle_ms (0:
+ * keep none) returns the previous idle time, or RAPTORS_EINVAL for ms < 0. */
 RAPTORS_API void *raptors_alloc(size_t nbytes);
 RAPTORS_API void raptors_free(void *p, size_t nbytes);
 RAPTORS_API size_t raptors_pool_trim(void);
 RAPTORS_API size_t raptors_pool_cached(void);
+RAPTORS_API size_t raptors_pool_set_limit(size_t nbytes);
+RAPTORS_API size_t raptors_pool_get_limit(void);
+RAPTORS_API int64_t raptors_pool_set_idle_ms(int64_t ms);
+RAPTORS_API int64_t raptors_pool_get_idle_ms(void);
+/* The same blocks as the four callbacks of a NumPy memory handler (NEP 49's
+ * PyDataMemAllocator; ctx unused), which the Python package installs around the
+ * allocation of a large result, so that the result owns its memory as NumPy's
+ * do. realloc keeps the block when the size class is unchanged. */
+RAPTORS_API void *raptors_handler_malloc(void *ctx, size_t nbytes);
+RAPTORS_API void *raptors_handler_calloc(void *ctx, size_t n, size_t size);
+RAPTORS_API void *raptors_handler_realloc(void *ctx, void *p, size_t nbytes);
+RAPTORS_API void raptors_handler_free(void *ctx, void *p, size_t nbytes);
 
 #ifdef __cplusplus
 }

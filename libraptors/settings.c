@@ -71,6 +71,7 @@ const char *raptors_refused_settings(void)
     /* Read every setting now (each is read once, on first use). */
     rp_active_kernels();
     rp_num_threads();
+    rp_wait_read_env();
     rp_plan_read_env();
     rp_pool_read_env();
     pthread_mutex_lock(&refused_lock);

@@ -53,19 +53,22 @@ static rp_fpctl fpctl_get(void) { return 0; }
 static void fpctl_set(rp_fpctl c) { (void)c; }
 #endif
 
-/* An idle worker spins (pause) this long, so a call arriving within the gap
- * of a benchmark loop finds it awake (~1 us instead of a futex wake-up, tens
- * of us on a busy machine); then spins yielding its core to anyone who wants
- * it, long enough to cover a NumPy call of a few ms between two Raptors calls;
- * then sleeps. Measured on the shared 2-core VM (interleaved NumPy/Raptors):
- * sleeping after 0.2 ms instead halved Raptors' speed at 1024^2 and cost 40 %
- * in place at 2048^2, the wake-ups landing late or on the caller's core. */
-#ifndef WORKER_SPIN_NS
-#define WORKER_SPIN_NS 200000
+/* How an idle worker waits for the next call. It stays awake for the spin
+ * time (spin_ns: RAPTORS_SPIN_US or RAPTORS_WAIT_POLICY, raptors_set_spin_us),
+ * spinning with pause for the first WORKER_PAUSE_NS of it and yielding its core
+ * to anyone who wants it for the rest, then sleeps on a condition variable. A
+ * call that arrives while the worker is awake finds it within ~1 us instead of
+ * a futex wake-up (tens of us on a busy VM); but the spinning is CPU time the
+ * program pays between sparse calls (a worker that spins 10 ms after each call
+ * burns a whole core for a program calling every 5 ms). The default keeps
+ * back-to-back calls fast and costs little CPU between sparse ones; the figures
+ * behind it are in docs/performance.md ("Idle workers"). */
+#ifndef WORKER_PAUSE_NS
+#define WORKER_PAUSE_NS 200000
 #endif
-#ifndef WORKER_YIELD_NS
-#define WORKER_YIELD_NS 10000000
-#endif
+#define SPIN_DEFAULT_US 50
+#define SPIN_ACTIVE_US 10000  /* RAPTORS_WAIT_POLICY=active: the fixed wait Raptors had before */
+#define SPIN_MAX_US 1000000
 /* Spins before a waiting caller starts yielding its core. */
 #define CALLER_SPINS 2000
 
@@ -118,6 +121,51 @@ static struct {
 };
 
 static atomic_int num_threads;  /* 0 until first read */
+static _Atomic uint64_t spin_ns; /* how long an idle worker stays awake; set by read_wait */
+static pthread_once_t wait_once = PTHREAD_ONCE_INIT;
+
+#define SPIN_TAKES "a whole number of microseconds from 0 to 1000000"
+static void read_wait(void)
+{
+    uint64_t us = SPIN_DEFAULT_US;
+    const char *policy = getenv("RAPTORS_WAIT_POLICY");
+    if (policy != NULL && policy[0] != '\0') {
+        if (strcmp(policy, "active") == 0)
+            us = SPIN_ACTIVE_US;
+        else if (strcmp(policy, "passive") == 0)
+            us = 0;
+        else
+            rp_env_refuse("RAPTORS_WAIT_POLICY", policy, "active or passive",
+                          "the default, 50 us of spinning");
+    }
+    char instead[64];
+    snprintf(instead, sizeof instead, "%llu us (%s)", (unsigned long long)us,
+             us == SPIN_DEFAULT_US ? "the default" : "RAPTORS_WAIT_POLICY");
+    size_t v = 0;
+    if (rp_env_size("RAPTORS_SPIN_US", &v, SPIN_TAKES, instead)) {
+        if (v <= SPIN_MAX_US)
+            us = v;
+        else
+            rp_env_refuse("RAPTORS_SPIN_US", getenv("RAPTORS_SPIN_US"), SPIN_TAKES, instead);
+    }
+    atomic_store(&spin_ns, us * 1000u);
+}
+
+void rp_wait_read_env(void) { pthread_once(&wait_once, read_wait); }
+
+int64_t raptors_set_spin_us(int64_t us)
+{
+    if (us < 0 || us > SPIN_MAX_US)
+        return RAPTORS_EINVAL;
+    rp_wait_read_env();
+    return (int64_t)(atomic_exchange(&spin_ns, (uint64_t)us * 1000u) / 1000u);
+}
+
+int64_t raptors_get_spin_us(void)
+{
+    rp_wait_read_env();
+    return (int64_t)(atomic_load(&spin_ns) / 1000u);
+}
 
 static int default_threads(void)
 {
@@ -195,6 +243,9 @@ static void run_chunks(uint32_t job, int worker)
 static void *worker_main(void *arg)
 {
     const int id = (int)(intptr_t)arg;
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "raptors-worker");
+#endif
     unsigned seen = atomic_load(&pool.generation);
     for (;;) {
         unsigned g;
@@ -206,11 +257,12 @@ static void *worker_main(void *arg)
                 continue;
             }
             t = now_ns();
-            if (t - t0 < WORKER_SPIN_NS) {
+            const uint64_t spin = atomic_load_explicit(&spin_ns, memory_order_relaxed);
+            if (t - t0 < spin && t - t0 < WORKER_PAUSE_NS) {
                 cpu_relax();
                 continue;
             }
-            if (t - t0 < WORKER_YIELD_NS) {
+            if (t - t0 < spin) {
                 sched_yield();
                 continue;
             }
@@ -266,6 +318,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
         run_alone(fn, ctx, nchunks);
         return;
     }
+    rp_wait_read_env(); /* before a worker reads spin_ns */
     nthreads = ensure_workers(nthreads);
     const uint64_t t_start = now_ns();
 

@@ -16,4 +16,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads);
 /* Threads a call may use (raptors_set_num_threads / RAPTORS_NUM_THREADS). */
 int rp_num_threads(void);
 
+/* Reads RAPTORS_WAIT_POLICY and RAPTORS_SPIN_US (once). */
+void rp_wait_read_env(void);
+
 #endif

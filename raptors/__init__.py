@@ -7,7 +7,20 @@ array([0. , 2.5, 5. , 7.5], dtype=float32)
 
 # _numpy_version first: it refuses an unsupported NumPy before anything computes.
 from . import _numpy_version, _threadpool, _tuning  # noqa: F401  (_numpy_version: its check)
-from .api import build_info, get_num_threads, get_simd, scale, set_num_threads, set_simd
+from .api import (
+    build_info,
+    get_num_threads,
+    get_pool,
+    get_simd,
+    get_spin_us,
+    pool_cached,
+    pool_trim,
+    scale,
+    set_num_threads,
+    set_pool,
+    set_simd,
+    set_spin_us,
+)
 from .elementwise import add, multiply, subtract
 from .reductions import mean, nanmean, nansum, sum
 
@@ -18,14 +31,20 @@ __all__ = [
     "add",
     "build_info",
     "get_num_threads",
+    "get_pool",
     "get_simd",
+    "get_spin_us",
     "mean",
     "multiply",
     "nanmean",
     "nansum",
+    "pool_cached",
+    "pool_trim",
     "scale",
     "set_num_threads",
+    "set_pool",
     "set_simd",
+    "set_spin_us",
     "subtract",
     "sum",
 ]

@@ -29,7 +29,15 @@ LIBRARY_LABELS = {
     "git_commit": "git commit",
 }
 CACHE_LABELS = {"l1d_bytes": "L1d", "l2_bytes": "L2", "l3_bytes": "L3"}
-RUNTIME_KEYS = {"simd", "simd_available", "num_threads", "platform"}
+RUNTIME_KEYS = {
+    "simd",
+    "simd_available",
+    "num_threads",
+    "platform",
+    "spin_us",
+    "pool_max_bytes",
+    "pool_idle_ms",
+}
 TUNING_KEYS = {
     "tuning",
     "tuning_id",
@@ -113,6 +121,9 @@ def format_report(report: dict[str, Value]) -> str:
         f"  selected: {_text(library.get('simd'))}",
         f"  available on this CPU: {_text(library.get('simd_available'))}",
         f"Threads: {_text(library.get('num_threads'))}",
+        f"  idle workers spin: {_text(library.get('spin_us'))} us",
+        f"Buffer pool: keeps up to {_size(library.get('pool_max_bytes'))}, "
+        f"each block {_text(library.get('pool_idle_ms'))} ms unused",
         "Caches (read at run time):",
         *(f"  {label}: {_size(library.get(key))}" for key, label in CACHE_LABELS.items()),
     ]

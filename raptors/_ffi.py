@@ -12,8 +12,11 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: The ABI this package was written against; must equal raptors_abi_version().
 ABI_VERSION = 5
@@ -108,8 +111,18 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_free": ([c_void_p, c_size_t], None),
         "raptors_pool_trim": ([], c_size_t),
         "raptors_pool_cached": ([], c_size_t),
+        "raptors_pool_set_limit": ([c_size_t], c_size_t),
+        "raptors_pool_get_limit": ([], c_size_t),
+        "raptors_pool_set_idle_ms": ([ctypes.c_int64], ctypes.c_int64),
+        "raptors_pool_get_idle_ms": ([], ctypes.c_int64),
+        "raptors_handler_malloc": ([c_void_p, c_size_t], c_void_p),
+        "raptors_handler_calloc": ([c_void_p, c_size_t, c_size_t], c_void_p),
+        "raptors_handler_realloc": ([c_void_p, c_void_p, c_size_t], c_void_p),
+        "raptors_handler_free": ([c_void_p, c_void_p, c_size_t], None),
         "raptors_set_num_threads": ([c_int], c_int),
         "raptors_get_num_threads": ([], c_int),
+        "raptors_set_spin_us": ([ctypes.c_int64], ctypes.c_int64),
+        "raptors_get_spin_us": ([], ctypes.c_int64),
         "raptors_get_simd": ([], c_char_p),
         "raptors_set_simd": ([c_char_p], c_int),
         "raptors_set_tuning_simd": ([c_int, c_int, c_int, c_int, c_char_p], c_int),
@@ -362,6 +375,125 @@ def block(
     return _Block(shape, typestr, strides, nbytes)
 
 
+# NumPy's memory handlers (NEP 49): np.empty allocates through the handler of the
+# current context, and the array keeps that handler to free (and resize) its data. Set
+# to libraptors' pooled blocks around one np.empty, it gives a result that is NumPy's
+# own kind of array -- owndata, base None, resize() works -- on pooled memory, and is
+# freed by NumPy in C (no Python finalizer). PyDataMem_SetHandler is reached through
+# NumPy's C-API table (_ARRAY_API), whose slots are fixed by NumPy's ABI. Where any of
+# it is missing (not CPython, an unexpected NumPy), results fall back to _Block.
+class _Allocator(ctypes.Structure):
+    _fields_ = [(f, ctypes.c_void_p) for f in ("ctx", "malloc", "calloc", "realloc", "free")]
+
+
+class _Handler(ctypes.Structure):  # PyDataMem_Handler, version 1
+    _fields_ = [
+        ("name", ctypes.c_char * 127),
+        ("version", ctypes.c_uint8),
+        ("allocator", _Allocator),
+    ]
+
+
+_SET_HANDLER_SLOT = 304  # PyDataMem_SetHandler in NumPy's C-API table (NumPy >= 1.22)
+HANDLER_NAME = "raptors"
+
+
+def _numpy_handler() -> tuple[Any, Any] | None:
+    """(PyDataMem_SetHandler, a capsule of libraptors' handler), or None where unavailable."""
+    if sys.implementation.name != "cpython" or os.environ.get("RAPTORS_DATA_POINTERS") == "1":
+        return None
+    try:
+        import importlib
+
+        mu = importlib.import_module("numpy._core._multiarray_umath")
+
+        c_void_p, c_size_t, py_object = ctypes.c_void_p, ctypes.c_size_t, ctypes.py_object
+
+        def capi(name: str, restype: Any, *argtypes: Any) -> Any:
+            # Private prototypes: ctypes.pythonapi's own function objects are shared with
+            # every other user in the process, so their argtypes are left alone.
+            return ctypes.PYFUNCTYPE(restype, *argtypes)((name, ctypes.pythonapi))
+
+        get_pointer = capi("PyCapsule_GetPointer", c_void_p, py_object, c_void_p)
+        table = get_pointer(mu._ARRAY_API, None)
+        slot = ctypes.c_void_p.from_address(table + _SET_HANDLER_SLOT * ctypes.sizeof(c_void_p))
+        if not slot.value:
+            return None
+        set_handler = ctypes.PYFUNCTYPE(py_object, py_object)(slot.value)
+        fns = [
+            ctypes.cast(getattr(_lib, f"raptors_handler_{f}"), c_void_p).value
+            for f in ("malloc", "calloc", "realloc", "free")
+        ]
+        handler = _Handler(HANDLER_NAME.encode(), 1, _Allocator(None, *fns))
+        # The handler and the capsule's name must outlive every array that uses them,
+        # even at interpreter exit: both are copied to memory that is never freed.
+        name = b"mem_handler\0"
+        raw_alloc = capi("PyMem_RawMalloc", c_void_p, c_size_t)
+        size = ctypes.sizeof(_Handler)
+        raw = raw_alloc(size + len(name))
+        if not raw:
+            return None
+        ctypes.memmove(raw, ctypes.addressof(handler), size)
+        ctypes.memmove(raw + size, name, len(name))
+        capsule_new = capi("PyCapsule_New", py_object, c_void_p, c_void_p, c_void_p)
+        capsule = capsule_new(raw, raw + size, None)
+        old = set_handler(capsule)
+        try:
+            ok = mu.get_handler_name() == HANDLER_NAME
+        finally:
+            set_handler(old)
+        return (set_handler, capsule) if ok else None
+    except (AttributeError, ImportError, OSError, TypeError, ValueError):
+        return None
+
+
+_HANDLER = _numpy_handler()
+#: True when large results are NumPy-owned arrays on pooled memory (NEP 49 handler).
+NUMPY_HANDLER = _HANDLER is not None
+
+
+Order = Literal["C", "F"]
+
+
+def _make_empty() -> Callable[[tuple[int, ...], Any, Order], np.ndarray[Any, Any]]:
+    import numpy as np
+
+    np_empty = np.empty
+    if _HANDLER is None:
+
+        def empty_blocks(
+            shape: tuple[int, ...], dtype: Any, order: Order = "C"
+        ) -> np.ndarray[Any, Any]:
+            dt = np.dtype(dtype)
+            nbytes = dt.itemsize
+            for n in shape:
+                nbytes *= n
+            strides = None
+            if order == "F" and len(shape) > 1:
+                step, fs = dt.itemsize, []
+                for n in shape:
+                    fs.append(step)
+                    step *= n
+                strides = tuple(fs)
+            return np.asarray(_Block(shape, dt.str, strides, nbytes))
+
+        return empty_blocks
+    set_handler, capsule = _HANDLER
+
+    def empty(shape: tuple[int, ...], dtype: Any, order: Order = "C") -> np.ndarray[Any, Any]:
+        old = set_handler(capsule)
+        try:
+            return np_empty(shape, dtype, order)
+        finally:
+            set_handler(old)
+
+    return empty
+
+
+#: np.empty(shape, dtype, order) on pooled memory: a result of 4 MiB or more.
+empty = _make_empty()
+
+
 def pool_trim() -> int:
     """Unmap every buffer the pool keeps for reuse; returns the bytes released."""
     released: int = _lib.raptors_pool_trim()
@@ -372,6 +504,28 @@ def pool_cached() -> int:
     """Bytes of freed buffers the pool holds for reuse."""
     cached: int = _lib.raptors_pool_cached()
     return cached
+
+
+def pool_set_limit(nbytes: int) -> int:
+    """Keep at most nbytes of freed buffers (the coldest beyond it are unmapped now)."""
+    old: int = _lib.raptors_pool_set_limit(nbytes)
+    return old
+
+
+def pool_get_limit() -> int:
+    limit: int = _lib.raptors_pool_get_limit()
+    return limit
+
+
+def pool_set_idle_ms(ms: int) -> int:
+    """Unmap a freed buffer unused for ms milliseconds; the previous value (EINVAL: ms < 0)."""
+    old: int = _lib.raptors_pool_set_idle_ms(ms)
+    return old
+
+
+def pool_get_idle_ms() -> int:
+    ms: int = _lib.raptors_pool_get_idle_ms()
+    return ms
 
 
 def refused_settings() -> list[dict[str, str]]:
@@ -400,6 +554,16 @@ def set_num_threads(n: int) -> int:
 def get_num_threads() -> int:
     n: int = _lib.raptors_get_num_threads()
     return n
+
+
+def set_spin_us(us: int) -> int:
+    old: int = _lib.raptors_set_spin_us(us)
+    return old
+
+
+def get_spin_us() -> int:
+    us: int = _lib.raptors_get_spin_us()
+    return us
 
 
 def get_simd() -> str:

@@ -12,14 +12,28 @@ import numpy as np
 from . import _ffi, _fpe, _tuning, _warn
 from ._inputs import refuse_overrides
 
-__all__ = ["build_info", "get_num_threads", "get_simd", "scale", "set_num_threads", "set_simd"]
+__all__ = [
+    "build_info",
+    "get_num_threads",
+    "get_pool",
+    "get_simd",
+    "get_spin_us",
+    "pool_cached",
+    "pool_trim",
+    "scale",
+    "set_num_threads",
+    "set_pool",
+    "set_simd",
+    "set_spin_us",
+]
 
 _SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
+_ndarray, _empty, _id = np.ndarray, np.empty, id
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
 from ._ffi import FAST_EW_WORDS as _WORDS  # noqa: E402
 from ._ffi import call as _call  # noqa: E402
+from ._ffi import empty as _pooled  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
@@ -111,8 +125,7 @@ def _check_out(out: Any, x: np.ndarray) -> np.ndarray:
 def _new_like(x: np.ndarray) -> np.ndarray:
     """An uninitialised array like x (its memory order), pooled when large."""
     if x.nbytes >= POOL_MIN_BYTES and (x.flags.c_contiguous or x.flags.f_contiguous):
-        strides = None if x.flags.c_contiguous else x.strides
-        return _asarray(_ffi.block(x.shape, x.dtype.str, strides, x.nbytes))
+        return _pooled(x.shape, x.dtype, "C" if x.flags.c_contiguous else "F")
     return np.empty_like(x)
 
 
@@ -158,10 +171,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
             y: np.ndarray | None
             if out is None:
                 nbytes = x.nbytes
-                if nbytes >= POOL_MIN_BYTES:
-                    y = _asarray(_ffi.block(x.shape, dt.str, None, nbytes))
-                else:
-                    y = _empty(x.shape, dt)
+                y = _pooled(x.shape, dt, "C") if nbytes >= POOL_MIN_BYTES else _empty(x.shape, dt)
             elif out is x:  # in place
                 y = x if x.flags.writeable else None
             elif (
@@ -249,6 +259,73 @@ def get_num_threads() -> int:
     return _ffi.get_num_threads()
 
 
+#: The largest spin time set_spin_us takes (1 s), as RAPTORS_SPIN_US.
+MAX_SPIN_US = 1_000_000
+
+
+def set_spin_us(us: int) -> None:
+    """How long (microseconds) an idle worker thread stays awake after a call, 0 to 1,000,000.
+
+    A call within that time finds the workers awake (about 1 us to start them); after it
+    they sleep and the next call wakes them (tens of us), but no CPU is burnt between
+    sparse calls. Default 50; ``RAPTORS_SPIN_US=n`` or ``RAPTORS_WAIT_POLICY=passive``
+    (0) or ``active`` (10,000) set it at load time.
+    """
+    us = _whole(us, "set_spin_us", "us")
+    if us > MAX_SPIN_US:
+        raise ValueError(f"raptors.set_spin_us: us must be at most {MAX_SPIN_US}, got {us}")
+    _ffi.set_spin_us(us)
+
+
+def get_spin_us() -> int:
+    """How long (microseconds) an idle worker stays awake after a call (see set_spin_us)."""
+    return _ffi.get_spin_us()
+
+
+def _whole(value: Any, fname: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"raptors.{fname}: {what} must be an int, got {type(value).__name__}")
+    if not 0 <= value < 1 << 63:
+        raise ValueError(f"raptors.{fname}: {what} must be in [0, 2**63), got {value}")
+    return int(value)
+
+
+def set_pool(max_bytes: int | None = None, idle_ms: int | None = None) -> None:
+    """Set how much freed result memory the buffer pool keeps, and for how long.
+
+    New results of 4 MiB or more come from a pool; when such a result and its views
+    are gone, its buffer is kept for the next result of its size (no page faults,
+    no zeroing) -- at most ``max_bytes`` in all (default 256 MiB, or
+    ``$RAPTORS_POOL_BYTES``), and each for at most ``idle_ms`` milliseconds unused
+    (default 1000, or ``$RAPTORS_POOL_IDLE_MS``): then a background thread returns it
+    to the system, with no further call needed. 0 keeps none. A value left as None
+    is unchanged. Lowering either returns what no longer fits at once.
+    """
+    if max_bytes is not None:
+        _ffi.pool_set_limit(_whole(max_bytes, "set_pool", "max_bytes"))
+    if idle_ms is not None:
+        _ffi.pool_set_idle_ms(_whole(idle_ms, "set_pool", "idle_ms"))
+
+
+def get_pool() -> dict[str, int]:
+    """The buffer pool's settings and state: max_bytes, idle_ms, cached_bytes."""
+    return {
+        "max_bytes": _ffi.pool_get_limit(),
+        "idle_ms": _ffi.pool_get_idle_ms(),
+        "cached_bytes": _ffi.pool_cached(),
+    }
+
+
+def pool_cached() -> int:
+    """Bytes of freed results the buffer pool holds for reuse now."""
+    return _ffi.pool_cached()
+
+
+def pool_trim() -> int:
+    """Return every buffer the pool holds for reuse to the system now; the bytes released."""
+    return _ffi.pool_trim()
+
+
 def get_simd() -> str:
     """The SIMD variant the kernels use now: 'avx512', 'avx2', 'neon' or 'scalar'."""
     return _ffi.get_simd()
@@ -276,7 +353,8 @@ def build_info() -> dict[str, Any]:
     """What the library was built with and how it runs now.
 
     Keys: version, abi_version, compiler, cflags, target, git_commit, simd (the
-    variant in use), simd_available, num_threads, l1d_bytes, l2_bytes,
+    variant in use), simd_available, num_threads, spin_us (set_spin_us),
+    pool_max_bytes and pool_idle_ms (set_pool), l1d_bytes, l2_bytes,
     l3_bytes, library (its path), platform (machine architecture); the tuning:
     tuning (which one is in effect and where it came from: "tuned: ...",
     "default: ...", "off: ..." or "ignored: ..."), tuning_id (short: "tuned <when>",

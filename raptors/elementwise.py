@@ -16,7 +16,7 @@ from ._inputs import refuse_overrides
 __all__ = ["add", "multiply", "subtract"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
+_ndarray, _empty, _id = np.ndarray, np.empty, id
 # The call protocol's names the fast paths use (see raptors/_ffi.py). _REFS: array
 # addresses are where each data pointer lives (CPython), else the pointer itself.
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
@@ -25,6 +25,7 @@ from ._ffi import EOVERLAP as _EOVERLAP  # noqa: E402
 from ._ffi import FAST_EW_WORDS as _FAST  # noqa: E402
 from ._ffi import address as _address  # noqa: E402
 from ._ffi import call as _raptors_call  # noqa: E402
+from ._ffi import empty as _pooled  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
@@ -97,7 +98,7 @@ def _new(shape: tuple[int, ...], dtype: np.dtype, fortran: bool) -> np.ndarray:
     for n in shape:
         nbytes *= n
     if nbytes >= _POOL_MIN_BYTES and not fortran:
-        return _asarray(_ffi.block(shape, dtype.str, None, nbytes))
+        return _pooled(shape, dtype, "C")
     return _empty(shape, dtype, order="F" if fortran else "C")
 
 
@@ -122,7 +123,7 @@ def _make(fname: str) -> Any:
                 if out is None:
                     nbytes = x.nbytes
                     if nbytes >= _POOL_MIN_BYTES:
-                        o = _asarray(_ffi.block(x.shape, dt.str, None, nbytes))
+                        o = _pooled(x.shape, dt, "C")
                     else:
                         o = _empty(x.shape, dt)
                 elif (

@@ -30,6 +30,9 @@ def test_build_info_fields():
     assert info["abi_version"] == raptors._ffi.ABI_VERSION == 5
     assert info["simd"] in info["simd_available"] and "scalar" in info["simd_available"]
     assert info["num_threads"] == raptors.get_num_threads() >= 1
+    assert info["spin_us"] == raptors.get_spin_us()
+    pool = raptors.get_pool()
+    assert (info["pool_max_bytes"], info["pool_idle_ms"]) == (pool["max_bytes"], pool["idle_ms"])
     assert re.search(r"\d+\.\d+", info["compiler"])
 
 

@@ -14,6 +14,10 @@ CASES = [
     ("RAPTORS_STREAM_MIN_BYTES", "1e6", "a whole number of bytes", "the derived threshold"),
     ("RAPTORS_MIN_BYTES_PER_THREAD", "-5", "a whole number of bytes", "the derived threshold"),
     ("RAPTORS_POOL_BYTES", "abc", "a whole number of bytes", "268435456 bytes"),
+    ("RAPTORS_POOL_IDLE_MS", "1s", "a whole number of milliseconds", "the default, 1000 ms"),
+    ("RAPTORS_WAIT_POLICY", "sleepy", "active or passive", "the default, 50 us"),
+    ("RAPTORS_SPIN_US", "-1", "microseconds from 0 to 1000000", "50 us (the default)"),
+    ("RAPTORS_SPIN_US", "2000000", "microseconds from 0 to 1000000", "50 us (the default)"),
     ("RAPTORS_NUM_THREADS", "0", "from 1 to 256", "every usable CPU"),
     ("RAPTORS_NUM_THREADS", "many", "from 1 to 256", "every usable CPU"),
 ]
@@ -26,7 +30,8 @@ with warnings.catch_warnings(record=True) as caught:
 for w in caught:
     print(f"{w.filename}:{w.lineno}: {w.message}")
 print("simd", raptors.get_simd(), "threads", raptors.get_num_threads(),
-      "stream", raptors.build_info()["stream_above_bytes"]["all"])
+      "stream", raptors.build_info()["stream_above_bytes"]["all"],
+      "spin", raptors.get_spin_us(), "pool", raptors.get_pool())
 """
 
 
@@ -64,6 +69,46 @@ def test_valid_values_are_taken_without_a_word():
     )
     assert "Warning" not in out and "refused" not in out, out
     assert out.splitlines()[-1].startswith("simd scalar threads 3 stream -1")
+
+
+@pytest.mark.parametrize(
+    "env, spin_us, pool",
+    [
+        ({}, 50, {"max_bytes": 268435456, "idle_ms": 1000, "cached_bytes": 0}),
+        ({"RAPTORS_WAIT_POLICY": "passive"}, 0, None),
+        ({"RAPTORS_WAIT_POLICY": "active"}, 10000, None),
+        ({"RAPTORS_WAIT_POLICY": "passive", "RAPTORS_SPIN_US": "30"}, 30, None),  # SPIN_US wins
+        (
+            {"RAPTORS_POOL_IDLE_MS": "250", "RAPTORS_POOL_BYTES": "0"},
+            50,
+            {"max_bytes": 0, "idle_ms": 250, "cached_bytes": 0},
+        ),
+    ],
+)
+def test_wait_and_pool_settings_are_taken(env, spin_us, pool):
+    out = run_child(env)
+    assert "Warning" not in out, out
+    last = out.splitlines()[-1]
+    assert f"spin {spin_us} pool" in last, last
+    if pool is not None:
+        assert last.endswith(f"pool {pool}"), last
+
+
+def test_set_spin_us_checks_and_sets():
+    import raptors
+
+    old = raptors.get_spin_us()
+    try:
+        for bad, error in ((-1, ValueError), (1_000_001, ValueError), (2.5, TypeError)):
+            with pytest.raises(error, match="us"):
+                raptors.set_spin_us(bad)
+            assert raptors.get_spin_us() == old
+        raptors.set_spin_us(0)
+        assert raptors.get_spin_us() == 0
+        raptors.set_spin_us(1_000_000)
+        assert raptors.get_spin_us() == 1_000_000
+    finally:
+        raptors.set_spin_us(old)
 
 
 def test_warnings_name_the_callers_line():

@@ -210,3 +210,48 @@ def test_thread_and_memory_exhaustion():
         print("threads", threads, "|", message)
         print("OK")
     """)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/task")
+@pytest.mark.skipif(
+    bool(os.environ.get("QEMU_LD_PREFIX")), reason="qemu-user's threads show as its own"
+)
+def test_idle_workers_sleep_between_sparse_calls():
+    """A program calling sum on 16 MiB every 5 ms (2 threads): by default the worker
+    stays awake only briefly after each call, so it uses well under half a core over
+    the loop (spinning the old 10 ms after each call it used a whole one); and with
+    RAPTORS_WAIT_POLICY's passive setting (0 us) no more. The bound is CPU time, which
+    a busy machine can only lower."""
+    out = run("""
+        def worker_cpu():
+            ticks, workers = 0, 0
+            for tid in os.listdir("/proc/self/task"):
+                with open(f"/proc/self/task/{tid}/comm") as f:
+                    if f.read().strip() != "raptors-worker":
+                        continue
+                with open(f"/proc/self/task/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+                workers += 1
+            assert workers == 1, f"{workers} raptors-worker threads"
+            return ticks / os.sysconf("SC_CLK_TCK")
+
+        raptors.set_num_threads(2)
+        x = np.ones(4 << 20, np.float32)
+        for _ in range(5):
+            raptors.sum(x)
+        worker_cpu()  # the worker exists
+        for spin_us in (raptors.get_spin_us(), 0):
+            raptors.set_spin_us(spin_us)
+            time.sleep(0.05)
+            c0, w0 = worker_cpu(), time.monotonic()
+            for _ in range(150):
+                raptors.sum(x)
+                time.sleep(0.005)
+            cpu, wall = worker_cpu() - c0, time.monotonic() - w0
+            print(f"spin {spin_us} us: worker CPU {cpu:.2f} s in {wall:.2f} s")
+            assert cpu < 0.5 * wall, (spin_us, cpu, wall)
+        print("OK")
+    """)
+    assert "worker CPU" in out
+    print(out)
