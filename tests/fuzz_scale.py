@@ -38,7 +38,7 @@ import raptors
 SUPPORTED = [np.dtype(np.float32), np.dtype(np.float64)]
 SWAPPED = [d.newbyteorder() for d in SUPPORTED]
 UNSUPPORTED = [np.dtype(t) for t in UNSUPPORTED_DTYPES]
-UINT = {4: np.uint32, 8: np.uint64}
+UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 class MaySucceed(Exception):
@@ -284,8 +284,8 @@ def make_x_object(rng, notes):
         notes.append("x:ndarray subclass")
         return vals.reshape(-1, 1).view(Sub)
     if r == 6:
-        notes.append("x:list of ints")
-        return [int(i) for i in rng.integers(-5, 5, 4)]
+        notes.append("x:list of bools")  # (a list of ints is int64: test_int_elementwise.py)
+        return [bool(i) for i in rng.integers(0, 2, 4)]
     notes.append("x:nested list")
     return [[float(v) for v in vals[:3]]] * 2 if len(vals) >= 3 else [[1.0, 2.0]]
 
