@@ -127,20 +127,25 @@ def _new_like(x: np.ndarray) -> np.ndarray:
 def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     """Return ``factor * x`` elementwise, computed by libraptors.
 
-    The result equals ``np.multiply(x, x.dtype.type(factor))`` bit for bit,
-    special values (±0, ±inf, NaN, subnormals) included.
+    The result equals ``np.multiply(x, factor)`` bit for bit (for a float ``x``:
+    ``np.multiply(x, x.dtype.type(factor))``), special values (±0, ±inf, NaN,
+    subnormals) included; integers wrap modulo 2^bits, as NumPy's do.
 
     Parameters
     ----------
-    x : array_like of float32 or float64
+    x : array_like of float32, float64, int32 or int64
         Any layout: C or Fortran order, sliced, transposed, negative strides,
         0-d or empty. Other dtypes raise ``TypeError``.
     factor : real number
         As in ``np.multiply(x, factor)`` (NumPy 2, NEP 50): a Python int, float
-        or bool takes ``x``'s dtype, so it does not promote a float32 array; a
-        NumPy scalar or 0-d array keeps its own dtype and promotes as NumPy does
-        (``np.float64(0.1)`` or ``np.int64(3)`` with float32 ``x`` give a
-        float64 result). Strings, None, complex raise ``TypeError``.
+        or bool takes a float ``x``'s dtype, so it does not promote a float32
+        array. With an int32/int64 ``x``, a Python int or bool keeps ``x``'s
+        dtype (``OverflowError`` if it does not fit, NumPy's words) and a Python
+        float gives a float64 result (``x`` converted to float64 as NumPy's
+        loop does). A NumPy scalar or 0-d array keeps its own dtype and promotes
+        as NumPy does (``np.float64(0.1)`` or ``np.int64(3)`` with float32 ``x``
+        give float64; ``np.int64(3)`` with int32 ``x`` int64). Strings, None,
+        complex raise ``TypeError``.
     out : numpy.ndarray, optional
         Where to write: ``x`` itself (in place) or any writable array of the
         same shape and dtype, strided too; only its elements are written.

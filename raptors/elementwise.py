@@ -329,13 +329,17 @@ def _call(
 add = _make("add")
 add.__doc__ = """``x + y`` element-wise, with NumPy's broadcasting; equal to ``np.add`` bit for bit.
 
-    x, y: float32/float64 arrays, array-likes or real scalars (a Python int or float
-    takes the other operand's dtype; float32 with float64 gives float64). out: a
-    writable ndarray of the result's shape and dtype (x or y itself for in place);
-    an input that partially overlaps it is read as if copied first. Returns out, a
-    new array, or a NumPy scalar when the result is 0-d. Errors as NumPy's: a dtype
-    other than float32/float64 ``TypeError``; shapes that do not broadcast
-    ``ValueError``; out of the wrong dtype ``TypeError``, read-only ``ValueError``.
+    x, y: float32/float64/int32/int64 arrays, array-likes or real scalars, with NumPy 2's
+    result dtype (NEP 50): a Python int or float takes a float operand's dtype; with an
+    int32/int64 array a Python int keeps its dtype and a Python float gives float64;
+    float32 with float64, and any int with a float array, give float64; two Python ints
+    give np.int64. Integers wrap modulo 2^bits. out: a writable ndarray of the result's
+    shape and dtype (x or y itself for in place); an input that partially overlaps it is
+    read as if copied first. Returns out, a new array, or a NumPy scalar when the result
+    is 0-d. Errors as NumPy's: a result dtype other than float32/float64/int32/int64
+    ``TypeError``; a Python int beyond an int operand's dtype ``OverflowError``; shapes
+    that do not broadcast ``ValueError``; out of the wrong dtype ``TypeError``, read-only
+    ``ValueError``.
 """
 subtract = _make("subtract")
 subtract.__doc__ = (
