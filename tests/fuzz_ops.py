@@ -264,10 +264,7 @@ def run_binary(rng, op, notes, verbose):
             if np.asarray(want).dtype not in COMPUTED:
                 defects.add(TypeError)  # e.g. int16 + int16: NumPy's int16
                 want = None
-    if want is not None:
-        rdtype = np.asarray(want).dtype
-    else:
-        rdtype = np.dtype(np.float64)
+    rdtype = np.asarray(want).dtype if want is not None else np.dtype(np.float64)
     out, out_defects, out_base = make_out(rng, tuple(rshape), rdtype, operands, notes)
     may_succeed = fs.MaySucceed in out_defects and not defects
     defects |= out_defects - {fs.MaySucceed}
