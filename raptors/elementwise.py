@@ -69,8 +69,7 @@ def _supported(result: np.dtype, fname: str, *operands: Any) -> np.dtype:
         if result == dt:
             return dt
     given = " and ".join(
-        str(v.dtype) if isinstance(v, np.ndarray) else type(v).__name__
-        for v in operands
+        str(v.dtype) if isinstance(v, np.ndarray) else type(v).__name__ for v in operands
     )
     raise TypeError(
         f"raptors.{fname}: {given} give {result} in NumPy; raptors.{fname} computes "
