@@ -18,6 +18,9 @@ The binary operations are timed as np.add(x, y, out=o) (same-shape operands, no 
 the kernel and the call path); the reductions as np.sum(x) / np.mean(x) (all axes). Broadcast
 rows and the axis reductions are in bench_matrix.Matrix. Instructions per call are in
 bench_instructions. A commit without the operation (an older commit of bench-history) skips.
+
+- IntAddRow.time_raptors/.time_numpy/.track_speedup   int32 add of a row with out= at 2048²,
+                                     threads (1, all)
 """
 
 import numpy as np
@@ -26,6 +29,7 @@ import raptors
 
 from .common import (
     DTYPES,
+    SHAPES,
     THREADS,
     case,
     case_roofline,
@@ -272,6 +276,54 @@ class MeanOverhead(_Overhead):
 
 class MeanPeakMem(_PeakMem):
     op = "mean"
+
+
+# ---- integers (binary family) ----
+class IntAddRow:
+    """int32 add of a row with out=: x (2048², int32) + row (2048,) into an existing int32 out,
+    every CPU or one; time for both and NumPy time / Raptors time, interleaved. Integers wrap
+    (the operands span int32's range). A commit without integer arithmetic skips."""
+
+    params = [["int32"], ["2048x2048"], THREADS]
+    param_names = ["dtype", "shape", "threads"]
+    version = "int-add-row-1"
+    repeat = (3, 7, 0.5)
+    warmup_time = 0.02
+    timeout = 120
+
+    def setup(self, dtype, shape, threads):
+        sh = SHAPES[shape]
+        rng = np.random.default_rng(1)
+        info = np.iinfo(dtype)
+        self.x = rng.integers(info.min, info.max, size=sh, dtype=dtype, endpoint=True)
+        self.row = rng.integers(info.min, info.max, size=sh[-1:], dtype=dtype, endpoint=True)
+        self.out = np.empty(sh, dtype)
+        try:
+            raptors.add(self.x[:1, :4], self.row[:4])
+        except TypeError:
+            raise NotImplementedError("this commit has no integer arithmetic") from None
+        self.prev_threads = set_threads(threads)
+        self.raptors_fn = lambda: raptors.add(self.x, self.row, out=self.out)
+        self.numpy_fn = lambda: np.add(self.x, self.row, out=self.out)
+        self.raptors_fn()  # first touch, thread-pool start: not timed
+        self.numpy_fn()
+
+    def teardown(self, *params):
+        if hasattr(self, "prev_threads"):
+            raptors.set_num_threads(self.prev_threads)
+
+    def time_raptors(self, dtype, shape, threads):
+        self.raptors_fn()
+
+    def time_numpy(self, dtype, shape, threads):
+        self.numpy_fn()
+
+    def track_speedup(self, dtype, shape, threads):
+        """NumPy time / Raptors time, interleaved in one process, median of the rounds."""
+        return speedup(self.numpy_fn, self.raptors_fn, budget=0.5)
+
+    track_speedup.unit = "ratio"
+    track_speedup.rounds = 1
 
 
 pin_versions(globals())  # each benchmark's version: see common.pin_versions

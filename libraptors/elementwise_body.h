@@ -1,11 +1,15 @@
 /*
- * The element-wise kernel, written once: RP_ELEMENTWISE_KERNEL(T, S, name, OP)
+ * The element-wise kernel, written once: RP_ELEMENTWISE_KERNEL(T, A, S, name, OP)
  * defines ew_<name>_<S>, out[i] = x[i] OP y[i], on the including variant's
  * vocabulary. kernel_set.h instantiates it for every dtype x arithmetic.
  *
  * Bit-exactness: every element is one IEEE operation x[i] op y[i] in the
  * element type, whichever path (vector, peel, tail, strided) computes it;
- * nothing is fused or reassociated, so the result equals NumPy's ufunc.
+ * nothing is fused or reassociated, so the result equals NumPy's ufunc. The
+ * scalar paths compute in A, the arithmetic type of T (kernels.h's
+ * RP_ARITH_TYPE): T itself for a float, the unsigned type of the same width for
+ * a signed integer, so integers wrap modulo 2^bits as NumPy's do and no signed
+ * overflow (undefined in C) happens; the vocabulary's vectors wrap natively.
  */
 #include <stdint.h>
 #include <string.h>
@@ -20,21 +24,21 @@
  * the scalar tail. Streaming stores need the alignment; plain ones are faster
  * for it too: NumPy's large arrays start 16 bytes into a cache line, where
  * every unaligned 64-byte store would split a line. */
-#define RP_EW_LOOPS(S, name, OP, XV, YV, XS, YS)                                                   \
+#define RP_EW_LOOPS(T, A, S, name, OP, XV, YV, XS, YS)                                             \
     do {                                                                                           \
         if (n >= 4 * w)                                                                            \
             while (i < n && (uintptr_t)(o + i) % sizeof(rp_v_##S) != 0) {                          \
-                o[i] = XS(x, sx0, i) OP YS(y, sy0, i);                                             \
+                o[i] = (T)((A)XS(x, sx0, i) OP (A)YS(y, sy0, i));                                  \
                 i++;                                                                               \
             }                                                                                      \
         if (RP_HAS_STREAM && stream && (uintptr_t)(o + i) % sizeof(rp_v_##S) == 0) {               \
             RP_EW_VLOOP(S, name, rp_stream_##S, XV, YV);                                           \
-            rp_stream_fence(); /* order the weakly-ordered stores before returning */             \
+            rp_stream_fence(); /* order the weakly-ordered stores before returning */              \
         } else {                                                                                   \
             RP_EW_VLOOP(S, name, rp_store_##S, XV, YV);                                            \
         }                                                                                          \
         for (; i < n; i++)                                                                         \
-            o[i] = XS(x, sx0, i) OP YS(y, sy0, i);                                                 \
+            o[i] = (T)((A)XS(x, sx0, i) OP (A)YS(y, sy0, i));                                      \
     } while (0)
 /* Four independent vectors a step keep the load and arithmetic units busy. The loops
  * run to an end computed first, so the index needs no copy for the loop after. */
@@ -55,16 +59,16 @@
     } while (0)
 
 /* The strided loop; LOAD reads the operands that are not broadcast. */
-#define RP_EW_STRIDED(LOAD, OP)                                                                    \
+#define RP_EW_STRIDED(T, A, LOAD, OP)                                                              \
     do {                                                                                           \
         for (size_t i = 0; i < n; i++, xb += sx, yb += sy, ob += so) {                             \
             LOAD;                                                                                  \
-            r = a OP b;                                                                            \
+            r = (T)((A)a OP (A)b);                                                                 \
             memcpy(ob, &r, sizeof r);                                                              \
         }                                                                                          \
     } while (0)
 
-#define RP_ELEMENTWISE_KERNEL(T, S, name, OP)                                                      \
+#define RP_ELEMENTWISE_KERNEL(T, A, S, name, OP)                                                   \
     RP_TARGET static void ew_##name##_##S(const char *xb, ptrdiff_t sx, const char *yb,            \
                                           ptrdiff_t sy, char *ob, ptrdiff_t so, size_t n,          \
                                           int stream)                                              \
@@ -83,22 +87,22 @@
             const rp_v_##S vx = rp_set1_##S(sx0), vy = rp_set1_##S(sy0);                           \
             size_t i = 0;                                                                          \
             if (sx == es && sy == es)                                                              \
-                RP_EW_LOOPS(S, name, OP, RP_EW_VARR, RP_EW_VARR, RP_EW_SARR, RP_EW_SARR);          \
+                RP_EW_LOOPS(T, A, S, name, OP, RP_EW_VARR, RP_EW_VARR, RP_EW_SARR, RP_EW_SARR);    \
             else if (sx == 0) /* a broadcast scalar on the left: s op y[i] */                      \
-                RP_EW_LOOPS(S, name, OP, RP_EW_VONE, RP_EW_VARR, RP_EW_SONE, RP_EW_SARR);          \
+                RP_EW_LOOPS(T, A, S, name, OP, RP_EW_VONE, RP_EW_VARR, RP_EW_SONE, RP_EW_SARR);    \
             else /* x[i] op s */                                                                   \
-                RP_EW_LOOPS(S, name, OP, RP_EW_VARR, RP_EW_VONE, RP_EW_SARR, RP_EW_SONE);          \
+                RP_EW_LOOPS(T, A, S, name, OP, RP_EW_VARR, RP_EW_VONE, RP_EW_SARR, RP_EW_SONE);    \
             return;                                                                                \
         }                                                                                          \
-        /* Any other layout: element by element; memcpy makes unaligned elements legal. A  \
+        /* Any other layout: element by element; memcpy makes unaligned elements legal. A          \
          * broadcast operand (stride 0) is read once. */                                           \
         T a, b, r;                                                                                 \
         memcpy(&a, xb, sizeof a);                                                                  \
         memcpy(&b, yb, sizeof b);                                                                  \
         if (sy == 0)                                                                               \
-            RP_EW_STRIDED(memcpy(&a, xb, sizeof a), OP);                                           \
+            RP_EW_STRIDED(T, A, memcpy(&a, xb, sizeof a), OP);                                     \
         else if (sx == 0)                                                                          \
-            RP_EW_STRIDED(memcpy(&b, yb, sizeof b), OP);                                           \
+            RP_EW_STRIDED(T, A, memcpy(&b, yb, sizeof b), OP);                                     \
         else                                                                                       \
-            RP_EW_STRIDED((memcpy(&a, xb, sizeof a), memcpy(&b, yb, sizeof b)), OP);               \
+            RP_EW_STRIDED(T, A, (memcpy(&a, xb, sizeof a), memcpy(&b, yb, sizeof b)), OP);         \
     }

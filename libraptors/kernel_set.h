@@ -7,8 +7,9 @@
 #include "elementwise_body.h"
 #include "reduce_body.h"
 
-#define RP_EW_INSTANCE_(T, S, name, op) RP_ELEMENTWISE_KERNEL(T, S, name, op)
-#define RP_DTYPE_INSTANCES_(ID, dname, T, S, kind) RP_ARITHMETIC(RP_EW_INSTANCE_, T, S)
+#define RP_EW_INSTANCE_(T, A, S, name, op) RP_ELEMENTWISE_KERNEL(T, A, S, name, op)
+#define RP_DTYPE_INSTANCES_(ID, dname, T, S, kind)                                                 \
+    RP_ARITHMETIC(RP_EW_INSTANCE_, T, RP_ARITH_TYPE(kind, T), S)
 RAPTORS_DTYPES(RP_DTYPE_INSTANCES_)
 #define RP_SUM_INSTANCES_(unused, T, S) RP_REDUCE_KERNELS(T, S)
 RP_SUMS(RP_SUM_INSTANCES_, ~)

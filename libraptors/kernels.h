@@ -8,7 +8,8 @@
  *   rp_set1_S(a)                 a vector of a
  *   rp_load_S(p), rp_store_S(p, v)  unaligned (element-aligned) load / store
  *   rp_stream_S(p, v)            non-temporal store (vector-aligned p)
- *   rp_<arithmetic>_S(a, b)      every arithmetic of RP_ARITHMETIC
+ *   rp_<arithmetic>_S(a, b)      every arithmetic of RP_ARITHMETIC (integers wrap:
+ *                                no signed overflow in C, no saturation)
  *   rp_a8_S, RP_A8_LOAD(S, p), RP_A8_ADD(S, acc, p), RP_A8_LANE(S, acc, k)
  *                                the eight accumulators of NumPy's pairwise sum
  * and once: RP_ISA, RP_TARGET (the target attribute), RP_HAS_STREAM,
@@ -34,9 +35,11 @@
 #endif
 
 /* The element-wise arithmetic the kernels implement, X(..., name, C operator):
- * the operator computes the scalar elements (peel, tail, strided), the
- * vocabulary's rp_<name>_S the vectors; both are the one IEEE operation.
- * The extra leading arguments are passed through to X. */
+ * the operator computes the scalar elements (peel, tail, strided) in the
+ * dtype's arithmetic type (RP_ARITH_TYPE), the vocabulary's rp_<name>_S the
+ * vectors; both are the one IEEE operation for a float, the same operation
+ * modulo 2^bits for an integer. The extra leading arguments are passed through
+ * to X. */
 #define RP_ARITHMETIC(X, ...)                                                                      \
     X(__VA_ARGS__, add, +)                                                                         \
     X(__VA_ARGS__, subtract, -)                                                                    \
@@ -106,6 +109,15 @@ extern const rp_kernel_set rp_kernels_neon;
 #define RP_CONV_SIGNED(T, v) ((T)(v))
 #define RP_CONV_UNSIGNED(T, v) ((T)(v))
 #define RP_CONV_BOOL(T, v) ((T)((v) != 0))
+
+/* The type the element-wise scalar paths compute a dtype of this kind in, from
+ * its C type T: a float's own; for a signed integer the unsigned type of the same
+ * width (int32_t -> uint32_t), where overflow wraps as NumPy's integers do instead
+ * of being undefined, converted back to T (modulo 2^bits under gcc and clang).
+ * 32 and 64 bits only: a narrower unsigned type would promote to int. */
+#define RP_ARITH_TYPE(kind, T) RP_ARITH_TYPE_##kind(T)
+#define RP_ARITH_TYPE_FLOAT(T) T
+#define RP_ARITH_TYPE_SIGNED(T) u##T
 
 /* Bytes of one element of a dtype. */
 #define RP_DTYPE_SIZE_(ID, name, T, S, kind) sizeof(T),

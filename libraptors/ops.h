@@ -27,15 +27,16 @@
  * of the vocabulary (rp_load_<suffix>, ...) and of the kernels, and the kind
  * (FLOAT, SIGNED, UNSIGNED, BOOL: how a value converts for a reduction).
  * RAPTORS_DTYPES are the arithmetic dtypes: each has a vocabulary in every
- * simd_<isa>.h and element-wise kernels; the floats among them are the dtypes
- * reductions add in. RAPTORS_READ_DTYPES are read by reductions only (summed
+ * simd_<isa>.h and element-wise kernels (integers wrap modulo 2^bits, as NumPy's);
+ * the floats among them, listed first, are the dtypes reductions add in and the
+ * only ones a tuning names. RAPTORS_READ_DTYPES are read by reductions only (summed
  * exactly as integers, or converted to the float dtype of the additions). */
 #define RAPTORS_DTYPES(X)                                                                          \
     X(FLOAT32, float32, float, f32, FLOAT)                                                         \
-    X(FLOAT64, float64, double, f64, FLOAT)
-#define RAPTORS_READ_DTYPES(X)                                                                     \
+    X(FLOAT64, float64, double, f64, FLOAT)                                                        \
     X(INT32, int32, int32_t, i32, SIGNED)                                                          \
-    X(INT64, int64, int64_t, i64, SIGNED)                                                          \
+    X(INT64, int64, int64_t, i64, SIGNED)
+#define RAPTORS_READ_DTYPES(X)                                                                     \
     X(INT8, int8, int8_t, i8, SIGNED)                                                              \
     X(INT16, int16, int16_t, i16, SIGNED)                                                          \
     X(UINT8, uint8, uint8_t, u8, UNSIGNED)                                                         \

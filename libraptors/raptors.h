@@ -23,7 +23,7 @@ extern "C" {
 /* Bumped whenever a signature, the call protocol (protocol.h) or a list of
  * ops.h changes; the Python binding refuses a library whose number differs
  * from the one it was written for. */
-#define RAPTORS_ABI_VERSION 5
+#define RAPTORS_ABI_VERSION 6
 #define RAPTORS_VERSION "0.1.0"
 
 /* Largest number of dimensions an operand may have (NumPy's NPY_MAXDIMS). */
@@ -142,7 +142,8 @@ RAPTORS_API int raptors_set_simd(const char *name);
  * with thresholds derived from the cache sizes. A tuning only chooses among
  * kernels and paths that give the same bits: it changes speed, never a result.
  *
- * Calls of `family` on dtype (0 float32, 1 float64) whose stores are of kind
+ * Calls of `family` on dtype (0 float32, 1 float64; the integer dtypes are not tuned:
+ * they run on the active variant) whose stores are of kind
  * `store` (reductions: RAPTORS_STORE_PLAIN) and which move bytes (read +
  * written) in `regime` (at most the L2 size, at most the L3 size, more) run on
  * the variant `name`; NULL or "auto" restores the active one. A variant the

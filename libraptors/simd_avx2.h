@@ -23,5 +23,34 @@ typedef __m256d rp_v_f64;
 #define rp_subtract_f64(a, b) _mm256_sub_pd(a, b)
 #define rp_multiply_f64(a, b) _mm256_mul_pd(a, b)
 
+/* Integers: two's complement lanes wrap modulo 2^bits, as NumPy's loops. */
+typedef __m256i rp_v_i32;
+#define rp_set1_i32(a) _mm256_set1_epi32(a)
+#define rp_load_i32(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define rp_store_i32(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), v)
+#define rp_stream_i32(p, v) _mm256_stream_si256((__m256i *)(void *)(p), v)
+#define rp_add_i32(a, b) _mm256_add_epi32(a, b)
+#define rp_subtract_i32(a, b) _mm256_sub_epi32(a, b)
+#define rp_multiply_i32(a, b) _mm256_mullo_epi32(a, b)
+
+typedef __m256i rp_v_i64;
+#define rp_set1_i64(a) _mm256_set1_epi64x(a)
+#define rp_load_i64(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define rp_store_i64(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), v)
+#define rp_stream_i64(p, v) _mm256_stream_si256((__m256i *)(void *)(p), v)
+#define rp_add_i64(a, b) _mm256_add_epi64(a, b)
+#define rp_subtract_i64(a, b) _mm256_sub_epi64(a, b)
+#define rp_multiply_i64(a, b) rp_mullo_epi64_avx2(a, b)
+
+/* AVX2 has no 64-bit multiply: the low 64 bits of a * b from three 32 x 32 -> 64
+ * products, lo(a)lo(b) + ((hi(a)lo(b) + lo(a)hi(b)) << 32), all modulo 2^64. */
+__attribute__((target("avx2"))) static inline __m256i rp_mullo_epi64_avx2(__m256i a, __m256i b)
+{
+    const __m256i lolo = _mm256_mul_epu32(a, b);
+    const __m256i hilo = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), b);
+    const __m256i lohi = _mm256_mul_epu32(a, _mm256_srli_epi64(b, 32));
+    return _mm256_add_epi64(lolo, _mm256_slli_epi64(_mm256_add_epi64(hilo, lohi), 32));
+}
+
 #define rp_stream_fence() _mm_sfence()
 #include "simd_acc8.h"

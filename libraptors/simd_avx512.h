@@ -23,5 +23,25 @@ typedef __m512d rp_v_f64;
 #define rp_subtract_f64(a, b) _mm512_sub_pd(a, b)
 #define rp_multiply_f64(a, b) _mm512_mul_pd(a, b)
 
+/* Integers: two's complement lanes wrap modulo 2^bits, as NumPy's loops. The
+ * 64-bit multiply is AVX512DQ's VPMULLQ. */
+typedef __m512i rp_v_i32;
+#define rp_set1_i32(a) _mm512_set1_epi32(a)
+#define rp_load_i32(p) _mm512_loadu_si512((const void *)(p))
+#define rp_store_i32(p, v) _mm512_storeu_si512((void *)(p), v)
+#define rp_stream_i32(p, v) _mm512_stream_si512((void *)(p), v)
+#define rp_add_i32(a, b) _mm512_add_epi32(a, b)
+#define rp_subtract_i32(a, b) _mm512_sub_epi32(a, b)
+#define rp_multiply_i32(a, b) _mm512_mullo_epi32(a, b)
+
+typedef __m512i rp_v_i64;
+#define rp_set1_i64(a) _mm512_set1_epi64(a)
+#define rp_load_i64(p) _mm512_loadu_si512((const void *)(p))
+#define rp_store_i64(p, v) _mm512_storeu_si512((void *)(p), v)
+#define rp_stream_i64(p, v) _mm512_stream_si512((void *)(p), v)
+#define rp_add_i64(a, b) _mm512_add_epi64(a, b)
+#define rp_subtract_i64(a, b) _mm512_sub_epi64(a, b)
+#define rp_multiply_i64(a, b) _mm512_mullo_epi64(a, b)
+
 #define rp_stream_fence() _mm_sfence()
 #include "simd_acc8.h"

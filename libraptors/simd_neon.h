@@ -30,5 +30,33 @@ typedef float64x2_t rp_v_f64;
 #define rp_subtract_f64(a, b) vsubq_f64(a, b)
 #define rp_multiply_f64(a, b) vmulq_f64(a, b)
 
+/* Integers: two's complement lanes wrap modulo 2^bits, as NumPy's loops. */
+typedef int32x4_t rp_v_i32;
+#define rp_set1_i32(a) vdupq_n_s32(a)
+#define rp_load_i32(p) vld1q_s32(p)
+#define rp_store_i32(p, v) vst1q_s32(p, v)
+#define rp_stream_i32(p, v) vst1q_s32(p, v)
+#define rp_add_i32(a, b) vaddq_s32(a, b)
+#define rp_subtract_i32(a, b) vsubq_s32(a, b)
+#define rp_multiply_i32(a, b) vmulq_s32(a, b)
+
+typedef int64x2_t rp_v_i64;
+#define rp_set1_i64(a) vdupq_n_s64(a)
+#define rp_load_i64(p) vld1q_s64(p)
+#define rp_store_i64(p, v) vst1q_s64(p, v)
+#define rp_stream_i64(p, v) vst1q_s64(p, v)
+#define rp_add_i64(a, b) vaddq_s64(a, b)
+#define rp_subtract_i64(a, b) vsubq_s64(a, b)
+#define rp_multiply_i64(a, b) rp_mul_s64_neon(a, b)
+
+/* NEON has no 64-bit lane multiply: each lane in the scalar unit (MUL), modulo 2^64. */
+static inline int64x2_t rp_mul_s64_neon(int64x2_t a, int64x2_t b)
+{
+    const uint64x2_t ua = vreinterpretq_u64_s64(a), ub = vreinterpretq_u64_s64(b);
+    const uint64_t lo = vgetq_lane_u64(ua, 0) * vgetq_lane_u64(ub, 0);
+    const uint64_t hi = vgetq_lane_u64(ua, 1) * vgetq_lane_u64(ub, 1);
+    return vreinterpretq_s64_u64(vcombine_u64(vcreate_u64(lo), vcreate_u64(hi)));
+}
+
 #define rp_stream_fence() ((void)0)
 #include "simd_acc8.h"

@@ -23,6 +23,22 @@ RAPTORS_DTYPES(RP_SCALAR_VOCABULARY_)
 #define rp_add_f64 rp_add_f32
 #define rp_subtract_f64 rp_subtract_f32
 #define rp_multiply_f64 rp_multiply_f32
+/* Integers: in the unsigned type of the same width, so results wrap modulo 2^bits
+ * (NumPy's) with no signed overflow, which C leaves undefined. */
+#define rp_set1_i32(a) (a)
+#define rp_load_i32(p) (*(p))
+#define rp_store_i32(p, v) (*(p) = (v))
+#define rp_stream_i32(p, v) (*(p) = (v))
+#define rp_add_i32(a, b) ((int32_t)((uint32_t)(a) + (uint32_t)(b)))
+#define rp_subtract_i32(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)))
+#define rp_multiply_i32(a, b) ((int32_t)((uint32_t)(a) * (uint32_t)(b)))
+#define rp_set1_i64(a) (a)
+#define rp_load_i64(p) (*(p))
+#define rp_store_i64(p, v) (*(p) = (v))
+#define rp_stream_i64(p, v) (*(p) = (v))
+#define rp_add_i64(a, b) ((int64_t)((uint64_t)(a) + (uint64_t)(b)))
+#define rp_subtract_i64(a, b) ((int64_t)((uint64_t)(a) - (uint64_t)(b)))
+#define rp_multiply_i64(a, b) ((int64_t)((uint64_t)(a) * (uint64_t)(b)))
 
 #define rp_stream_fence() ((void)0)
 

@@ -17,7 +17,11 @@ static _Atomic size_t tuned_bpt[RP_NFAMILIES + 1], tuned_stream[RP_NFAMILIES + 1
 static _Atomic int tuned_bpt_set[RP_NFAMILIES + 1], tuned_stream_set[RP_NFAMILIES + 1],
     tuned_stream1_set[RP_NFAMILIES + 1];
 
-static _Atomic(const rp_kernel_set *) tuned_k[RP_NFAMILIES][RAPTORS_NDTYPES][RP_NSTORES][RP_NREGIMES];
+/* A tuning names the float dtypes only (ops.h lists them first); the integer
+ * ones always run on the active variant. */
+#define DTYPE_IS_FLOAT_(ID, name, T, S, kind) +RP_KIND_IS_FLOAT_##kind
+enum { NTUNED = 0 RAPTORS_DTYPES(DTYPE_IS_FLOAT_) };
+static _Atomic(const rp_kernel_set *) tuned_k[RP_NFAMILIES][NTUNED][RP_NSTORES][RP_NREGIMES];
 static _Atomic int any_tuned_k;
 
 static const char *const family_names[RP_NFAMILIES] = {"scale", "binary", "reduce"};
@@ -62,14 +66,14 @@ int rp_tuned_bytes(int which, int family, size_t *v)
 
 const rp_kernel_set *rp_tuned_kernels(int family, int dtype, int store, int regime)
 {
-    if (!atomic_load_explicit(&any_tuned_k, memory_order_relaxed))
+    if (dtype >= NTUNED || !atomic_load_explicit(&any_tuned_k, memory_order_relaxed))
         return NULL;
     return atomic_load_explicit(&tuned_k[family][dtype][store][regime], memory_order_relaxed);
 }
 
 static int cell_ok(int family, int dtype, int store, int regime)
 {
-    return family >= 0 && family < RP_NFAMILIES && dtype >= 0 && dtype < RAPTORS_NDTYPES &&
+    return family >= 0 && family < RP_NFAMILIES && dtype >= 0 && dtype < NTUNED &&
            store >= 0 && store < RP_NSTORES && regime >= 0 && regime < RP_NREGIMES;
 }
 
@@ -127,7 +131,7 @@ void raptors_clear_tuning(void)
 {
     atomic_store_explicit(&any_tuned_k, 0, memory_order_relaxed);
     for (int f = 0; f < RP_NFAMILIES; f++)
-        for (int d = 0; d < RAPTORS_NDTYPES; d++)
+        for (int d = 0; d < NTUNED; d++)
             for (int s = 0; s < RP_NSTORES; s++)
                 for (int r = 0; r < RP_NREGIMES; r++)
                     atomic_store_explicit(&tuned_k[f][d][s][r], NULL, memory_order_relaxed);
@@ -142,7 +146,7 @@ size_t rp_tuning_json(char *dst, size_t o, size_t cap, const rp_kernel_set *acti
 {
     int first = 1;
     for (int f = 0; f < RP_NFAMILIES && !forced; f++)
-        for (int d = 0; d < RAPTORS_NDTYPES; d++)
+        for (int d = 0; d < NTUNED; d++)
             for (int s = 0; s < RP_NSTORES; s++)
                 for (int r = 0; r < RP_NREGIMES; r++) {
                     const rp_kernel_set *k =

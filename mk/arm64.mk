@@ -45,7 +45,7 @@ test-arm64-clang: ## clang (LTO) cross build with -mcpu=apple-m1, tested on qemu
 # The kernels' correctness core only (bitwise vs NumPy, dispatch, loading): a few minutes emulated.
 ARM64_QUICK_TESTS ?= tests/test_scale.py tests/test_elementwise.py tests/test_reductions.py \
                      tests/test_build_info.py tests/test_errors.py tests/test_loading.py \
-                     tests/test_fpenv.py
+                     tests/test_fpenv.py tests/test_int_elementwise.py
 test-arm64-quick: ## test-arm64 on the kernel-correctness tests only (a few minutes)
 	@$(MAKE) --no-print-directory test-arm64 PYTEST_ARM64_ARGS="-q $(ARM64_QUICK_TESTS)"
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 5
+ABI_VERSION = 6
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256
@@ -221,6 +221,12 @@ class CallBlock:
         "f64",
         "f64_addr",
         "f64_ref",
+        "i32",
+        "i32_addr",
+        "i32_ref",
+        "i64",
+        "i64_addr",
+        "i64_ref",
     )
 
     def __init__(self) -> None:
@@ -228,11 +234,20 @@ class CallBlock:
         self.addr = ctypes.addressof(self.args)
         self.f32 = (ctypes.c_float * 1)()
         self.f64 = (ctypes.c_double * 1)()
+        self.i32 = (ctypes.c_int32 * 1)()
+        self.i64 = (ctypes.c_int64 * 1)()
         self.f32_addr = ctypes.addressof(self.f32)
         self.f64_addr = ctypes.addressof(self.f64)
-        self._ptrs = (ctypes.c_void_p * 2)(self.f32_addr, self.f64_addr)
+        self.i32_addr = ctypes.addressof(self.i32)
+        self.i64_addr = ctypes.addressof(self.i64)
+        self._ptrs = (ctypes.c_void_p * 4)(
+            self.f32_addr, self.f64_addr, self.i32_addr, self.i64_addr
+        )
+        p = ctypes.sizeof(ctypes.c_void_p)
         self.f32_ref = ctypes.addressof(self._ptrs)
-        self.f64_ref = self.f32_ref + ctypes.sizeof(ctypes.c_void_p)
+        self.f64_ref = self.f32_ref + p
+        self.i32_ref = self.f32_ref + 2 * p
+        self.i64_ref = self.f32_ref + 3 * p
 
     def scalar(self, value: float, f64: bool) -> int:
         """value in this block's cell of the dtype; its address as CALL_ADDRESSING wants."""
@@ -241,6 +256,15 @@ class CallBlock:
             return self.f64_ref if CALL_ADDRESSING else self.f64_addr
         self.f32[0] = value
         return self.f32_ref if CALL_ADDRESSING else self.f32_addr
+
+    def int_scalar(self, value: int, i64: bool) -> int:
+        """An integer already checked to fit int64 (i64) or int32 in this block's cell of
+        that dtype (ctypes would wrap one that does not); its address as scalar()'s."""
+        if i64:
+            self.i64[0] = value
+            return self.i64_ref if CALL_ADDRESSING else self.i64_addr
+        self.i32[0] = value
+        return self.i32_ref if CALL_ADDRESSING else self.i32_addr
 
 
 class _ThreadState(threading.local):

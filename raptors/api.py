@@ -27,9 +27,10 @@ __all__ = [
     "set_spin_us",
 ]
 
-_SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_ndarray, _empty, _id = np.ndarray, np.empty, id
+_I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
+_SUPPORTED = (_F32, _F64, _I32, _I64)
+_ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
 from ._ffi import FAST_EW_WORDS as _WORDS  # noqa: E402
 from ._ffi import call as _call  # noqa: E402
@@ -39,7 +40,7 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _SCALE = _ffi.OPS["scale"]
 _F32_OVERFLOW = _fpe.F32_OVERFLOW
-_DTYPE_CODE = {dt: _ffi.DTYPE_CODES[dt.name] for dt in (_F32, _F64)}  # (dtype.name is slow)
+_DTYPE_CODE = {dt: _ffi.DTYPE_CODES[dt.name] for dt in _SUPPORTED}  # (dtype.name is slow)
 # The fast path per dtype of x: its call code, and the factor types it takes -- float() of
 # each is exact, ctypes then rounds that double to x's dtype once, as x.dtype.type(factor)
 # does, and none promotes x (np.float64 does promote float32: NEP 50, the general path).
@@ -49,6 +50,7 @@ _FAST = {
         (float, np.float32) if dt == _F32 else (float, np.float32, np.float64),
     )
     for dt, code in _DTYPE_CODE.items()
+    if dt.kind == "f"
 }
 # New arrays of at least this many bytes come from libraptors' buffer pool
 # (no page faults or zeroing on reuse). Below it malloc reuses its heap without
@@ -56,11 +58,11 @@ _FAST = {
 # reading its __array_interface__, the finalizer) costs more than it saves
 # (measured: 0.76 vs NumPy at 1 MiB pooled).
 POOL_MIN_BYTES = 4 << 20
-_SUPPORTED_NAMES = "float32 and float64"
+_SUPPORTED_NAMES = "float32, float64, int32 and int64"
 
 
 def _check_dtype(dtype: np.dtype) -> None:
-    """TypeError unless x is float32 or float64 (either byte order)."""
+    """TypeError unless x is float32, float64, int32 or int64 (either byte order)."""
     if dtype.newbyteorder("=") not in _SUPPORTED:
         raise TypeError(f"raptors.scale supports {_SUPPORTED_NAMES} arrays only, got dtype {dtype}")
 
@@ -70,6 +72,8 @@ def _result_dtype(dtype: np.dtype, factor: Any) -> np.dtype:
     weak and takes x's; a NumPy scalar or 0-d array is strong and promotes."""
     native = dtype.newbyteorder("=")
     if not isinstance(factor, (np.generic, np.ndarray)):
+        if native.kind == "i" and isinstance(factor, float):
+            return _F64  # an integer x times a Python float: float64, as np.multiply
         return native
     fdt = factor.dtype
     if fdt.kind not in "biuf" or (isinstance(factor, np.ndarray) and factor.ndim != 0):
@@ -87,11 +91,15 @@ def _result_dtype(dtype: np.dtype, factor: Any) -> np.dtype:
     return result
 
 
-def _factor(factor: Any, dtype: np.dtype) -> float:
-    """The factor in x's dtype, converted exactly as np.multiply(x, x.dtype.type(a)) does."""
+def _factor(factor: Any, dtype: np.dtype) -> float | int:
+    """The factor in the result's dtype, converted exactly as np.multiply(x, factor) does
+    (an integer result: an int, NumPy's OverflowError for a Python int that does not fit)."""
     if isinstance(factor, np.ndarray) and factor.ndim == 0 and factor.dtype.kind in "biuf":
         factor = factor[()]
-    if isinstance(factor, (numbers.Real, np.bool_)) and not isinstance(factor, np.timedelta64):
+    if dtype.kind == "i":
+        if isinstance(factor, (int, np.integer, np.bool_)):
+            return int(dtype.type(factor))
+    elif isinstance(factor, (numbers.Real, np.bool_)) and not isinstance(factor, np.timedelta64):
         # NumPy's own cast ("overflow encountered in cast" as np.errstate says), its warning
         # told again at the caller's line.
         with warnings.catch_warnings(record=True) as caught:
@@ -132,20 +140,25 @@ def _new_like(x: np.ndarray) -> np.ndarray:
 def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     """Return ``factor * x`` elementwise, computed by libraptors.
 
-    The result equals ``np.multiply(x, x.dtype.type(factor))`` bit for bit,
-    special values (±0, ±inf, NaN, subnormals) included.
+    The result equals ``np.multiply(x, factor)`` bit for bit (for a float ``x``:
+    ``np.multiply(x, x.dtype.type(factor))``), special values (±0, ±inf, NaN,
+    subnormals) included; integers wrap modulo 2^bits, as NumPy's do.
 
     Parameters
     ----------
-    x : array_like of float32 or float64
+    x : array_like of float32, float64, int32 or int64
         Any layout: C or Fortran order, sliced, transposed, negative strides,
         0-d or empty. Other dtypes raise ``TypeError``.
     factor : real number
         As in ``np.multiply(x, factor)`` (NumPy 2, NEP 50): a Python int, float
-        or bool takes ``x``'s dtype, so it does not promote a float32 array; a
-        NumPy scalar or 0-d array keeps its own dtype and promotes as NumPy does
-        (``np.float64(0.1)`` or ``np.int64(3)`` with float32 ``x`` give a
-        float64 result). Strings, None, complex raise ``TypeError``.
+        or bool takes a float ``x``'s dtype, so it does not promote a float32
+        array. With an int32/int64 ``x``, a Python int or bool keeps ``x``'s
+        dtype (``OverflowError`` if it does not fit, NumPy's words) and a Python
+        float gives a float64 result (``x`` converted to float64 as NumPy's
+        loop does). A NumPy scalar or 0-d array keeps its own dtype and promotes
+        as NumPy does (``np.float64(0.1)`` or ``np.int64(3)`` with float32 ``x``
+        give float64; ``np.int64(3)`` with int32 ``x`` int64). Strings, None,
+        complex raise ``TypeError``.
     out : numpy.ndarray, optional
         Where to write: ``x`` itself (in place) or any writable array of the
         same shape and dtype, strided too; only its elements are written.
@@ -238,7 +251,10 @@ def _scale_call(x: np.ndarray, factor: float, out: np.ndarray) -> int:
     """One general call: x times the factor (a 0-d operand in this thread's cell)."""
     blk = _TLS.block
     code = _SCALE | _DTYPE_CODE[x.dtype]
-    cell = (blk.scalar(factor, x.dtype == _F64), (), ())
+    if x.dtype.kind == "i":
+        cell = (blk.int_scalar(int(factor), x.dtype == _I64), (), ())
+    else:
+        cell = (blk.scalar(factor, x.dtype == _F64), (), ())
     x_operand = (_ffi.address(x), x.shape, x.strides)
     _ffi.encode(blk, code, x.shape, x_operand, cell, (_ffi.address(out), out.strides))
     rc: int = _call(blk.addr)

@@ -1,7 +1,13 @@
 """Element-wise binary operations: add, subtract, multiply (NumPy's ufuncs of the same names).
 
 Broadcasting, result dtype, ``out=`` and overlap follow NumPy; the arithmetic runs in
-libraptors, one IEEE operation per element, so results equal NumPy's bit for bit.
+libraptors, one IEEE operation per element (for int32/int64, the operation modulo 2^bits),
+so results equal NumPy's bit for bit.
+
+Dtypes: float32, float64, int32 and int64 are computed as they are. Operands of other
+integer or bool dtypes, and mixed ones, are converted by NumPy's own cast (``astype``) to
+the result dtype NumPy 2 gives them (NEP 50) when that is one of the four -- an int with a
+float computes ``op((double)a, (double)b)`` in float64, as NumPy's loop -- else TypeError.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from ._inputs import refuse_overrides
 __all__ = ["add", "multiply", "subtract"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_ndarray, _empty, _id = np.ndarray, np.empty, id
+_I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
+_ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 # The call protocol's names the fast paths use (see raptors/_ffi.py). _REFS: array
 # addresses are where each data pointer lives (CPython), else the pointer itself.
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
@@ -30,8 +37,11 @@ from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
 _CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
+_ICODE32, _ICODE64 = _DTYPE_CODES["int32"], _DTYPE_CODES["int64"]
 _F32_OVERFLOW = _fpe.F32_OVERFLOW
-_DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64}  # by dtype: dtype.name is slow
+# By dtype (dtype.name is slow); equal dtypes hash alike ('q' and 'l' are both int64).
+_DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64, _I32: _ICODE32, _I64: _ICODE64}
+_SUPPORTED = "float32, float64, int32 and int64"
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
 # Python ints beyond this are not exactly a double: NumPy's own conversion decides them.
@@ -40,18 +50,38 @@ _WEAK = (float, int)
 
 
 def _array(v: Any, fname: str) -> np.ndarray:
-    """An operand as a native float32/float64 array (NumPy scalars and 0-d arrays keep
-    their dtype, as in NumPy 2), else TypeError."""
+    """An operand as a native array of a float32/float64 or integer/bool dtype (NumPy
+    scalars and 0-d arrays keep their dtype, as in NumPy 2), else TypeError."""
     if type(v) is not _ndarray:
         refuse_overrides(v, fname, "operand")
     a = v if type(v) is _ndarray else np.asarray(v)
     dt = a.dtype
-    if dt.kind == "f" and dt.itemsize in (4, 8):
+    if (dt.kind == "f" and dt.itemsize in (4, 8)) or dt.kind in "iub":
         return a if dt.isnative else a.astype(dt.newbyteorder("="))
     raise TypeError(
-        f"raptors.{fname} supports float32 and float64 arrays (and real Python scalars), "
+        f"raptors.{fname} supports {_SUPPORTED} arrays (and real Python scalars), "
         f"got {'complex' if dt.kind == 'c' else f'dtype {dt}'}"
     )
+
+
+def _supported(result: np.dtype, fname: str, *operands: Any) -> np.dtype:
+    """NumPy's result dtype as one of the four computed, else TypeError naming them."""
+    for dt in (_F32, _F64, _I32, _I64):
+        if result == dt:
+            return dt
+    given = " and ".join(
+        str(v.dtype) if isinstance(v, np.ndarray) else type(v).__name__ for v in operands
+    )
+    raise TypeError(
+        f"raptors.{fname}: {given} give {result} in NumPy; raptors.{fname} computes "
+        f"{_SUPPORTED} results only"
+    )
+
+
+def _int_value(value: Any, dtype: np.dtype) -> int:
+    """A Python int or bool in an int32/int64 computation: NumPy's OverflowError (and
+    words) when it does not fit."""
+    return int(dtype.type(value))
 
 
 def _is_weak(v: Any) -> bool:
@@ -109,13 +139,13 @@ def _make(fname: str) -> Any:
     scalar_y = contig | _ffi.CALL_SCALAR_Y
 
     def binary(x: Any, y: Any, out: Any = None) -> Any:
-        # Fast path: two C-contiguous native float32/float64 ndarrays of one shape and
-        # dtype, out None or the same simple case (in place included).
+        # Fast path: two C-contiguous native float32/float64 (or int32/int64) ndarrays of
+        # one shape and dtype, out None or the same simple case (in place included).
         if type(x) is _ndarray and type(y) is _ndarray and _REFS:
             dt = x.dtype
             if (
                 y.dtype is dt
-                and (dt is _F32 or dt is _F64)
+                and (dt is _F32 or dt is _F64 or dt is _I32 or dt is _I64)
                 and x.shape == y.shape
                 and x.flags.c_contiguous
                 and y.flags.c_contiguous
@@ -137,7 +167,16 @@ def _make(fname: str) -> Any:
                     return _general(op, fname, x, y, out)
                 blk = _TLS.block
                 blk.args[_FAST] = [
-                    contig | (_CODE64 if dt is _F64 else _CODE32),
+                    contig
+                    | (
+                        _CODE64
+                        if dt is _F64
+                        else _CODE32
+                        if dt is _F32
+                        else _ICODE64
+                        if dt is _I64
+                        else _ICODE32
+                    ),
                     x.size,
                     _id(x) + _OFF,
                     _id(y) + _OFF,
@@ -180,22 +219,42 @@ def _make(fname: str) -> Any:
 def _general(op: int, fname: str, x: Any, y: Any, out: Any) -> Any:
     weak_x, weak_y = _is_weak(x), _is_weak(y)
     if weak_x and weak_y:
-        x, weak_x = np.float64(x), False
+        # Two Python scalars promote among themselves, as in NumPy: int with int gives
+        # int64 (OverflowError beyond it), with a float float64, bool with bool bool.
+        dt = _supported(np.result_type(x, y), fname, x, y)
+        x, weak_x = np.asarray(x, dtype=dt), False
     if weak_x or weak_y:
-        # A Python scalar takes the array's dtype; its value goes to a cell of this
-        # thread's block (converted by ctypes as by NumPy: a double rounded once).
+        # A Python scalar is weak (NEP 50); its value goes to a cell of this thread's block.
         weak, a = (x, _array(y, fname)) if weak_x else (y, _array(x, fname))
         dtype = a.dtype
-        if isinstance(weak, int) and abs(weak) >= _EXACT_INT:
+        if dtype.kind != "f":
+            # An integer or bool array: NumPy's result dtype. A Python int or bool keeps
+            # an int32/int64 array's dtype and must fit it (OverflowError, NumPy's words); a
+            # Python float gives float64, the array converted to it as NumPy's loop does.
+            dtype = _supported(np.result_type(dtype, weak), fname, a, weak)
+            if a.dtype != dtype:
+                a = a.astype(dtype)
+            if dtype.kind == "i":
+                return _run(op, fname, (a,), dtype, out, _int_value(weak, dtype), weak_x)
+            weak = float(weak)
+        # A float array: the scalar takes its dtype (converted by ctypes as by NumPy: a
+        # double rounded once).
+        elif isinstance(weak, int) and abs(weak) >= _EXACT_INT:
             b = np.asarray(dtype.type(weak))
             return _run(op, fname, (b, a) if weak_x else (a, b), dtype, out)
         return _run(op, fname, (a,), dtype, out, weak, weak_x)
     a, b = _array(x, fname), _array(y, fname)
-    dtype = _F64 if _F64 in (a.dtype, b.dtype) else _F32
-    # Exact widening of a float32 operand to a float64 computation (as NumPy's loop).
-    if a.dtype != dtype:
+    da, db = a.dtype, b.dtype
+    if da.kind == "f" and db.kind == "f":
+        dtype = _F64 if _F64 in (da, db) else _F32
+    else:
+        dtype = _supported(np.result_type(da, db), fname, a, b)
+    # Each operand converted to the result dtype as NumPy's loop reads it: float32 widened
+    # exactly, an integer to float64 (exact for int32, rounded to nearest beyond 2^53),
+    # a narrower integer or bool widened exactly.
+    if da != dtype:
         a = a.astype(dtype)
-    if b.dtype != dtype:
+    if db != dtype:
         b = b.astype(dtype)
     return _run(op, fname, (a, b), dtype, out)
 
@@ -253,9 +312,12 @@ def _call(
         b = arrays[1]
         yop = (_address(b), b.shape, b.strides)
     else:  # a Python scalar: a 0-d operand in this thread's cell
-        if dtype != _F64 and abs(scalar) >= _F32_OVERFLOW:
-            _fpe.cast_overflow(scalar)
-        sop = (blk.scalar(scalar, dtype == _F64), (), ())
+        if dtype.kind == "i":  # an int (in range: checked by the caller)
+            sop = (blk.int_scalar(int(scalar), dtype == _I64), (), ())
+        else:
+            if dtype != _F64 and abs(scalar) >= _F32_OVERFLOW:
+                _fpe.cast_overflow(scalar)
+            sop = (blk.scalar(scalar, dtype == _F64), (), ())
         aop = (_address(a), a.shape, a.strides)
         xop, yop = (sop, aop) if scalar_first else (aop, sop)
     code = op | _DTYPE_CODE[dtype]
@@ -267,13 +329,17 @@ def _call(
 add = _make("add")
 add.__doc__ = """``x + y`` element-wise, with NumPy's broadcasting; equal to ``np.add`` bit for bit.
 
-    x, y: float32/float64 arrays, array-likes or real scalars (a Python int or float
-    takes the other operand's dtype; float32 with float64 gives float64). out: a
-    writable ndarray of the result's shape and dtype (x or y itself for in place);
-    an input that partially overlaps it is read as if copied first. Returns out, a
-    new array, or a NumPy scalar when the result is 0-d. Errors as NumPy's: a dtype
-    other than float32/float64 ``TypeError``; shapes that do not broadcast
-    ``ValueError``; out of the wrong dtype ``TypeError``, read-only ``ValueError``.
+    x, y: float32/float64/int32/int64 arrays, array-likes or real scalars, with NumPy 2's
+    result dtype (NEP 50): a Python int or float takes a float operand's dtype; with an
+    int32/int64 array a Python int keeps its dtype and a Python float gives float64;
+    float32 with float64, and any int with a float array, give float64; two Python ints
+    give np.int64. Integers wrap modulo 2^bits. out: a writable ndarray of the result's
+    shape and dtype (x or y itself for in place); an input that partially overlaps it is
+    read as if copied first. Returns out, a new array, or a NumPy scalar when the result
+    is 0-d. Errors as NumPy's: a result dtype other than float32/float64/int32/int64
+    ``TypeError``; a Python int beyond an int operand's dtype ``OverflowError``; shapes
+    that do not broadcast ``ValueError``; out of the wrong dtype ``TypeError``, read-only
+    ``ValueError``.
 """
 subtract = _make("subtract")
 subtract.__doc__ = (

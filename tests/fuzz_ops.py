@@ -139,7 +139,8 @@ def make_operand(rng, shape, notes, label):
 
 def operand_defects(v):
     """Exception types an operand allows: TypeError for a dtype other than
-    float32/float64, OverflowError for a Python int no float holds."""
+    float32/float64 or an integer/bool one, OverflowError for a Python int no float holds.
+    (An integer or bool operand is judged by the result dtype NumPy gives: run_binary.)"""
     if isinstance(v, bool):
         return set()
     if isinstance(v, int) and not isinstance(v, np.generic):
@@ -152,7 +153,18 @@ def operand_defects(v):
         dt = np.asarray(v).dtype
     except Exception:
         return {TypeError}
-    return set() if dt.kind == "f" and dt.itemsize in (4, 8) else {TypeError}
+    return set() if (dt.kind == "f" and dt.itemsize in (4, 8)) or dt.kind in "iub" else {TypeError}
+
+
+COMPUTED = [np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64)]
+
+
+def _int_kind(v):
+    return (
+        not isinstance(v, (bool, int, float))
+        and isinstance(v, (np.ndarray, np.generic))
+        and v.dtype.kind in "iub"
+    )
 
 
 def operand_shape(v):
@@ -247,10 +259,17 @@ def run_binary(rng, op, notes, verbose):
         rshape = operand_shape(x)
     want = None
     if not defects:
-        want = _quiet(BINARY[op], _copy(x), _copy(y))
-        rdtype = np.asarray(want).dtype
-    else:
-        rdtype = np.dtype(np.float64)
+        try:
+            want = _quiet(BINARY[op], _copy(x), _copy(y))
+        except OverflowError:  # a Python int beyond an integer operand's dtype
+            defects.add(OverflowError)
+            if _int_kind(x) or _int_kind(y):
+                defects.add(TypeError)  # (a result dtype Raptors does not compute)
+        else:
+            if np.asarray(want).dtype not in COMPUTED:
+                defects.add(TypeError)  # e.g. int16 + int16: NumPy's int16
+                want = None
+    rdtype = np.asarray(want).dtype if want is not None else np.dtype(np.float64)
     out, out_defects, out_base = make_out(rng, tuple(rshape), rdtype, operands, notes)
     may_succeed = fs.MaySucceed in out_defects and not defects
     defects |= out_defects - {fs.MaySucceed}

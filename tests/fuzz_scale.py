@@ -290,8 +290,8 @@ def make_x_object(rng, notes):
         notes.append("x:ndarray subclass")
         return vals.reshape(-1, 1).view(Sub)
     if r == 6:
-        notes.append("x:list of ints")
-        return [int(i) for i in rng.integers(-5, 5, 4)]
+        notes.append("x:list of bools")  # (a list of ints is int64: test_int_elementwise.py)
+        return [bool(i) for i in rng.integers(0, 2, 4)]
     notes.append("x:nested list")
     return [[float(v) for v in vals[:3]]] * 2 if len(vals) >= 3 else [[1.0, 2.0]]
 

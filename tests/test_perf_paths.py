@@ -84,7 +84,7 @@ def test_fast_path_in_place_and_bad_out():
     with pytest.raises(TypeError):
         raptors.scale(x, 1.5, out=np.empty(100, np.float64))
     with pytest.raises(TypeError):
-        raptors.scale(np.arange(4), 1.5)
+        raptors.scale(np.arange(4, dtype=np.uint8), 1.5)
 
 
 def test_calls_through_references_refuse_null():
