@@ -16,6 +16,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Each tree is instantiated twice: NAN 0 reads the elements, NAN 1 reads a NaN
+ * as +0.0 and counts it (the nan* reductions, which sum NumPy's copy of x with
+ * NaN replaced by +0.0) -- in the loads themselves (rp_a8_read_<S>), so the data
+ * is read once and the tree is the one NumPy builds over its copy. */
+#define RP_READ_SCALAR(T, NAN, v, cnt) ((NAN) && (v) != (v) ? ((cnt)++, (T)0) : (v))
+
 /* 2^k leaves of exactly RP_PW_BLOCK elements (a run of a power-of-two size,
  * where NumPy's tree is the balanced one), without the recursion. The leaves
  * are summed one after another in address order: each is a chain of dependent
@@ -23,12 +29,12 @@
  * (Interleaving four or eight leaves in the code instead reads four or eight
  * streams 512 bytes apart, which the hardware prefetchers follow poorly: up to
  * 2x slower from DRAM on Zen 4, and no faster from cache.) */
-#define RP_PW_FULL(T, S, NL)                                                                       \
-    RP_TARGET static T pw_full##NL##_##S(const T *x)                                               \
+#define RP_PW_FULL(T, S, NL, NAN)                                                                  \
+    RP_TARGET static T pw_full##NL##_##S##_##NAN(const T *x, uint64_t *nans)                       \
     {                                                                                              \
         T s[NL];                                                                                   \
         for (size_t j = 0; j < NL; j++)                                                            \
-            s[j] = pw_leaf_##S(x + j * RP_PW_BLOCK, RP_PW_BLOCK);                                  \
+            s[j] = pw_leaf_##S##_##NAN(x + j * RP_PW_BLOCK, RP_PW_BLOCK, nans);                    \
         for (size_t m = NL; m > 1; m /= 2)                                                         \
             for (size_t j = 0; j < m / 2; j++)                                                     \
                 s[j] = s[2 * j] + s[2 * j + 1];                                                    \
@@ -39,60 +45,70 @@
  * the leaves run on contiguous data. */
 #define RP_PW_GROUP (8 * RP_PW_BLOCK)
 
-#define RP_REDUCE_KERNELS(T, S)                                                                    \
+#define RP_PAIRWISE_TREE(T, S, NAN)                                                                \
     /* One leaf: NumPy's order for n <= RP_PW_BLOCK elements. */                                   \
-    RP_TARGET static inline T pw_leaf_##S(const T *x, size_t n)                                    \
+    RP_TARGET static inline T pw_leaf_##S##_##NAN(const T *x, size_t n, uint64_t *nans)            \
     {                                                                                              \
         T s = (T)-0.0;                                                                             \
+        uint64_t cnt = 0;                                                                          \
         if (n < 8) {                                                                               \
             for (size_t i = 0; i < n; i++)                                                         \
-                s += x[i];                                                                         \
+                s += RP_READ_SCALAR(T, NAN, x[i], cnt);                                            \
+            if (NAN)                                                                               \
+                *nans += cnt;                                                                      \
             return s;                                                                              \
         }                                                                                          \
-        rp_a8_##S r = RP_A8_LOAD(S, x);                                                            \
+        rp_c8_##S c = {0};                                                                         \
+        rp_a8_##S r = rp_a8_read_##S(x, NAN, &c);                                                  \
         size_t i = 8, e = n - n % 8;                                                               \
         for (; i < e; i += 8)                                                                      \
-            RP_A8_ADD(S, r, x + i);                                                                \
+            RP_A8_PLUS(S, r, rp_a8_read_##S(x + i, NAN, &c));                                      \
         s = ((RP_A8_LANE(S, r, 0) + RP_A8_LANE(S, r, 1)) +                                         \
              (RP_A8_LANE(S, r, 2) + RP_A8_LANE(S, r, 3))) +                                        \
             ((RP_A8_LANE(S, r, 4) + RP_A8_LANE(S, r, 5)) +                                         \
              (RP_A8_LANE(S, r, 6) + RP_A8_LANE(S, r, 7)));                                         \
         for (; i < n; i++)                                                                         \
-            s += x[i];                                                                             \
+            s += RP_READ_SCALAR(T, NAN, x[i], cnt);                                                \
+        if (NAN)                                                                                   \
+            *nans += cnt + RP_C8_TOTAL(S, c);                                                      \
         return s;                                                                                  \
     }                                                                                              \
-    RP_PW_FULL(T, S, 4)                                                                            \
-    RP_PW_FULL(T, S, 8)                                                                            \
+    RP_PW_FULL(T, S, 4, NAN)                                                                       \
+    RP_PW_FULL(T, S, 8, NAN)                                                                       \
     /* The tree over n contiguous elements. */                                                     \
-    RP_TARGET static T pw_contig_##S(const T *x, size_t n)                                         \
+    RP_TARGET static T pw_contig_##S##_##NAN(const T *x, size_t n, uint64_t *nans)                 \
     {                                                                                              \
         if (n <= RP_PW_BLOCK)                                                                      \
-            return pw_leaf_##S(x, n);                                                              \
+            return pw_leaf_##S##_##NAN(x, n, nans);                                                \
         if (n == 8 * RP_PW_BLOCK)                                                                  \
-            return pw_full8_##S(x);                                                                \
+            return pw_full8_##S##_##NAN(x, nans);                                                  \
         if (n == 4 * RP_PW_BLOCK)                                                                  \
-            return pw_full4_##S(x);                                                                \
+            return pw_full4_##S##_##NAN(x, nans);                                                  \
         size_t n2 = rp_pw_split(n);                                                                \
-        T a = pw_contig_##S(x, n2);                                                                \
-        T b = pw_contig_##S(x + n2, n - n2);                                                       \
+        T a = pw_contig_##S##_##NAN(x, n2, nans);                                                  \
+        T b = pw_contig_##S##_##NAN(x + n2, n - n2, nans);                                         \
         return a + b;                                                                              \
     }                                                                                              \
     /* The whole tree over n elements at byte stride sx. */                                        \
-    RP_TARGET static T pw_tree_##S(const char *x, ptrdiff_t sx, size_t n)                          \
+    RP_TARGET static T pw_tree_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n, uint64_t *nans)  \
     {                                                                                              \
         if (sx == (ptrdiff_t)sizeof(T) && (uintptr_t)x % sizeof(T) == 0)                           \
-            return pw_contig_##S((const T *)(const void *)x, n);                                   \
+            return pw_contig_##S##_##NAN((const T *)(const void *)x, n, nans);                     \
         if (n <= RP_PW_GROUP) {                                                                    \
             T buf[RP_PW_GROUP];                                                                    \
             for (size_t i = 0; i < n; i++)                                                         \
                 memcpy(&buf[i], x + (ptrdiff_t)i * sx, sizeof(T));                                 \
-            return pw_contig_##S(buf, n);                                                          \
+            return pw_contig_##S##_##NAN(buf, n, nans);                                            \
         }                                                                                          \
         size_t n2 = rp_pw_split(n);                                                                \
-        T a = pw_tree_##S(x, sx, n2);                                                              \
-        T b = pw_tree_##S(x + (ptrdiff_t)n2 * sx, sx, n - n2);                                     \
+        T a = pw_tree_##S##_##NAN(x, sx, n2, nans);                                                \
+        T b = pw_tree_##S##_##NAN(x + (ptrdiff_t)n2 * sx, sx, n - n2, nans);                       \
         return a + b;                                                                              \
-    }                                                                                              \
+    }
+
+#define RP_REDUCE_KERNELS(T, S)                                                                    \
+    RP_PAIRWISE_TREE(T, S, 0)                                                                      \
+    RP_PAIRWISE_TREE(T, S, 1)                                                                      \
     RP_TARGET static void accumulate_##S(const char *xb, ptrdiff_t sx, void *accv, size_t n)       \
     {                                                                                              \
         T *acc = (T *)accv;                                                                        \
@@ -122,7 +138,7 @@
  * in NumPy's order. The conversion fills a group of at most RP_PW_GROUP
  * elements at a time -- a node of the pairwise tree -- so the tree over the
  * converted values is the one NumPy builds over its buffer. Reading R as T
- * itself without NaNs is the direct kernels above. */
+ * itself is the trees above. */
 #define RP_CONV_FLOAT(T, v) ((T)(v))
 #define RP_CONV_SIGNED(T, v) ((T)(v))
 #define RP_CONV_UNSIGNED(T, v) ((T)(v))
@@ -147,8 +163,8 @@
     RP_TARGET static T pwr_##RS##_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n,               \
                                               uint64_t *nans)                                      \
     {                                                                                              \
-        if (RP_IS_FLOAT_##kind && sizeof(R) == sizeof(T) && !(NAN))                                \
-            return pw_tree_##S(x, sx, n); /* R is T */                                             \
+        if (RP_IS_FLOAT_##kind && sizeof(R) == sizeof(T))                                          \
+            return pw_tree_##S##_##NAN(x, sx, n, nans); /* R is T */                               \
         if (n <= RP_PW_GROUP) {                                                                    \
             T buf[RP_PW_GROUP];                                                                    \
             uint64_t k = 0;                                                                        \
@@ -165,7 +181,7 @@
             }                                                                                      \
             if (NAN)                                                                               \
                 *nans += k;                                                                        \
-            return pw_contig_##S(buf, n);                                                          \
+            return pw_contig_##S##_0(buf, n, NULL);                                                \
         }                                                                                          \
         size_t n2 = rp_pw_split(n);                                                                \
         T a = pwr_##RS##_##S##_##NAN(x, sx, n2, nans);                                             \

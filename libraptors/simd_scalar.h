@@ -39,3 +39,28 @@ RAPTORS_DTYPES(RP_ACC8_SCALAR_TYPE_)
             (a).v[k_] += (p)[k_];                                                                  \
     } while (0)
 #define RP_A8_LANE(S, a, k) ((a).v[k])
+
+/* Reading eight elements for the nan* reductions: a NaN becomes +0.0, counted in c. */
+#define RP_ACC8_SCALAR_READ_(unused, T, S)                                                         \
+    typedef struct {                                                                               \
+        uint64_t v[8];                                                                             \
+    } rp_c8_##S;                                                                                   \
+    static inline rp_a8_##S rp_a8_read_##S(const T *p, int nan, rp_c8_##S *c)                      \
+    {                                                                                              \
+        rp_a8_##S r;                                                                               \
+        for (int k_ = 0; k_ < 8; k_++) {                                                           \
+            const int is_nan = nan && p[k_] != p[k_];                                              \
+            r.v[k_] = is_nan ? (T)0 : p[k_];                                                       \
+            c->v[k_] += (uint64_t)is_nan;                                                          \
+        }                                                                                          \
+        return r;                                                                                  \
+    }
+RP_SUMS(RP_ACC8_SCALAR_READ_, ~)
+#define RP_A8_PLUS(S, a, w)                                                                        \
+    do {                                                                                           \
+        rp_a8_##S w_ = (w);                                                                        \
+        for (int k_ = 0; k_ < 8; k_++)                                                             \
+            (a).v[k_] += w_.v[k_];                                                                 \
+    } while (0)
+#define RP_C8_TOTAL(S, c)                                                                          \
+    ((c).v[0] + (c).v[1] + (c).v[2] + (c).v[3] + (c).v[4] + (c).v[5] + (c).v[6] + (c).v[7])

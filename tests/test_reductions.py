@@ -16,13 +16,13 @@ import numpy as np
 import numpy_order_model as order
 import pytest
 from conftest import DTYPES, assert_bitwise_equal, special_values
-
-# What NumPy sums and Raptors does not (every integer width and bool it does).
-UNSUPPORTED_DTYPES = [np.float16, np.longdouble, np.complex64, np.complex128, "U2", object]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import raptors
+
+# What NumPy sums and Raptors does not (every integer width and bool it does).
+UNSUPPORTED_DTYPES = [np.float16, np.longdouble, np.complex64, np.complex128, "U2", object]
 
 VARIANTS = raptors.build_info()["simd_available"]
 QEMU_USER = bool(os.environ.get("QEMU_LD_PREFIX"))  # `make test-arm64`: ~30x slower

@@ -1,0 +1,383 @@
+"""NumPy's whole add-reduction surface, bit for bit: sum, mean, nansum and nanmean of every
+integer width, bool, float32 and float64, over tuple axes, with dtype=, out= and keepdims --
+against NumPy and against this suite's own model of NumPy's order (numpy_surface_model.py,
+itself checked against NumPy here), on every layout, np.getbufsize(), thread count and SIMD
+variant; NumPy's result types, wrap-around, warnings and errors, raised before anything is
+written. Any NaN matches any NaN except where NumPy's bits are the platform's (nanmean)."""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import numpy_surface_model as model
+import pytest
+from conftest import assert_bitwise_equal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import raptors
+
+FUNCS = ("sum", "mean", "nansum", "nanmean")
+INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+ALL = [np.float32, np.float64, *INTS, np.bool_]
+VARIANTS = raptors.build_info()["simd_available"]
+
+
+@contextmanager
+def bufsize(n):
+    old = np.getbufsize()
+    np.setbufsize(n)
+    try:
+        yield
+    finally:
+        np.setbufsize(old)
+
+
+@contextmanager
+def threads(n):
+    old = raptors.get_num_threads()
+    raptors.set_num_threads(n)
+    try:
+        yield
+    finally:
+        raptors.set_num_threads(old)
+
+
+def data(shape, dtype, rng, nan=0.05):
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return rng.random(shape) < 0.5
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max, shape, dtype=dt, endpoint=True)
+    x = np.asarray(rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(dt)
+    x[rng.random(shape) < nan] = np.nan
+    return x
+
+
+def views(base):
+    """C, reversed, transposed, Fortran, strided, every-other and swapped views of base."""
+    out = [base, base[::-1], base.T, np.asfortranarray(base)]
+    if base.ndim > 1:
+        out += [base[:, ::2], base.swapaxes(0, 1)[::-2], base[1:, ::-3]]
+    if base.ndim > 2:
+        out += [np.moveaxis(base, 0, -1)[:, ::2], base[:, :, ::2]]
+    return out
+
+
+def axes_of(ndim):
+    out = [None, 0, -1, ()]
+    if ndim > 1:
+        out += [(0, ndim - 1), (-1, 0), (1,)]
+    if ndim > 2:
+        out += [(0, 1), (1, 2), (0, 2)]
+    return out
+
+
+def quiet(fn, *args, **kw):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(*args, **kw)
+
+
+def same(got, want):
+    """Same type (NumPy scalar or ndarray), dtype, shape and bits (NaNs: any NaN)."""
+    assert type(got) is type(want), (type(got), type(want))
+    assert np.asarray(got).dtype == np.asarray(want).dtype, (got, want)
+    assert np.shape(got) == np.shape(want)
+    bits_equal(got, want)
+
+
+def bits_equal(got, want):
+    if np.asarray(want).dtype.kind == "f":
+        assert_bitwise_equal(np.atleast_1d(got), np.atleast_1d(want))
+    else:
+        assert np.asarray(got).tobytes() == np.ascontiguousarray(want).tobytes(), (got, want)
+
+
+def dtypes_for(fname, x):
+    """dtype= values NumPy accepts here and Raptors supports."""
+    out = [None, np.float64, np.float32]
+    if x.dtype.kind in "biu" and fname in ("sum", "nansum"):
+        out += [np.int64, np.int32, np.uint64, np.int8]
+    return out
+
+
+SHAPES = [(37,), (6, 11), (130, 5), (4, 9, 10), (3, 2, 5, 7)]
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("buf", [16, 112, 8192])
+def test_numpy_model_and_raptors_agree(dtype, buf):
+    """Every function x layout x axes x dtype=: the model is NumPy's, Raptors is both."""
+    rng = np.random.default_rng(1)
+    with bufsize(buf):
+        for shape in SHAPES:
+            for x in views(data(shape, dtype, rng)):
+                for fname in FUNCS:
+                    for axis in axes_of(x.ndim):
+                        for dt in dtypes_for(fname, x):
+                            want = quiet(getattr(np, fname), x, axis=axis, dtype=dt)
+                            ctx = f"{fname}{x.shape}{x.strides} axis={axis} dtype={dt} buf={buf}"
+                            try:
+                                same(quiet(model.reduce, fname, x, axis, dt), want)
+                            except AssertionError as e:
+                                raise AssertionError(f"model: {ctx}: {e}") from None
+                            try:
+                                same(quiet(getattr(raptors, fname), x, axis=axis, dtype=dt), want)
+                            except AssertionError as e:
+                                raise AssertionError(f"raptors: {ctx}: {e}") from None
+
+
+BIG = [
+    ((3, 200_003), (1,)),       # few long lines: pieces threaded, added in order
+    ((200_003, 3), (0,)),       # D0 kept: columns
+    ((700, 700), None),         # one tree, threaded subtrees
+    ((700, 700), (0, 1)),
+    ((70, 80, 90), (0, 2)),     # blocks with an outer reduced axis
+    ((90, 80, 70), (1, 2)),
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.uint8])
+def test_big_arrays_every_thread_count_and_variant(variant, dtype):
+    rng = np.random.default_rng(2)
+    old = raptors.get_simd()
+    try:
+        raptors.set_simd(variant)
+        for shape, axis in BIG:
+            base = data(shape, dtype, rng, nan=0.02)
+            for x in (base, base.T, base[::-1, ::2]):
+                for fname in FUNCS:
+                    for dt in (None, np.float64):
+                        want = quiet(getattr(np, fname), x, axis=axis, dtype=dt)
+                        for n in (1, 2, 3, 7):
+                            with threads(n):
+                                got = quiet(getattr(raptors, fname), x, axis=axis, dtype=dt)
+                            try:
+                                same(got, want)
+                            except AssertionError as e:
+                                raise AssertionError(
+                                    f"{fname}{x.shape}{x.strides} axis={axis} dtype={dt} "
+                                    f"{variant} threads={n}: {e}"
+                                ) from None
+    finally:
+        raptors.set_simd(old)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cast_pieces_follow_bufsize(dtype):
+    """dtype= casts through NumPy's buffer: long lines in pieces of bufsize (the result
+    changes with np.setbufsize), each a pairwise sum over the converted values."""
+    x = data((100_003,), dtype, np.random.default_rng(3), nan=0)
+    other = np.float64 if dtype == np.float32 else np.float32
+    seen = set()
+    for buf in (112, 1024, 8192, 65536):
+        with bufsize(buf):
+            want = np.sum(x, dtype=other)
+            same(raptors.sum(x, dtype=other), want)
+            same(raptors.nansum(x, dtype=other), np.nansum(x, dtype=other))
+            same(raptors.mean(x, dtype=other), np.mean(x, dtype=other))
+            seen.add(want.tobytes())
+    assert len(seen) > 1  # the bufsize matters here, so the test can tell
+
+
+def test_nan_functions_add_in_the_copys_order():
+    """nansum sums NumPy's 'K'-order copy: on a view that does not coalesce, one pairwise
+    sum over all of it -- unlike np.sum, which buffers it in pieces."""
+    rng = np.random.default_rng(4)
+    differ = 0
+    for _ in range(20):
+        x = data((300, 301), np.float32, rng, nan=0)[:, ::2]
+        got, want = raptors.nansum(x), np.nansum(x)
+        same(got, want)
+        differ += np.sum(x).tobytes() != want.tobytes()
+    assert differ  # np.sum's order is another here, so an order mix-up shows
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nanmean_of_all_nan_slices(dtype):
+    x = np.full((3, 4), np.nan, dtype)
+    x[1, 2] = 5.0
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        got = raptors.nanmean(x, axis=0)
+    assert [str(m.message) for m in w] == ["Mean of empty slice"]  # once per call
+    assert w[0].filename == __file__  # at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = np.nanmean(x, axis=0)
+    assert got.tobytes() == want.tobytes()  # the platform's default NaN, bit for bit
+    with np.errstate(all="raise"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raptors.nanmean(x, axis=0)  # NumPy divides under errstate(ignore): no error
+    same(raptors.nansum(x, axis=0), np.nansum(x, axis=0))  # all-NaN sums are +0.0
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert np.isnan(raptors.nanmean(np.array([], dtype)))
+    assert [str(m.message) for m in w] == ["Mean of empty slice"]
+
+
+def test_integer_sums_wrap_and_means_round_each_element():
+    big = np.array([2**63 - 1, 1], np.int64)
+    same(raptors.sum(big), np.sum(big))  # -2**63, no warning
+    same(raptors.mean(big), np.mean(big))
+    x = np.array([100] * 3, np.int8)
+    out = np.empty((), np.int8)
+    assert raptors.sum(x, out=out) is out and out == np.sum(x, out=np.empty((), np.int8)) == 44
+    y = np.array([2**53 + 1, 2**53 + 1, 1], np.int64)
+    same(raptors.mean(y), np.mean(y))  # each element rounded to float64 first
+    for dt in INTS + [np.bool_]:
+        v = data((1000, 7), dt, np.random.default_rng(5))
+        for axis in (None, 0, 1, (0, 1)):
+            same(raptors.sum(v, axis=axis), np.sum(v, axis=axis))
+            for t in (np.int8, np.uint16, np.int32, np.uint64):
+                same(raptors.sum(v, axis=axis, dtype=t), np.sum(v, axis=axis, dtype=t))
+
+
+@pytest.mark.parametrize("fname", FUNCS)
+def test_result_dtypes_are_numpys(fname):
+    for dt in ALL:
+        x = data((4, 5), dt, np.random.default_rng(6), nan=0)
+        for kw in ({}, {"axis": 1}, {"keepdims": True}, {"axis": (0, 1), "keepdims": True}):
+            same(quiet(getattr(raptors, fname), x, **kw), quiet(getattr(np, fname), x, **kw))
+
+
+@pytest.mark.parametrize("fname", FUNCS)
+def test_out_of_every_layout(fname):
+    """out= of the additions' dtype, C, F or reversed: its strides vote in NumPy's order."""
+    rng = np.random.default_rng(7)
+    for dt in (np.float32, np.float64, np.int32, np.bool_):
+        for x in views(data((6, 7, 8), dt, rng)):
+            for axis, kd in ((0, False), (2, False), ((0, 2), True), (1, True), (None, False)):
+                shape = np.shape(quiet(np.sum, x, axis=axis, keepdims=kd))
+                want_dt = np.result_type(quiet(getattr(np, fname), x, axis=axis))
+                outs = [np.zeros(shape, want_dt), np.zeros(shape, want_dt, order="F")]
+                if len(shape) > 1:
+                    outs.append(np.zeros(shape[::-1], want_dt).T)
+                for out in outs:
+                    mine, theirs = out.copy(order="K"), out.copy(order="K")
+                    if out.ndim > 1 and not out.flags.c_contiguous:
+                        mine, theirs = np.asfortranarray(out), np.asfortranarray(out)
+                    got = quiet(getattr(raptors, fname), x, axis=axis, out=mine, keepdims=kd)
+                    want = quiet(getattr(np, fname), x, axis=axis, out=theirs, keepdims=kd)
+                    assert got is mine
+                    bits_equal(np.ascontiguousarray(mine), want)
+
+
+def test_out_overlapping_the_input():
+    x = np.arange(12.0).reshape(3, 4)
+    want = np.sum(x.copy(), axis=0)
+    assert raptors.sum(x, axis=0, out=x[0]) is not None
+    bits_equal(x[0], want)
+
+
+def test_errors_are_numpys_and_nothing_is_written():
+    x = np.ones((3, 4), np.float32)
+    out = np.full(4, 7.0, np.float32)
+    for fname in FUNCS:
+        f = getattr(raptors, fname)
+        with pytest.raises(ValueError, match="duplicate value in 'axis'"):
+            f(x, axis=(0, 0), out=out)
+        with pytest.raises(ValueError, match="duplicate value in 'axis'"):
+            f(x, axis=(1, -1))
+        with pytest.raises(np.exceptions.AxisError):
+            f(x, axis=(0, 2), out=out)
+        with pytest.raises(ValueError, match="shape"):
+            f(x, axis=1, out=out)  # out of the wrong shape
+        with pytest.raises(TypeError, match="out"):
+            f(x, axis=0, out=np.full(4, 7.0, np.float16))
+        with pytest.raises(TypeError, match="out must be a numpy.ndarray"):
+            f(x, axis=0, out=[0.0] * 4)
+        with pytest.raises(ValueError, match="read-only"):
+            ro = np.zeros(4, np.float32)
+            ro.flags.writeable = False
+            f(x, axis=0, out=ro)
+        with pytest.raises(TypeError, match="not supported"):
+            f(x, dtype=np.float16)
+        assert (out == 7).all()
+    with pytest.raises(TypeError, match="If a is inexact, then dtype must be inexact"):
+        raptors.nanmean(x, dtype=np.int64)
+    with pytest.raises(TypeError, match="not supported"):
+        raptors.sum(x, dtype=np.int32)  # a float summed as integers: refused
+    with pytest.raises(TypeError, match="not supported"):
+        raptors.mean(np.arange(3), dtype=np.int64)
+
+
+def test_floating_point_warnings_are_numpys():
+    x = np.full(1000, 3e38, np.float32)
+    x[::7] = np.nan
+    for fname in ("nansum", "nanmean"):
+        with pytest.warns(RuntimeWarning, match="overflow encountered in reduce"):
+            getattr(raptors, fname)(x)
+        with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+            getattr(raptors, fname)(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        raptors.sum(np.full(10, 2**62, np.int64))  # integers wrap silently
+
+
+def test_byteswapped_and_misaligned_inputs():
+    rng = np.random.default_rng(8)
+    for dt in (np.float32, np.float64, np.int32, np.uint16):
+        x = data((50, 300), dt, rng)
+        swapped = x.astype(x.dtype.newbyteorder(">"))
+        buf = np.empty(x.nbytes + 1, np.uint8)
+        misaligned = np.ndarray(x.shape, x.dtype, buffer=buf, offset=1)
+        misaligned[...] = x
+        for v in (swapped, swapped[:, ::-2], misaligned, misaligned.T):
+            for fname in FUNCS:
+                for axis in (None, 0, 1):
+                    with bufsize(112):
+                        same(
+                            quiet(getattr(raptors, fname), v, axis=axis),
+                            quiet(getattr(np, fname), v, axis=axis),
+                        )
+
+
+@st.composite
+def cases(draw):
+    dt = draw(st.sampled_from(ALL))
+    ndim = draw(st.integers(0, 4))
+    shape = tuple(draw(st.integers(0, 9)) for _ in range(ndim))
+    x = data(shape, dt, np.random.default_rng(draw(st.integers(0, 2**31))))
+    for _ in range(draw(st.integers(0, 2))):
+        if x.ndim:
+            x = x.transpose(draw(st.permutations(range(x.ndim))))
+            k = draw(st.integers(0, x.ndim - 1))
+            step = draw(st.sampled_from([1, -1, 2, -2, 3]))
+            x = x[(slice(None),) * k + (slice(None, None, step),)]
+    axis = draw(
+        st.one_of(
+            st.none(),
+            st.lists(
+                st.integers(-max(ndim, 1), max(ndim, 1) - 1),
+                unique_by=lambda a: a % max(ndim, 1),
+                max_size=ndim,
+            ).map(tuple),
+        )
+    )
+    if ndim == 0:
+        axis = draw(st.sampled_from([None, ()]))
+    return x, axis
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    case=cases(),
+    fname=st.sampled_from(FUNCS),
+    keepdims=st.booleans(),
+    buf=st.sampled_from([16, 48, 8192]),
+    threads_n=st.sampled_from([1, 2, 3]),
+    f64=st.booleans(),
+)
+def test_property_matches_numpy(case, fname, keepdims, buf, threads_n, f64):
+    x, axis = case
+    dt = np.float64 if f64 else None
+    with bufsize(buf), threads(threads_n):
+        got = quiet(getattr(raptors, fname), x, axis=axis, dtype=dt, keepdims=keepdims)
+        want = quiet(getattr(np, fname), x, axis=axis, dtype=dt, keepdims=keepdims)
+    same(got, want)
