@@ -232,10 +232,17 @@ def nansum(
     )
 
 
+def _mean_chunk_for(nan: bool) -> Any:
+    """dask's own mean_chunk with Raptors' sums: the count and the total of each chunk, both
+    in the mean's dtype."""
+    if nan:
+        return partial(_dask_reductions.mean_chunk, sum=_nansum, numel=_nannumel)
+    return partial(_dask_reductions.mean_chunk, sum=_sum, numel=_dask_reductions.numel)
+
+
 def _mean(
     fname: str,
-    chunk_sum: Any,
-    numel: Any,
+    nan: bool,
     a: Any,
     axis: Any,
     dtype: Any,
@@ -247,15 +254,13 @@ def _mean(
     # dask's dtype: np.mean's of one element of a's dtype (Raptors' mean gives NumPy's).
     dt = _reductions.mean(np.ones(1, dtype=a.dtype)).dtype if dtype is None else dtype
     _probe(
-        lambda: chunk_sum(_one(a.dtype), dtype=dt),
+        lambda: (_reductions.nansum if nan else _reductions.sum)(_one(a.dtype), dtype=dt),
         lambda: _reductions.sum(np.ones(1, dtype=bool), dtype=dt),
         lambda: _reductions.sum(_one(dt), dtype=dt),
     )
     return _dask_reductions.reduction(
         a,
-        # dask's own mean_chunk, with Raptors' sum: the count and the total of each chunk,
-        # both in the mean's dtype.
-        partial(_dask_reductions.mean_chunk, sum=chunk_sum, numel=numel),
+        _mean_chunk_for(nan),
         _mean_agg,
         axis=axis,
         keepdims=keepdims,
@@ -277,7 +282,7 @@ def mean(
     out: Any = None,
 ) -> Any:
     """``dask.array.mean`` with Raptors' sums in every task; equal to it bit for bit."""
-    return _mean("mean", _sum, _dask_reductions.numel, a, axis, dtype, keepdims, split_every, out)
+    return _mean("mean", False, a, axis, dtype, keepdims, split_every, out)
 
 
 def nanmean(
@@ -290,7 +295,7 @@ def nanmean(
 ) -> Any:
     """``dask.array.nanmean`` with Raptors' nansum and sums in every task; equal to it bit for
     bit."""
-    return _mean("nanmean", _nansum, _nannumel, a, axis, dtype, keepdims, split_every, out)
+    return _mean("nanmean", True, a, axis, dtype, keepdims, split_every, out)
 
 
 # ---- Element-wise -----------------------------------------------------------------------------
