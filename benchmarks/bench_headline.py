@@ -14,6 +14,7 @@ from .common import (
     make_array,
     median_time,
     numpy_op,
+    pin_versions,
     raptors_op,
     roofline_fraction,
     set_threads,
@@ -65,3 +66,6 @@ class ScaleF32At2048:
         return roofline_fraction(self.raptors, self.x, self.out, budget=1.5)[0]
 
     track_roofline_fraction.unit = "fraction"
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

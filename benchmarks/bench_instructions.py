@@ -26,6 +26,8 @@ import os
 import platform
 import subprocess
 
+from .common import pin_versions
+
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _TOOLS = os.path.join(_REPO, "tools", "regress")
 
@@ -133,3 +135,6 @@ class ScaleInstructions:
         return self.count
 
     track_instructions.unit = "instructions"
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

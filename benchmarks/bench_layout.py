@@ -5,7 +5,16 @@ import numpy as np
 
 import raptors
 
-from .common import DTYPES, factor, make_array, numpy_op, raptors_op, set_threads, speedup
+from .common import (
+    DTYPES,
+    factor,
+    make_array,
+    numpy_op,
+    pin_versions,
+    raptors_op,
+    set_threads,
+    speedup,
+)
 
 
 class ScaleTransposed:
@@ -37,3 +46,6 @@ class ScaleTransposed:
 
     track_speedup.unit = "ratio"
     track_speedup.rounds = 1
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

@@ -14,7 +14,7 @@ asv name: bench_matrix.Matrix.track_speedup. `make report` measures the same 36 
 builder, raptors/_measure.py) with their times, spread, GB/s and roofline fraction.
 """
 
-from .common import measure, require, speedup
+from .common import measure, pin_versions, require, speedup
 
 SHAPES = dict(measure.MATRIX_SHAPES)
 OPERATIONS = [m[0] for m in measure.MATRIX_OPS]
@@ -40,3 +40,6 @@ class Matrix:
         return speedup(self.c.numpy, self.c.raptors, budget=0.5)
 
     track_speedup.unit = "ratio"
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

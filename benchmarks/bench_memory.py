@@ -6,7 +6,7 @@ import numpy as np
 
 import raptors
 
-from .common import DTYPES, SHAPES, factor, make_array
+from .common import DTYPES, SHAPES, factor, make_array, pin_versions
 
 
 class ScaleNewPeakMem:
@@ -22,3 +22,6 @@ class ScaleNewPeakMem:
 
     def peakmem_numpy(self, dtype, shape):
         np.multiply(self.x, self.a)
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

@@ -31,6 +31,7 @@ from .common import (
     case_roofline,
     gbps,
     overhead_ratio,
+    pin_versions,
     require,
     set_threads,
     speedup,
@@ -271,3 +272,6 @@ class MeanOverhead(_Overhead):
 
 class MeanPeakMem(_PeakMem):
     op = "mean"
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

@@ -8,7 +8,7 @@ import numpy as np
 
 import raptors
 
-from .common import DTYPES, factor, interleaved, make_array
+from .common import DTYPES, factor, interleaved, make_array, pin_versions
 
 
 class CallOverhead:
@@ -46,3 +46,6 @@ class CallOverhead:
 
     track_overhead_ratio.unit = "ratio"
     track_overhead_ratio.rounds = 1
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

@@ -17,7 +17,7 @@ asv name: bench_provenance.BuildInfo.track_threads
 
 import raptors
 
-from .common import build_description
+from .common import build_description, pin_versions
 
 try:
     _INFO = build_description()
@@ -41,3 +41,6 @@ class BuildInfo:
         return raptors.get_num_threads()
 
     track_threads.unit = "threads"
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

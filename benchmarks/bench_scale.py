@@ -13,7 +13,17 @@ import numpy as np
 
 import raptors
 
-from .common import DTYPES, MODES, SHAPES, factor, make_array, numpy_op, raptors_op, set_threads
+from .common import (
+    DTYPES,
+    MODES,
+    SHAPES,
+    factor,
+    make_array,
+    numpy_op,
+    pin_versions,
+    raptors_op,
+    set_threads,
+)
 
 IMPLS = ["numpy", "raptors-1t", "raptors-all"]
 
@@ -47,3 +57,6 @@ class Scale:
 
     def time_scale(self, dtype, shape, mode, impl):
         self.fn()
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

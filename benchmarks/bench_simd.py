@@ -5,7 +5,7 @@ import numpy as np
 
 import raptors
 
-from .common import DTYPES, factor, make_array
+from .common import DTYPES, factor, make_array, pin_versions
 
 VARIANTS = ["scalar", "avx2", "avx512", "neon"]
 
@@ -34,3 +34,6 @@ class ScaleSimd:
 
     def time_scale(self, dtype, simd):
         raptors.scale(self.x, self.a, out=self.out)
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

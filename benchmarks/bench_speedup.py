@@ -23,6 +23,7 @@ from .common import (
     make_array,
     median_time,
     numpy_op,
+    pin_versions,
     raptors_op,
     roofline_fraction,
     set_threads,
@@ -74,3 +75,6 @@ class ScaleBandwidth(_Tracked):
         return roofline_fraction(self.raptors, self.x, self.copy_dst, budget=0.5)[0]
 
     track_roofline_fraction.unit = "fraction"
+
+
+pin_versions(globals())  # each benchmark's version: see common.pin_versions

@@ -100,6 +100,13 @@ extern const rp_kernel_set rp_kernels_avx512;
 extern const rp_kernel_set rp_kernels_neon;
 #endif
 
+/* A value v of a dtype of kind `kind` as the C type T, as NumPy's cast converts it (C's
+ * conversion; a bool is 0 or 1). */
+#define RP_CONV_FLOAT(T, v) ((T)(v))
+#define RP_CONV_SIGNED(T, v) ((T)(v))
+#define RP_CONV_UNSIGNED(T, v) ((T)(v))
+#define RP_CONV_BOOL(T, v) ((T)((v) != 0))
+
 /* Bytes of one element of a dtype. */
 #define RP_DTYPE_SIZE_(ID, name, T, S, kind) sizeof(T),
 static inline size_t rp_element_size(int dtype)

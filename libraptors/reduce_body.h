@@ -16,11 +16,16 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Each tree is instantiated twice: NAN 0 reads the elements, NAN 1 reads a NaN
- * as +0.0 and counts it (the nan* reductions, which sum NumPy's copy of x with
- * NaN replaced by +0.0) -- in the loads themselves (rp_a8_read_<S>), so the data
- * is read once and the tree is the one NumPy builds over its copy. */
-#define RP_READ_SCALAR(T, NAN, v, cnt) ((NAN) && (v) != (v) ? ((cnt)++, (T)0) : (v))
+/* Each tree reads a source dtype R (kind `kind`) into the sum's dtype T, converted in the
+ * loads as NumPy's cast buffer converts it (rp_a8_from_<RS>_<S>: one vector conversion, the
+ * identity when R is T), so NumPy's tree over its buffer is built over the source itself;
+ * NAN 1 also reads a NaN as +0.0 and counts it (the nan* reductions, which sum NumPy's copy
+ * of x with NaN replaced by +0.0). Either way the data is read once. */
+#define RP_READ_SCALAR(T, kind, NAN, v, cnt)                                                       \
+    ((NAN) && RP_CONV_##kind(T, v) != RP_CONV_##kind(T, v) ? ((cnt)++, (T)0)                       \
+                                                           : RP_CONV_##kind(T, v))
+#define RP_READ8(RS, S, NAN, p, c)                                                                 \
+    ((NAN) ? rp_a8_nonan_##S(rp_a8_from_##RS##_##S(p), &(c)) : rp_a8_from_##RS##_##S(p))
 
 /* 2^k leaves of exactly RP_PW_BLOCK elements (a run of a power-of-two size,
  * where NumPy's tree is the balanced one), without the recursion. The leaves
@@ -29,12 +34,12 @@
  * (Interleaving four or eight leaves in the code instead reads four or eight
  * streams 512 bytes apart, which the hardware prefetchers follow poorly: up to
  * 2x slower from DRAM on Zen 4, and no faster from cache.) */
-#define RP_PW_FULL(T, S, NL, NAN)                                                                  \
-    RP_TARGET static T pw_full##NL##_##S##_##NAN(const T *x, uint64_t *nans)                       \
+#define RP_PW_FULL(R, RS, T, S, NL, NAN)                                                           \
+    RP_TARGET static T pw_full##NL##_##RS##_##S##_##NAN(const R *x, uint64_t *nans)                \
     {                                                                                              \
         T s[NL];                                                                                   \
         for (size_t j = 0; j < NL; j++)                                                            \
-            s[j] = pw_leaf_##S##_##NAN(x + j * RP_PW_BLOCK, RP_PW_BLOCK, nans);                    \
+            s[j] = pw_leaf_##RS##_##S##_##NAN(x + j * RP_PW_BLOCK, RP_PW_BLOCK, nans);             \
         for (size_t m = NL; m > 1; m /= 2)                                                         \
             for (size_t j = 0; j < m / 2; j++)                                                     \
                 s[j] = s[2 * j] + s[2 * j + 1];                                                    \
@@ -45,70 +50,76 @@
  * the leaves run on contiguous data. */
 #define RP_PW_GROUP (8 * RP_PW_BLOCK)
 
-#define RP_PAIRWISE_TREE(T, S, NAN)                                                                \
+#define RP_PAIRWISE_TREE(R, RS, kind, T, S, NAN)                                                   \
     /* One leaf: NumPy's order for n <= RP_PW_BLOCK elements. */                                   \
-    RP_TARGET static inline T pw_leaf_##S##_##NAN(const T *x, size_t n, uint64_t *nans)            \
+    RP_TARGET static inline T pw_leaf_##RS##_##S##_##NAN(const R *x, size_t n, uint64_t *nans)     \
     {                                                                                              \
         T s = (T)-0.0;                                                                             \
         uint64_t cnt = 0;                                                                          \
         if (n < 8) {                                                                               \
             for (size_t i = 0; i < n; i++)                                                         \
-                s += RP_READ_SCALAR(T, NAN, x[i], cnt);                                            \
+                s += RP_READ_SCALAR(T, kind, NAN, x[i], cnt);                                      \
             if (NAN)                                                                               \
                 *nans += cnt;                                                                      \
             return s;                                                                              \
         }                                                                                          \
         rp_c8_##S c = {0};                                                                         \
-        rp_a8_##S r = rp_a8_read_##S(x, NAN, &c);                                                  \
+        rp_a8_##S r = RP_READ8(RS, S, NAN, x, c);                                                  \
         size_t i = 8, e = n - n % 8;                                                               \
         for (; i < e; i += 8)                                                                      \
-            RP_A8_PLUS(S, r, rp_a8_read_##S(x + i, NAN, &c));                                      \
+            RP_A8_PLUS(S, r, RP_READ8(RS, S, NAN, x + i, c));                                      \
         s = ((RP_A8_LANE(S, r, 0) + RP_A8_LANE(S, r, 1)) +                                         \
              (RP_A8_LANE(S, r, 2) + RP_A8_LANE(S, r, 3))) +                                        \
             ((RP_A8_LANE(S, r, 4) + RP_A8_LANE(S, r, 5)) +                                         \
              (RP_A8_LANE(S, r, 6) + RP_A8_LANE(S, r, 7)));                                         \
         for (; i < n; i++)                                                                         \
-            s += RP_READ_SCALAR(T, NAN, x[i], cnt);                                                \
+            s += RP_READ_SCALAR(T, kind, NAN, x[i], cnt);                                          \
         if (NAN)                                                                                   \
             *nans += cnt + RP_C8_TOTAL(S, c);                                                      \
         return s;                                                                                  \
     }                                                                                              \
-    RP_PW_FULL(T, S, 4, NAN)                                                                       \
-    RP_PW_FULL(T, S, 8, NAN)                                                                       \
+    RP_PW_FULL(R, RS, T, S, 4, NAN)                                                                \
+    RP_PW_FULL(R, RS, T, S, 8, NAN)                                                                \
     /* The tree over n contiguous elements. */                                                     \
-    RP_TARGET static T pw_contig_##S##_##NAN(const T *x, size_t n, uint64_t *nans)                 \
+    RP_TARGET static T pw_contig_##RS##_##S##_##NAN(const R *x, size_t n, uint64_t *nans)          \
     {                                                                                              \
         if (n <= RP_PW_BLOCK)                                                                      \
-            return pw_leaf_##S##_##NAN(x, n, nans);                                                \
+            return pw_leaf_##RS##_##S##_##NAN(x, n, nans);                                         \
         if (n == 8 * RP_PW_BLOCK)                                                                  \
-            return pw_full8_##S##_##NAN(x, nans);                                                  \
+            return pw_full8_##RS##_##S##_##NAN(x, nans);                                           \
         if (n == 4 * RP_PW_BLOCK)                                                                  \
-            return pw_full4_##S##_##NAN(x, nans);                                                  \
+            return pw_full4_##RS##_##S##_##NAN(x, nans);                                           \
         size_t n2 = rp_pw_split(n);                                                                \
-        T a = pw_contig_##S##_##NAN(x, n2, nans);                                                  \
-        T b = pw_contig_##S##_##NAN(x + n2, n - n2, nans);                                         \
+        T a = pw_contig_##RS##_##S##_##NAN(x, n2, nans);                                           \
+        T b = pw_contig_##RS##_##S##_##NAN(x + n2, n - n2, nans);                                  \
         return a + b;                                                                              \
     }                                                                                              \
     /* The whole tree over n elements at byte stride sx. */                                        \
-    RP_TARGET static T pw_tree_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n, uint64_t *nans)  \
+    RP_TARGET static T pw_tree_##RS##_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n,           \
+                                                  uint64_t *nans)                                  \
     {                                                                                              \
-        if (sx == (ptrdiff_t)sizeof(T) && (uintptr_t)x % sizeof(T) == 0)                           \
-            return pw_contig_##S##_##NAN((const T *)(const void *)x, n, nans);                     \
+        if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0)                           \
+            return pw_contig_##RS##_##S##_##NAN((const R *)(const void *)x, n, nans);              \
         if (n <= RP_PW_GROUP) {                                                                    \
-            T buf[RP_PW_GROUP];                                                                    \
+            R buf[RP_PW_GROUP];                                                                    \
             for (size_t i = 0; i < n; i++)                                                         \
-                memcpy(&buf[i], x + (ptrdiff_t)i * sx, sizeof(T));                                 \
-            return pw_contig_##S##_##NAN(buf, n, nans);                                            \
+                memcpy(&buf[i], x + (ptrdiff_t)i * sx, sizeof(R));                                 \
+            return pw_contig_##RS##_##S##_##NAN(buf, n, nans);                                     \
         }                                                                                          \
         size_t n2 = rp_pw_split(n);                                                                \
-        T a = pw_tree_##S##_##NAN(x, sx, n2, nans);                                                \
-        T b = pw_tree_##S##_##NAN(x + (ptrdiff_t)n2 * sx, sx, n - n2, nans);                       \
+        T a = pw_tree_##RS##_##S##_##NAN(x, sx, n2, nans);                                         \
+        T b = pw_tree_##RS##_##S##_##NAN(x + (ptrdiff_t)n2 * sx, sx, n - n2, nans);                \
         return a + b;                                                                              \
+    }                                                                                              \
+    RP_TARGET static void pairwise_##RS##_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n,       \
+                                                      void *result, uint64_t *nans)                \
+    {                                                                                              \
+        T r = pw_tree_##RS##_##S##_##NAN(x, sx, n, nans);                                          \
+        memcpy(result, &r, sizeof r);                                                              \
     }
 
+/* accumulate_<S>: the sequential accumulation along a strided axis, T into T. */
 #define RP_REDUCE_KERNELS(T, S)                                                                    \
-    RP_PAIRWISE_TREE(T, S, 0)                                                                      \
-    RP_PAIRWISE_TREE(T, S, 1)                                                                      \
     RP_TARGET static void accumulate_##S(const char *xb, ptrdiff_t sx, void *accv, size_t n)       \
     {                                                                                              \
         T *acc = (T *)accv;                                                                        \
@@ -132,17 +143,9 @@
     }
 
 /* ---- Reading any dtype into a sum: RP_READ_KERNELS(R, RS, kind, T, S, NAN) ----
- * pairwise_<RS>_<S>_<NAN> and accumulate_<RS>_<S>_<NAN>: elements of dtype R
- * (kind FLOAT, SIGNED, UNSIGNED or BOOL) converted to T as NumPy's cast does
- * (C conversion; a bool is 0 or 1), NaN read as +0.0 when NAN is 1, then added
- * in NumPy's order. The conversion fills a group of at most RP_PW_GROUP
- * elements at a time -- a node of the pairwise tree -- so the tree over the
- * converted values is the one NumPy builds over its buffer. Reading R as T
- * itself is the trees above. */
-#define RP_CONV_FLOAT(T, v) ((T)(v))
-#define RP_CONV_SIGNED(T, v) ((T)(v))
-#define RP_CONV_UNSIGNED(T, v) ((T)(v))
-#define RP_CONV_BOOL(T, v) ((T)((v) != 0))
+ * pairwise_<RS>_<S>_<NAN> (the tree above) and accumulate_<RS>_<S>_<NAN>: elements of
+ * dtype R converted to T as NumPy's cast does, NaN read as +0.0 when NAN is 1, added in
+ * NumPy's order. */
 #define RP_IS_FLOAT_FLOAT 1
 #define RP_IS_FLOAT_SIGNED 0
 #define RP_IS_FLOAT_UNSIGNED 0
@@ -160,40 +163,7 @@
     } while (0)
 
 #define RP_READ_KERNELS(R, RS, kind, T, S, NAN)                                                    \
-    RP_TARGET static T pwr_##RS##_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n,               \
-                                              uint64_t *nans)                                      \
-    {                                                                                              \
-        if (RP_IS_FLOAT_##kind && sizeof(R) == sizeof(T))                                          \
-            return pw_tree_##S##_##NAN(x, sx, n, nans); /* R is T */                               \
-        if (n <= RP_PW_GROUP) {                                                                    \
-            T buf[RP_PW_GROUP];                                                                    \
-            uint64_t k = 0;                                                                        \
-            if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                     \
-                const R *p = (const R *)(const void *)x;                                           \
-                for (size_t i = 0; i < n; i++)                                                     \
-                    RP_READ_ONE(kind, T, NAN, p[i], buf[i], k);                                    \
-            } else {                                                                               \
-                for (size_t i = 0; i < n; i++) {                                                   \
-                    R v;                                                                           \
-                    memcpy(&v, x + (ptrdiff_t)i * sx, sizeof v);                                   \
-                    RP_READ_ONE(kind, T, NAN, v, buf[i], k);                                       \
-                }                                                                                  \
-            }                                                                                      \
-            if (NAN)                                                                               \
-                *nans += k;                                                                        \
-            return pw_contig_##S##_0(buf, n, NULL);                                                \
-        }                                                                                          \
-        size_t n2 = rp_pw_split(n);                                                                \
-        T a = pwr_##RS##_##S##_##NAN(x, sx, n2, nans);                                             \
-        T b = pwr_##RS##_##S##_##NAN(x + (ptrdiff_t)n2 * sx, sx, n - n2, nans);                    \
-        return a + b;                                                                              \
-    }                                                                                              \
-    RP_TARGET static void pairwise_##RS##_##S##_##NAN(const char *x, ptrdiff_t sx, size_t n,       \
-                                                      void *result, uint64_t *nans)                \
-    {                                                                                              \
-        T r = pwr_##RS##_##S##_##NAN(x, sx, n, nans);                                              \
-        memcpy(result, &r, sizeof r);                                                              \
-    }                                                                                              \
+    RP_PAIRWISE_TREE(R, RS, kind, T, S, NAN)                                                       \
     RP_TARGET static void accumulate_##RS##_##S##_##NAN(const char *xb, ptrdiff_t sx, void *accv,  \
                                                         size_t n, uint64_t *nans)                  \
     {                                                                                              \

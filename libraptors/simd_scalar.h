@@ -40,22 +40,32 @@ RAPTORS_DTYPES(RP_ACC8_SCALAR_TYPE_)
     } while (0)
 #define RP_A8_LANE(S, a, k) ((a).v[k])
 
-/* Reading eight elements for the nan* reductions: a NaN becomes +0.0, counted in c. */
-#define RP_ACC8_SCALAR_READ_(unused, T, S)                                                         \
+/* Reading eight elements into a sum's accumulator (see simd_acc8.h): converted as
+ * NumPy's cast does, a NaN turned into +0.0 and counted in c. */
+#define RP_ACC8_SCALAR_NONAN_(unused, T, S)                                                        \
     typedef struct {                                                                               \
         uint64_t v[8];                                                                             \
     } rp_c8_##S;                                                                                   \
-    static inline rp_a8_##S rp_a8_read_##S(const T *p, int nan, rp_c8_##S *c)                      \
+    static inline rp_a8_##S rp_a8_nonan_##S(rp_a8_##S r, rp_c8_##S *c)                             \
     {                                                                                              \
-        rp_a8_##S r;                                                                               \
         for (int k_ = 0; k_ < 8; k_++) {                                                           \
-            const int is_nan = nan && p[k_] != p[k_];                                              \
-            r.v[k_] = is_nan ? (T)0 : p[k_];                                                       \
+            const int is_nan = r.v[k_] != r.v[k_];                                                 \
+            r.v[k_] = is_nan ? (T)0 : r.v[k_];                                                     \
             c->v[k_] += (uint64_t)is_nan;                                                          \
         }                                                                                          \
         return r;                                                                                  \
     }
-RP_SUMS(RP_ACC8_SCALAR_READ_, ~)
+RP_SUMS(RP_ACC8_SCALAR_NONAN_, ~)
+#define RP_ACC8_SCALAR_FROM_(R, RS, kind, T, S)                                                    \
+    static inline rp_a8_##S rp_a8_from_##RS##_##S(const R *p)                                      \
+    {                                                                                              \
+        rp_a8_##S r;                                                                               \
+        for (int k_ = 0; k_ < 8; k_++)                                                             \
+            r.v[k_] = RP_CONV_##kind(T, p[k_]);                                                    \
+        return r;                                                                                  \
+    }
+#define RP_ACC8_SCALAR_SOURCE_(ID, name, R, RS, kind) RP_SUMS(RP_ACC8_SCALAR_FROM_, R, RS, kind)
+RAPTORS_ALL_DTYPES(RP_ACC8_SCALAR_SOURCE_)
 #define RP_A8_PLUS(S, a, w)                                                                        \
     do {                                                                                           \
         rp_a8_##S w_ = (w);                                                                        \

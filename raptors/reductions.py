@@ -37,8 +37,10 @@ def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
         refuse_overrides(x, fname, "input")
     a = x if type(x) is _ndarray else np.asarray(x)
     dt = a.dtype
-    if dt.kind in "fiub" and dt.newbyteorder("=").name in _ffi.DTYPE_IDS and (
-        dt.kind != "f" or dt.itemsize in (4, 8)
+    if (
+        dt.kind in "fiub"
+        and dt.newbyteorder("=").name in _ffi.DTYPE_IDS
+        and (dt.kind != "f" or dt.itemsize in (4, 8))
     ):
         if dt.isnative or dt.itemsize == 1:
             return a, 0
@@ -117,6 +119,7 @@ def _default_sum_dtype(dt: np.dtype) -> np.dtype:
 def _sum_dtype(fname: str, x: np.dtype, dtype: Any, out: Any, mean: bool) -> np.dtype:
     """The dtype the additions run in, NumPy's rule: dtype= wins; else out='s promoted with
     x's; else the default (a mean of integers or bools: float64)."""
+    t: np.dtype
     if dtype is not None:
         t = np.dtype(dtype)
     elif out is not None and isinstance(out, _ndarray):
@@ -125,7 +128,7 @@ def _sum_dtype(fname: str, x: np.dtype, dtype: Any, out: Any, mean: bool) -> np.
         t = _F64 if x.kind in "biu" else x
     else:
         t = _default_sum_dtype(x)
-    t = t.newbyteorder("=")
+    t = np.dtype(t.newbyteorder("="))
     if t.kind == "f" and t.itemsize in (4, 8):
         return t
     if t.kind in "iu" and not mean and x.kind != "f":
@@ -247,7 +250,14 @@ def _check_out(out: Any, fname: str, shape: tuple[int, ...], t: np.dtype) -> np.
 
 
 def _general(
-    op: int, fname: str, mean: bool, nan: bool, x: Any, axis: Any, dtype: Any, out: Any,
+    op: int,
+    fname: str,
+    mean: bool,
+    nan: bool,
+    x: Any,
+    axis: Any,
+    dtype: Any,
+    out: Any,
     keepdims: bool,
 ) -> Any:
     a, cast = _array(x, fname)
@@ -260,8 +270,10 @@ def _general(
     t = _sum_dtype(fname, src, dtype, out, mean)
     shape = a.shape
     kept = [d for d in range(a.ndim) if d not in axes]
-    rshape = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keepdims else tuple(
-        shape[d] for d in kept
+    rshape = (
+        tuple(1 if d in axes else n for d, n in enumerate(shape))
+        if keepdims
+        else tuple(shape[d] for d in kept)
     )
     count = 1
     for d in axes:
@@ -304,8 +316,14 @@ def _general(
         code |= _ffi.CALL_OUT_VOTES
     blk = _TLS.block
     _ffi.encode(
-        blk, code, shape, (_address(a), shape, a.strides), None,
-        (_address(target), out_strides), mask, _getbufsize(),
+        blk,
+        code,
+        shape,
+        (_address(a), shape, a.strides),
+        None,
+        (_address(target), out_strides),
+        mask,
+        _getbufsize(),
     )
     rc = _call(blk.addr)
     if rc:

@@ -39,8 +39,9 @@ from numpy_order_model import pairwise
 _SIGNED_DEFAULT, _UNSIGNED_DEFAULT = np.dtype(np.int64), np.dtype(np.uint64)
 
 
-def loop_dtype(x: np.dtype, dtype: Any = None, out: np.ndarray | None = None,
-               mean: bool = False) -> np.dtype:
+def loop_dtype(
+    x: np.dtype, dtype: Any = None, out: np.ndarray | None = None, mean: bool = False
+) -> np.dtype:
     if dtype is not None:
         return np.dtype(dtype).newbyteorder("=")
     if out is not None:
@@ -117,9 +118,16 @@ def _values(x: np.ndarray, T: np.dtype, nan: bool) -> np.ndarray:
         return v.astype(T)
 
 
-def add_reduce(x: np.ndarray, axes: tuple[int, ...], T: np.dtype, *, nan: bool = False,
-               bufsize: int | None = None, out_strides: tuple[int, ...] | None = None,
-               cast: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+def add_reduce(
+    x: np.ndarray,
+    axes: tuple[int, ...],
+    T: np.dtype,
+    *,
+    nan: bool = False,
+    bufsize: int | None = None,
+    out_strides: tuple[int, ...] | None = None,
+    cast: bool | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(sums in T of the kept shape, count of non-NaN elements per output)."""
     B = np.getbufsize() if bufsize is None else bufsize
     red = set(axes)
@@ -188,9 +196,15 @@ def default_nan() -> np.float64:
         return np.float64(0.0) / np.float64(0.0)
 
 
-def reduce(fname: str, x: Any, axis: Any = None, dtype: Any = None,
-           keepdims: bool = False, bufsize: int | None = None,
-           out: np.ndarray | None = None) -> Any:
+def reduce(
+    fname: str,
+    x: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    keepdims: bool = False,
+    bufsize: int | None = None,
+    out: np.ndarray | None = None,
+) -> Any:
     """np.<fname>(x, axis, dtype, out=out's dtype and strides, keepdims) in NumPy's order."""
     x = np.asarray(x)
     mean = fname in ("mean", "nanmean")

@@ -103,8 +103,16 @@ def test_bad_arguments_get_einval_and_write_nothing():
 # word the encoder put at the wrong offset cannot agree with both.
 CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE, X_NDIM, Y_NDIM, SHAPE = range(10)
 REFS, CONTIG, SCALAR_Y, BUFFERED, OUT_VOTES = 0x10000, 0x20000, 0x40000, 0x80000, 0x100000
-OPS = {"add": 0, "subtract": 1, "multiply": 2, "scale": 3, "sum": 4, "mean": 5,
-       "nansum": 6, "nanmean": 7}
+OPS = {
+    "add": 0,
+    "subtract": 1,
+    "multiply": 2,
+    "scale": 3,
+    "sum": 4,
+    "mean": 5,
+    "nansum": 6,
+    "nanmean": 7,
+}
 DTYPE_BITS = {np.float32: 0 << 8, np.float64: 1 << 8}
 
 
@@ -118,12 +126,28 @@ def test_the_protocol_description_is_the_layout_of_protocol_h():
     assert p["abi"] == _ffi.ABI_VERSION == lib.raptors_abi_version()
     names = ["CODE", "NDIM", "X", "Y", "OUT", "AXIS", "BUFSIZE", "X_NDIM", "Y_NDIM", "SHAPE"]
     assert p["words"] == {n: i for i, n in enumerate(names)}
-    flags = {"REFS": REFS, "CONTIG": CONTIG, "SCALAR_Y": SCALAR_Y, "BUFFERED": BUFFERED,
-             "OUT_VOTES": OUT_VOTES}
+    flags = {
+        "REFS": REFS,
+        "CONTIG": CONTIG,
+        "SCALAR_Y": SCALAR_Y,
+        "BUFFERED": BUFFERED,
+        "OUT_VOTES": OUT_VOTES,
+    }
     assert p["flags"] == flags
     assert p["operations"] == OPS
-    names = ["float32", "float64", "int32", "int64", "int8", "int16", "uint8", "uint16",
-             "uint32", "uint64", "bool"]
+    names = [
+        "float32",
+        "float64",
+        "int32",
+        "int64",
+        "int8",
+        "int16",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "bool",
+    ]
     assert p["dtypes"] == {n: i for i, n in enumerate(names)} and p["dtype_shift"] == 8
     assert p["sum_shift"] == 24 and p["notes"] == {"NOTE_EMPTY_SLICE": 16}
     assert p["return_codes"] == {"OK": 0, "EINVAL": -1, "ENOMEM": -2, "EOVERLAP": -3}

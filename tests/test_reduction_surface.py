@@ -132,11 +132,11 @@ def test_numpy_model_and_raptors_agree(dtype, buf):
 
 
 BIG = [
-    ((3, 200_003), (1,)),       # few long lines: pieces threaded, added in order
-    ((200_003, 3), (0,)),       # D0 kept: columns
-    ((700, 700), None),         # one tree, threaded subtrees
+    ((3, 200_003), (1,)),  # few long lines: pieces threaded, added in order
+    ((200_003, 3), (0,)),  # D0 kept: columns
+    ((700, 700), None),  # one tree, threaded subtrees
     ((700, 700), (0, 1)),
-    ((70, 80, 90), (0, 2)),     # blocks with an outer reduced axis
+    ((70, 80, 90), (0, 2)),  # blocks with an outer reduced axis
     ((90, 80, 70), (1, 2)),
 ]
 
@@ -290,7 +290,7 @@ def test_errors_are_numpys_and_nothing_is_written():
             f(x, axis=1, out=out)  # out of the wrong shape
         with pytest.raises(TypeError, match="out"):
             f(x, axis=0, out=np.full(4, 7.0, np.float16))
-        with pytest.raises(TypeError, match="out must be a numpy.ndarray"):
+        with pytest.raises(TypeError, match=r"out must be a numpy\.ndarray"):
             f(x, axis=0, out=[0.0] * 4)
         with pytest.raises(ValueError, match="read-only"):
             ro = np.zeros(4, np.float32)

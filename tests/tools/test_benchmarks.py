@@ -104,6 +104,7 @@ def small_sizes(monkeypatch):
     import benchmarks.bench_headline as headline
     import benchmarks.bench_layout as layout
     import benchmarks.bench_matrix as matrix
+    import benchmarks.bench_reductions_wide as wide
     import benchmarks.bench_simd as simd
     import benchmarks.common as common
 
@@ -111,6 +112,8 @@ def small_sizes(monkeypatch):
         monkeypatch.setitem(common.SHAPES, k, v)
     for k, v in {"512x512": (24, 20), "1024x1024": (32, 24), "2048x2048": (40, 36)}.items():
         monkeypatch.setitem(matrix.SHAPES, k, v)
+    for k, v in {"2048x2048": (40, 36), "8192x8192": (48, 40)}.items():
+        monkeypatch.setitem(wide.SHAPES, k, v)
     monkeypatch.setattr(common, "QUICK", True)
     monkeypatch.setattr(headline.ScaleF32At2048, "shape", (32, 32))
     monkeypatch.setattr(layout.ScaleTransposed, "n", 32)
@@ -136,6 +139,31 @@ BENCHMARKS = _benchmarks()
 
 
 OPERATIONS = ["add", "subtract", "multiply", "sum", "mean"]
+
+
+@pytest.mark.parametrize("name,cls,method", BENCHMARKS, ids=[b[0] for b in BENCHMARKS])
+def test_every_benchmark_has_an_explicit_version(name, cls, method):
+    """asv keys a history by `version`, else by a hash of the code: an edit would hide the
+    committed results. Each benchmark is pinned (versions.json, the hash its committed results
+    carry) or sets its own; a pinned one keeps exactly that hash."""
+    fn = getattr(cls, method)
+    version = getattr(fn, "version", None) or getattr(cls, "version", None)
+    assert isinstance(version, str) and version, name
+    with open(os.path.join(REPO, "benchmarks", "versions.json")) as f:
+        pinned = json.load(f)
+    if name in pinned:
+        assert version == pinned[name]
+
+
+def test_the_wider_reductions_are_tracked_beside_numpy():
+    names = {n for n, _c, _m in BENCHMARKS}
+    for m in ("time_raptors", "time_numpy"):
+        assert f"bench_reductions_wide.WideReduction.{m}" in names
+    assert "bench_reductions_wide.WideReductionSpeedup.track_speedup" in names
+    from benchmarks import bench_reductions_wide as wide
+
+    for case in ("nansum-float32", "nanmean-float32-axis0", "sum-int32", "sum-bool"):
+        assert case in wide.CASES
 
 
 @pytest.mark.parametrize("op", OPERATIONS)

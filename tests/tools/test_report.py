@@ -25,6 +25,7 @@ def tiny(monkeypatch, tmp_path):
     for k, v in TINY_MATRIX.items():
         monkeypatch.setitem(report.measure.MATRIX_SHAPES, k, v)
     monkeypatch.setattr(report, "SIZES", TINY_SIZES)
+    monkeypatch.setattr(report, "WIDE_SHAPES", {"2048²": (20, 16), "8192²": (24, 20)})
     monkeypatch.setattr(report, "LOCK_PATH", str(tmp_path / "lock"))
 
 
@@ -79,6 +80,9 @@ def test_the_report_has_every_case_plot_and_finding_and_rerenders(tiny, tmp_path
     for label in report.LABELS + ["add", "subtract", "multiply"]:
         assert f"### {label} — " in md, label
     assert "## The call path: a 16-element float32 call" in md
+    wide = md.split("## The wider reductions")[1].split("## The call path")[0]
+    for label, *_rest, goal in report.WIDE:
+        assert f"| {label} |" in wide and f"≥ {goal:g}" in wide, label
     data = json.loads(md_path.with_suffix(".json").read_text())
     assert data["machine"]["cpu"] in md and " family " in data["machine"]["processor"]
     assert len([r for r in data["rows"] if r["section"] == "matrix"]) == 36

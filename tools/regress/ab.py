@@ -65,6 +65,14 @@ CASES = {
     "add-f32-1024x1024-mt": ("add", "same", "out", "float32", (1024, 1024), "all"),
     "sum-f64-1024x1024-mt": ("sum", "all", "new", "float64", (1024, 1024), "all"),
     "mean-f64-1024x1024-axis0-mt": ("mean", "axis0", "new", "float64", (1024, 1024), "all"),
+    # The wider reductions: NaN-aware, integers and bool, a cast to float64 (dtype=).
+    "nansum-f32-64K": ("nansum", "all", "new", "float32", (65536,), "1"),
+    "nanmean-f32-512x512-axis0": ("nanmean", "axis0", "new", "float32", (512, 512), "1"),
+    "sum-i32-64K": ("sum", "all", "new", "int32", (65536,), "1"),
+    "mean-i16-512x512-axis1": ("mean", "axis1", "new", "int16", (512, 512), "1"),
+    "sum-u8-64K": ("sum", "all", "new", "uint8", (65536,), "1"),
+    "sum-f32-64K-as-f64": ("sum", "all-f64", "new", "float32", (65536,), "1"),
+    "nanmean-f32-1024x1024-mt": ("nanmean", "all", "new", "float32", (1024, 1024), "all"),
 }
 DEFAULT_CASES = list(CASES)
 #: Duration of one sample of the slowest side (the mean of k back-to-back calls).
@@ -84,6 +92,17 @@ def load(side: str, directory: str):
 
 def threads_of(spec: str) -> int:
     return 1 if spec == "1" else measure.usable_cpus()
+
+
+def supports(pkg, name: str) -> bool:
+    """Does this commit's raptors take the case's call (an older one refuses int32 sums)?"""
+    op, variant, mode, dtype, shape, _t = CASES[name]
+    small = (2, 3) if len(shape) > 1 else (4,)
+    try:
+        measure.make_case(op, small, dtype, pkg, variant, mode).call(pkg)()
+    except TypeError:
+        return False
+    return True
 
 
 def check(name: str, pkgs: dict) -> None:
@@ -150,6 +169,10 @@ def main(argv=None):
         lacking = [s.upper() for s, p in pkgs.items() if not measure.has_op(p, op)]
         if lacking:
             res["skipped"][name] = f"{' and '.join(lacking)} has no raptors.{op}"
+            continue
+        refusing = [s.upper() for s, p in pkgs.items() if not supports(p, name)]
+        if refusing:
+            res["skipped"][name] = f"{' and '.join(refusing)} refuses this raptors.{op} call"
             continue
         res["cases"][name] = measure_case(name, pkgs, args.seconds, args.seed + i)
     json.dump(res, sys.stdout)

@@ -82,12 +82,29 @@ SIXTEEN = [
     ("mean", "all"),
 ]
 
+#: The wider reductions (issue 21's goals, set on the Zen 4 VM): (label, operation, variant,
+#: dtype, shape's name, threads or None for the default, goal speedup). nan* inputs hold 2 % NaN.
+WIDE_SHAPES = {"2048²": (2048, 2048), "8192²": (8192, 8192)}
+WIDE: list[tuple[str, str, str, str, str, int | None, float]] = [
+    ("nansum float32", "nansum", "all", "float32", "2048²", None, 15),
+    ("nanmean float32", "nanmean", "all", "float32", "2048²", None, 25),
+    ("nanmean float32, 1 thread", "nanmean", "all", "float32", "2048²", 1, 12),
+    ("nanmean(axis=0) float32", "nanmean", "axis0", "float32", "2048²", None, 5),
+    ("nansum float64", "nansum", "all", "float64", "2048²", None, 5),
+    ("sum int32", "sum", "all", "int32", "2048²", None, 10),
+    ("mean int32", "mean", "all", "int32", "2048²", None, 6),
+    ("sum uint8", "sum", "all", "uint8", "2048²", None, 15),
+    ("sum bool", "sum", "all", "bool", "2048²", None, 15),
+    ("sum(float32, dtype=float64)", "sum", "all-f64", "float32", "2048²", None, 6),
+    ("nanmean float32 (from DRAM)", "nanmean", "all", "float32", "8192²", None, 8),
+]
+
 
 @dataclass(frozen=True)
 class Spec:
     """One case of the report: which section, what it is called there, and what it calls."""
 
-    section: str  # "matrix" or "sizes"
+    section: str  # "matrix", "sizes" or "wide"
     label: str  # a matrix label ("mean-axis0") or an operation ("add")
     op: str
     variant: str
@@ -122,6 +139,11 @@ def plan(quick: bool) -> list[Spec]:
             for s in sizes
             if s in ONE_THREAD_SIZES
         ]
+    specs += [
+        Spec("wide", label, op, var, "new", size, WIDE_SHAPES[size], dt, thr)
+        for label, op, var, dt, size, thr, _goal in WIDE
+        if not (quick and size == "8192²")
+    ]
     return specs
 
 
@@ -496,6 +518,34 @@ def render(doc: dict[str, Any]) -> str:
         [(s, {"shape": s}) for s in sizes_in],
     )
     lines.append("")
+    wide = {r["label"]: r for r in rows if r["section"] == "wide"}
+    if wide:
+        lines += [
+            "## The wider reductions: NaN-aware, integer and bool, cast",
+            "",
+            "Each allocates its result, as a user writes it; nan* inputs hold 2 % NaN. The goals "
+            "were set on the Zen 4 VM (AMD EPYC family 25 model 17), from its read speed: on "
+            "another machine type a goal holds or not with that machine's own bound (the float32 "
+            "sum's time of the same bytes, `sum` rows of the matrix).",
+            "",
+        ]
+        lines += table(
+            ["case", "shape", "threads", "NumPy", "Raptors", "speedup", "goal (Zen 4)"],
+            [
+                [
+                    label,
+                    r["shape"],
+                    str(r["threads"]),
+                    us(r["numpy"]["median"]),
+                    us(r["raptors"]["median"]),
+                    f"{r['speedup']:.2f}",
+                    f"≥ {goal:g}" + (" ✓" if r["speedup"] >= goal else ""),
+                ]
+                for label, _op, _v, _d, _s, _t, goal in WIDE
+                if (r := wide.get(label)) is not None
+            ],
+        )
+        lines.append("")
     if small:
         lines += ["## The call path: a 16-element float32 call", ""]
         lines += table(
