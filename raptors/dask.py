@@ -28,7 +28,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 from dask.array import reductions as _dask_reductions
-from dask.array.core import _concatenate2, elemwise, is_scalar_for_elemwise
+from dask.array.core import _concatenate2, is_scalar_for_elemwise
 from dask.base import tokenize
 from dask.utils import deepmap
 
@@ -140,11 +140,6 @@ def _mean_agg(
 def _require_numpy_chunks(a: Any, fname: str) -> None:
     """Raptors computes on NumPy ndarrays; a dask array of other chunks (masked, sparse,
     CuPy) is refused by name, as raptors refuses those arrays themselves."""
-    if da.array_expr_enabled():
-        raise NotImplementedError(
-            f"raptors.dask.{fname}: dask's array query planning (array.query-planning) is on; "
-            "raptors.dask builds dask.array's classic graphs only"
-        )
     meta = getattr(a, "_meta", None)
     if isinstance(a, da.Array) and type(meta) is not np.ndarray:
         raise TypeError(
@@ -321,6 +316,17 @@ def _scale(x: Any, factor: Any) -> Any:
         return _api.scale(x, factor)
 
 
+def _elemwise() -> Any:
+    """The elemwise dask.array's operators use: the classic graph's, or the array
+    expressions' when dask's query planning is on (``array.query-planning``). Reductions
+    need no such choice: dask.array.reductions.reduction is already the one in use."""
+    if da.array_expr_enabled():
+        from dask.array._array_expr._collection import elemwise
+    else:
+        from dask.array.core import elemwise
+    return elemwise
+
+
 def _probe_value(v: Any) -> Any:
     """What dask's elemwise infers the result's dtype from: one element of each array's
     dtype, scalars (0-d ndarrays included) as they are."""
@@ -339,7 +345,13 @@ def _elementwise_graph(fname: str, op: Any, kernel: Any, *args: Any) -> Any:
     _probe(lambda: kernel(*values))
     # dask.array's own elemwise (x + y is elemwise(operator.add, x, y)): its broadcasting,
     # chunk alignment, dtype inference and the conversion of NumPy operands.
-    result = elemwise(op, *args, name=f"{_name(fname)}-{tokenize(op, *args)}")
+    kw = {}
+    if da.array_expr_enabled() and fname == "scale":
+        # The array expressions make a scalar a 0-d array (x * 0.5 is float64 there, NumPy
+        # 2's rule for arrays) and infer the dtype from a 1-element array of its dtype, which
+        # scale takes only as a 0-d factor: the same dtype, found from the dtypes.
+        kw["dtype"] = np.result_type(args[0].dtype, np.asarray(args[1]).dtype)
+    result = _elemwise()(op, *args, name=f"{_name(fname)}-{tokenize(op, *args)}", **kw)
     if result is NotImplemented:  # (its dtype inference failed: the probe above did not)
         raise TypeError(f"raptors.dask.{fname}: unsupported operands")
     return result

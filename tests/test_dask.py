@@ -374,6 +374,47 @@ def test_import_raptors_does_not_import_dask():
     assert r.returncode == 0, r.stderr
 
 
+def test_with_dask_s_array_query_planning_too():
+    """dask.array's array expressions (``array.query-planning``, off by default in 2026.8.0,
+    chosen once per process): the same bits there as well."""
+    code = textwrap.dedent(
+        """
+        import itertools
+        import dask, dask.array as da, numpy as np
+        import raptors.dask as rd
+        assert da.array_expr_enabled()
+        rng = np.random.default_rng(7)
+        src = (rng.standard_normal((74, 106)) * 10.0 ** rng.uniform(-3, 3, (74, 106)))
+        src = src.astype(np.float32)[::2, ::2]
+        src[rng.random(src.shape) < 0.02] = np.nan
+        x = da.from_array(src, chunks=((5, 20, 12), (30, 1, 22)))
+        pairs = []
+        for f, axis, se in itertools.product(
+            ["sum", "mean", "nansum", "nanmean"], [None, 0, (0, 1)], [None, 2]
+        ):
+            kw = dict(axis=axis, split_every=se, keepdims=axis == 0)
+            pairs.append((getattr(da, f)(x, **kw), getattr(rd, f)(x, **kw)))
+        # (dask's own x + row fails there unless the row's chunks are x's)
+        row = da.from_array(src[0].copy(), chunks=((30, 1, 22),))
+        # (there a scalar is a 0-d array: x - 0.5 is float64, as np.float32 array - array(0.5))
+        pairs += [(x + row, rd.add(x, row)), (x - 0.5, rd.subtract(x, 0.5)),
+                  (x * x.T.T, rd.multiply(x, x.T.T)), (x * 0.1, rd.scale(x, 0.1)),
+                  (x * 3, rd.scale(x, 3)), (x * np.float32(0.1), rd.scale(x, np.float32(0.1)))]
+        results = dask.compute(*[r for pair in pairs for r in pair], scheduler="threads")
+        for ref, got in zip(results[::2], results[1::2]):
+            ref, got = np.asarray(ref), np.asarray(got)
+            assert (ref.dtype, ref.shape, ref.tobytes()) == (got.dtype, got.shape, got.tobytes())
+        print(len(pairs))
+        """
+    )
+    env = dict(os.environ, DASK_ARRAY__QUERY_PLANNING="True")
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["30"]
+
+
 # ---- Errors: dask's kind, at dask's stage ----------------------------------------------------
 
 
