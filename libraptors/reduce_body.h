@@ -17,15 +17,13 @@
 #include <string.h>
 
 /* Each tree reads a source dtype R (kind `kind`) into the sum's dtype T, converted in the
- * loads as NumPy's cast buffer converts it (rp_a8_from_<RS>_<S>: one vector conversion, the
+ * loads as NumPy's cast buffer converts it (RP_READ8: one vector conversion, the
  * identity when R is T), so NumPy's tree over its buffer is built over the source itself;
  * NAN 1 also reads a NaN as +0.0 and counts it (the nan* reductions, which sum NumPy's copy
  * of x with NaN replaced by +0.0). Either way the data is read once. */
 #define RP_READ_SCALAR(T, kind, NAN, v, cnt)                                                       \
     ((NAN) && RP_CONV_##kind(T, v) != RP_CONV_##kind(T, v) ? ((cnt)++, (T)0)                       \
                                                            : RP_CONV_##kind(T, v))
-#define RP_READ8(RS, S, NAN, p, c)                                                                 \
-    ((NAN) ? rp_a8_nonan_##S(rp_a8_from_##RS##_##S(p), &(c)) : rp_a8_from_##RS##_##S(p))
 
 /* 2^k leaves of exactly RP_PW_BLOCK elements (a run of a power-of-two size,
  * where NumPy's tree is the balanced one), without the recursion. The leaves
@@ -63,11 +61,14 @@
                 *nans += cnt;                                                                      \
             return s;                                                                              \
         }                                                                                          \
-        rp_c8_##S c = {0};                                                                         \
-        rp_a8_##S r = RP_READ8(RS, S, NAN, x, c);                                                  \
+        RP_C8_TYPE(RS, S) c = {0};                                                                 \
+        rp_a8_##S r, v;                                                                            \
+        RP_READ8(RS, kind, S, NAN, r, x, c);                                                       \
         size_t i = 8, e = n - n % 8;                                                               \
-        for (; i < e; i += 8)                                                                      \
-            RP_A8_PLUS(S, r, RP_READ8(RS, S, NAN, x + i, c));                                      \
+        for (; i < e; i += 8) {                                                                    \
+            RP_READ8(RS, kind, S, NAN, v, x + i, c);                                               \
+            RP_A8_PLUS(S, r, v);                                                                   \
+        }                                                                                          \
         s = ((RP_A8_LANE(S, r, 0) + RP_A8_LANE(S, r, 1)) +                                         \
              (RP_A8_LANE(S, r, 2) + RP_A8_LANE(S, r, 3))) +                                        \
             ((RP_A8_LANE(S, r, 4) + RP_A8_LANE(S, r, 5)) +                                         \

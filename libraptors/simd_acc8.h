@@ -10,35 +10,48 @@ RAPTORS_DTYPES(RP_ACC8_VECTOR_TYPE_)
 #define RP_A8_ADD(S, a, p) ((a) += RP_A8_LOAD(S, p))
 #define RP_A8_LANE(S, a, k) ((a)[k])
 
-/* Reading eight elements into a sum's accumulator: rp_a8_from_<RS>_<S> converts eight
- * elements of any dtype as NumPy's cast does (one vector conversion; the identity when
- * the dtypes are the same), and rp_a8_nonan_<S> turns a NaN into +0.0 and counts it in c
- * (an integer vector of the same lanes: -1 per NaN subtracted), for the nan* reductions. */
-#define RP_LANE_INT_f32 int32_t
-#define RP_LANE_INT_f64 int64_t
-#define RP_ACC8_NONAN_(unused, T, S)                                                               \
-    typedef RP_LANE_INT_##S rp_c8_##S __attribute__((vector_size(8 * sizeof(T))));                 \
-    RP_TARGET static inline rp_a8_##S rp_a8_nonan_##S(rp_a8_##S v, rp_c8_##S *c)                   \
-    {                                                                                              \
-        rp_c8_##S keep = v == v;                                                                   \
-        *c -= ~keep;                                                                               \
-        return (rp_a8_##S)((rp_c8_##S)v & keep);                                                   \
-    }
-RP_SUMS(RP_ACC8_NONAN_, ~)
-#define RP_R8_VALUE_FLOAT(RS, p) (*(const rp_r8_##RS *)(const void *)(p))
-#define RP_R8_VALUE_SIGNED RP_R8_VALUE_FLOAT
-#define RP_R8_VALUE_UNSIGNED RP_R8_VALUE_FLOAT
-#define RP_R8_VALUE_BOOL(RS, p) ((*(const rp_r8_##RS *)(const void *)(p) != 0) & 1)
-#define RP_ACC8_FROM_(R, RS, kind, T, S)                                                           \
-    RP_TARGET static inline rp_a8_##S rp_a8_from_##RS##_##S(const R *p)                            \
-    {                                                                                              \
-        return __builtin_convertvector(RP_R8_VALUE_##kind(RS, p), rp_a8_##S);                      \
-    }
+/* Reading eight elements into a sum's accumulator: RP_READ8 loads eight elements of any
+ * dtype, with NAN turns a NaN into +0.0 and counts it in c (an integer vector of the
+ * source's lanes, RP_C8_TYPE: -1 per NaN subtracted), and converts them as NumPy's cast
+ * does (one vector conversion; the identity when the dtypes are the same). The NaNs are
+ * zeroed before the conversion, in the source's own lanes, and everything is a macro:
+ * gcc 12 fails compiling the zeroing of a converted 64-byte vector for AVX2, and a
+ * 64-byte vector passed or returned where the target lacks AVX-512 changes the ABI. */
+#include <string.h>
 #define RP_ACC8_SOURCE_(ID, name, R, RS, kind)                                                     \
     typedef R rp_r8_##RS                                                                           \
         __attribute__((vector_size(8 * sizeof(R)), aligned(sizeof(R)), may_alias));                \
-    RP_SUMS(RP_ACC8_FROM_, R, RS, kind)
+    typedef RP_LANE_INT_##RS rp_c8_##RS __attribute__((vector_size(8 * sizeof(R))));
+#define RP_LANE_INT_f32 int32_t
+#define RP_LANE_INT_f64 int64_t
+#define RP_LANE_INT_i32 int32_t
+#define RP_LANE_INT_i64 int64_t
+#define RP_LANE_INT_i8 int8_t
+#define RP_LANE_INT_i16 int16_t
+#define RP_LANE_INT_u8 int8_t
+#define RP_LANE_INT_u16 int16_t
+#define RP_LANE_INT_u32 int32_t
+#define RP_LANE_INT_u64 int64_t
+#define RP_LANE_INT_b8 int8_t
 RAPTORS_ALL_DTYPES(RP_ACC8_SOURCE_)
+#define RP_C8_TYPE(RS, S) rp_c8_##RS
+#define RP_R8_VALUE_FLOAT(src) (src)
+#define RP_R8_VALUE_SIGNED(src) (src)
+#define RP_R8_VALUE_UNSIGNED(src) (src)
+#define RP_R8_VALUE_BOOL(src) (((src) != 0) & 1)
+#define RP_READ8(RS, kind, S, NAN, v, p, c)                                                        \
+    do {                                                                                           \
+        rp_r8_##RS src_ = *(const rp_r8_##RS *)(const void *)(p);                                  \
+        if (NAN) {                                                                                 \
+            const rp_c8_##RS keep_ = src_ == src_;                                                 \
+            rp_c8_##RS bits_;                                                                      \
+            (c) -= ~keep_;                                                                         \
+            memcpy(&bits_, &src_, sizeof bits_);                                                   \
+            bits_ &= keep_;                                                                        \
+            memcpy(&src_, &bits_, sizeof bits_);                                                   \
+        }                                                                                          \
+        (v) = __builtin_convertvector(RP_R8_VALUE_##kind(src_), rp_a8_##S);                        \
+    } while (0)
 #define RP_A8_PLUS(S, a, v) ((a) += (v))
 #define RP_C8_TOTAL(S, c)                                                                          \
     ((uint64_t)((c)[0] + (c)[1] + (c)[2] + (c)[3] + (c)[4] + (c)[5] + (c)[6] + (c)[7]))

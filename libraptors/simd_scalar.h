@@ -42,20 +42,19 @@ RAPTORS_DTYPES(RP_ACC8_SCALAR_TYPE_)
 
 /* Reading eight elements into a sum's accumulator (see simd_acc8.h): converted as
  * NumPy's cast does, a NaN turned into +0.0 and counted in c. */
-#define RP_ACC8_SCALAR_NONAN_(unused, T, S)                                                        \
+#define RP_ACC8_SCALAR_COUNT_(unused, T, S)                                                        \
     typedef struct {                                                                               \
         uint64_t v[8];                                                                             \
-    } rp_c8_##S;                                                                                   \
-    static inline rp_a8_##S rp_a8_nonan_##S(rp_a8_##S r, rp_c8_##S *c)                             \
-    {                                                                                              \
+    } rp_c8_##S;
+RP_SUMS(RP_ACC8_SCALAR_COUNT_, ~)
+#define RP_A8_NONAN(S, a, c)                                                                       \
+    do {                                                                                           \
         for (int k_ = 0; k_ < 8; k_++) {                                                           \
-            const int is_nan = r.v[k_] != r.v[k_];                                                 \
-            r.v[k_] = is_nan ? (T)0 : r.v[k_];                                                     \
-            c->v[k_] += (uint64_t)is_nan;                                                          \
+            const int is_nan_ = (a).v[k_] != (a).v[k_];                                            \
+            (a).v[k_] = is_nan_ ? 0 : (a).v[k_];                                                   \
+            (c).v[k_] += (uint64_t)is_nan_;                                                        \
         }                                                                                          \
-        return r;                                                                                  \
-    }
-RP_SUMS(RP_ACC8_SCALAR_NONAN_, ~)
+    } while (0)
 #define RP_ACC8_SCALAR_FROM_(R, RS, kind, T, S)                                                    \
     static inline rp_a8_##S rp_a8_from_##RS##_##S(const R *p)                                      \
     {                                                                                              \
@@ -66,6 +65,13 @@ RP_SUMS(RP_ACC8_SCALAR_NONAN_, ~)
     }
 #define RP_ACC8_SCALAR_SOURCE_(ID, name, R, RS, kind) RP_SUMS(RP_ACC8_SCALAR_FROM_, R, RS, kind)
 RAPTORS_ALL_DTYPES(RP_ACC8_SCALAR_SOURCE_)
+#define RP_C8_TYPE(RS, S) rp_c8_##S
+#define RP_READ8(RS, kind, S, NAN, v, p, c)                                                        \
+    do {                                                                                           \
+        (v) = rp_a8_from_##RS##_##S(p);                                                            \
+        if (NAN)                                                                                   \
+            RP_A8_NONAN(S, v, c);                                                                  \
+    } while (0)
 #define RP_A8_PLUS(S, a, w)                                                                        \
     do {                                                                                           \
         rp_a8_##S w_ = (w);                                                                        \

@@ -1,4 +1,4 @@
-"""Fuzz raptors.add, subtract, multiply, sum and mean against NumPy.
+"""Fuzz raptors.add, subtract, multiply, sum, mean, nansum and nanmean against NumPy.
 
 The companion of fuzz_scale.py (whose generators of values, shapes, layouts and
 guarded buffers it uses). Each case picks an operation, then:
@@ -10,8 +10,10 @@ guarded buffers it uses). Each case picks an operation, then:
     `out` of every kind (none, new, strided in a guarded buffer, an operand
     itself, a view overlapping an operand, and wrong ones: dtype, shape,
     read-only, zero stride, not an ndarray);
-  * sum/mean: one array of every layout, an axis (None, any int, out of range,
-    a tuple, a bool), keepdims, and np.setbufsize() (NumPy's order follows it).
+  * sum/mean/nansum/nanmean: one array of every layout and of every dtype they
+    take (float32, float64, every integer width, bool; NaNs among the floats), an
+    axis (None, any int, a tuple, out of range, a duplicate, a bool), dtype=,
+    keepdims, and np.setbufsize() (NumPy's order follows it).
 
 The call must either return NumPy's answer bit for bit (any NaN matching any
 NaN; a NumPy scalar where NumPy gives one), writing nothing but out's elements
@@ -40,7 +42,10 @@ import numpy as np
 
 import raptors
 
-OPS = ["add", "subtract", "multiply", "sum", "mean"]
+OPS = ["add", "subtract", "multiply", "sum", "mean", "nansum", "nanmean"]
+#: What the reductions read (besides the floats): every integer width and bool.
+REDUCE_INTS = [np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+                                     np.uint32, np.uint64, np.bool_)]  # fmt: skip
 BINARY = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply}
 BUFSIZES = [16, 32, 48, 1024, 4096, 8192, 8192, 8192, 1 << 16]
 AxisError = np.exceptions.AxisError
@@ -309,20 +314,51 @@ def run_binary(rng, op, notes, verbose):
 def make_axis(rng, ndim, notes):
     """(axis, defects)."""
     r = rng.random()
-    if r < 0.35 or (ndim == 0 and r < 0.9):
+    if r < 0.3 or (ndim == 0 and r < 0.9):
         axis, defects = None, set()
-    elif r < 0.9:
+    elif r < 0.7:
         axis, defects = int(rng.integers(-ndim, ndim)), set()
+    elif r < 0.85:  # a tuple of distinct axes, in any order, negatives too
+        k = int(rng.integers(0, ndim + 1))
+        picked = rng.permutation(ndim)[:k]
+        axis = tuple(int(a) - (ndim if rng.random() < 0.3 else 0) for a in picked)
+        defects = set()
+    elif r < 0.9 and ndim:
+        a = int(rng.integers(0, ndim))
+        axis, defects = (a, a - ndim), {ValueError}  # the same axis twice
     elif r < 0.95:
         axis = _sample(rng, [ndim, ndim + 3, -ndim - 1])
         defects = {AxisError}
         if ndim == 0 and axis in (0, -1):
             defects.add(fs.MaySucceed)  # np.sum accepts axis 0 and -1 of a 0-d array
     else:
-        axis = _sample(rng, [(0,), (0, 1), True, False, 1.0, "0"])
+        axis = _sample(rng, [True, False, 1.0, "0", (0, 1.0)])
         defects = {TypeError}
+        if axis == (0, 1.0) and ndim == 0:
+            defects.add(AxisError)  # NumPy checks the 0 first
     notes.append(f"axis={axis!r}")
     return axis, defects
+
+
+def make_sum_dtype(rng, op, x_dtype, notes):
+    """(dtype=, defects): mostly None; else one Raptors adds in, or one it refuses."""
+    r = rng.random()
+    if r < 0.6 or x_dtype is None:
+        return None, set()
+    mean = op in ("mean", "nanmean")
+    ints = x_dtype.kind in "biu"
+    choices = [np.float32, np.float64]
+    if ints and not mean:
+        choices += [np.int8, np.int32, np.int64, np.uint16, np.uint64]
+    dt = _sample(rng, choices)
+    defects = set()
+    if r > 0.93:
+        dt = _sample(rng, [np.float16, np.int64] if not (ints and not mean) else [np.float16])
+        defects = {TypeError}  # refused (float16; a float summed as integers; an int mean)
+        if op == "nanmean" and x_dtype.kind == "f" and dt is np.int64:
+            defects = {TypeError}  # NumPy's own "If a is inexact, then dtype must be inexact"
+    notes.append(f"dtype={np.dtype(dt).name}")
+    return dt, defects
 
 
 def run_reduce(rng, op, notes, verbose):
@@ -331,8 +367,8 @@ def run_reduce(rng, op, notes, verbose):
     x_base = None
     defects = set()
     if r < 0.88:
-        dtype = _sample(rng, fs.SUPPORTED)
-        notes.append(f"dtype={dtype} shape={shape}")
+        dtype = _sample(rng, fs.SUPPORTED + REDUCE_INTS)
+        notes.append(f"x.dtype={dtype} shape={shape}")
         x, x_base = fs.make_x(rng, shape, dtype, notes)
     elif r < 0.93:
         dtype = _sample(rng, fs.SWAPPED)
@@ -340,23 +376,37 @@ def run_reduce(rng, op, notes, verbose):
         x, x_base = fs.make_x(rng, shape, dtype, notes)
     elif r < 0.97:
         x = fs.make_unsupported(rng, shape, notes)
-        defects.add(TypeError)
+        if x.dtype.newbyteorder("=") not in REDUCE_INTS:
+            defects.add(TypeError)
     else:
         x = fs.make_x_object(rng, notes)
-        if np.asarray(x).dtype not in fs.SUPPORTED + fs.SWAPPED:
+        if np.asarray(x).dtype.newbyteorder("=") not in fs.SUPPORTED + REDUCE_INTS:
             defects.add(TypeError)
         if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
             defects.add(TypeError)  # a subclass keeps its own rules under NumPy: refused
-    if isinstance(x, np.ndarray) and x.flags.writeable and x.size and rng.random() < 0.6:
+    if (
+        isinstance(x, np.ndarray)
+        and x.dtype.kind == "f"
+        and x.flags.writeable
+        and x.size
+        and rng.random() < 0.6
+    ):
         # Numbers of like magnitudes, where the order of the additions shows in the
         # last bits (random_values spans 90 decades: the largest swamps the rest).
         with np.errstate(all="ignore"):
             x[...] = rng.standard_normal(x.shape) * 10.0 ** rng.uniform(-2, 2, x.shape)
+            if op.startswith("nan"):
+                x[rng.random(x.shape) < 0.1] = np.nan
         notes.append("moderate values")
     x_arr = np.asarray(x)
     axis, axis_defects = make_axis(rng, x_arr.ndim, notes)
+    if op in ("mean", "nanmean") and x_arr.ndim == 0:
+        axis_defects = axis_defects - {fs.MaySucceed}  # np.mean takes no axis of a 0-d
     may_succeed = fs.MaySucceed in axis_defects and not defects
     defects |= axis_defects - {fs.MaySucceed}
+    known = x_arr.dtype if x_arr.dtype.newbyteorder("=") in fs.SUPPORTED + REDUCE_INTS else None
+    sum_dtype, dtype_defects = make_sum_dtype(rng, op, known, notes)
+    defects |= dtype_defects
     keepdims = bool(rng.random() < 0.3)
     buf = _sample(rng, BUFSIZES)
     notes.append(f"keepdims={keepdims} bufsize={buf}")
@@ -369,7 +419,7 @@ def run_reduce(rng, op, notes, verbose):
     np.setbufsize(buf)
     try:
         try:
-            result = _quiet(getattr(raptors, op), x, axis=axis, keepdims=keepdims)
+            result = _quiet(getattr(raptors, op), x, axis=axis, dtype=sum_dtype, keepdims=keepdims)
         except Exception as exc:
             if type(exc) not in defects:
                 return (
@@ -383,7 +433,7 @@ def run_reduce(rng, op, notes, verbose):
             return (
                 f"{desc}\n  returned, but must raise one of {sorted(t.__name__ for t in defects)}"
             )
-        want = _quiet(getattr(np, op), x, axis=axis, keepdims=keepdims)
+        want = _quiet(getattr(np, op), x, axis=axis, dtype=sum_dtype, keepdims=keepdims)
     finally:
         np.setbufsize(old)
     if type(x) is np.ndarray and isinstance(want, np.ndarray) != isinstance(result, np.ndarray):

@@ -38,7 +38,7 @@ import raptors
 SUPPORTED = [np.dtype(np.float32), np.dtype(np.float64)]
 SWAPPED = [d.newbyteorder() for d in SUPPORTED]
 UNSUPPORTED = [np.dtype(t) for t in UNSUPPORTED_DTYPES]
-UINT = {4: np.uint32, 8: np.uint64}
+UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 class MaySucceed(Exception):
@@ -61,8 +61,14 @@ def _sample(rng, seq):
 
 
 def random_values(rng, dtype, n):
-    """A mix of ordinary numbers of every magnitude, specials and raw bit patterns."""
+    """A mix of ordinary numbers of every magnitude, specials and raw bit patterns (integers
+    and bools: any value of the dtype)."""
     dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return rng.random(n) < 0.5
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True)
     with np.errstate(all="ignore"):
         out = (rng.standard_normal(n) * 10.0 ** rng.integers(-45, 45, n)).astype(dtype)
     kind = rng.integers(0, 10, n)

@@ -95,11 +95,11 @@ sys.exit(fuzz_ops.main(sys.argv[1:]))
 OPS_MUTATIONS = {
     "sum/mean told twice np.getbufsize()": """
 def wrong_bufsize(real):
-    def fn(x, axis=None, keepdims=False):
+    def fn(x, axis=None, dtype=None, keepdims=False):
         old = np.getbufsize()
         np.setbufsize(2 * old)
         try:
-            return real(x, axis=axis, keepdims=keepdims)
+            return real(x, axis=axis, dtype=dtype, keepdims=keepdims)
         finally:
             np.setbufsize(old)
     return fn
