@@ -101,6 +101,7 @@ def _benchmarks():
 @pytest.fixture
 def small_sizes(monkeypatch):
     """Every benchmark on small arrays, track_ measurements with few rounds."""
+    import benchmarks.bench_dask as dask_bench
     import benchmarks.bench_headline as headline
     import benchmarks.bench_layout as layout
     import benchmarks.bench_matrix as matrix
@@ -114,6 +115,8 @@ def small_sizes(monkeypatch):
         monkeypatch.setitem(matrix.SHAPES, k, v)
     for k, v in {"2048x2048": (40, 36), "8192x8192": (48, 40)}.items():
         monkeypatch.setitem(wide.SHAPES, k, v)
+    monkeypatch.setattr(dask_bench, "SHAPE", (48, 40))
+    monkeypatch.setattr(dask_bench, "CHUNKS", (24, 20))
     monkeypatch.setattr(common, "QUICK", True)
     monkeypatch.setattr(headline.ScaleF32At2048, "shape", (32, 32))
     monkeypatch.setattr(layout.ScaleTransposed, "n", 32)
