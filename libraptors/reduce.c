@@ -396,6 +396,19 @@ static void by_outputs_chunk(void *ctx, size_t c)
 {
     blocks_job *j = ctx;
     const reduction *r = j->r;
+    if (j->per_output == 1 && j->B.nd == 1) { /* rows: one pairwise sum each */
+        for (size_t o = rp_piece_begin(&j->chunks, c); o < rp_piece_begin(&j->chunks, c + 1);
+             o++) {
+            char acc[sizeof(double)] = {0}, s[sizeof(double)];
+            uint64_t nans = 0;
+            int64_t ko[RP_MAX_OPERANDS];
+            rp_layout_offsets(&j->K, 0, j->K.nd, o, ko);
+            r->pw(r->x + ko[X], (ptrdiff_t)j->B.s[X][0], j->block, s, &nans);
+            acc_add(r, acc, s);
+            store(j->r, acc, r->per_output, nans, r->out + ko[OUT]);
+        }
+        return;
+    }
     for (size_t o = rp_piece_begin(&j->chunks, c); o < rp_piece_begin(&j->chunks, c + 1); o++) {
         char acc[sizeof(double)] = {0}, s[sizeof(double)];
         uint64_t nans = 0;
@@ -685,6 +698,17 @@ int rp_reduce(const rp_reduce_call *c)
             rp_layout_offsets(&K, 0, K.nd, o, ko);
             store(&r, zero, 0, 0, r.out + ko[OUT]);
         }
+        return r.empty_slice ? RAPTORS_NOTE_EMPTY_SLICE : RAPTORS_OK;
+    }
+    if (r.L.nd == 1 && r.L.s[OUT][0] == 0 && !cast && r.L.s[X][0] == (int64_t)r.xes) {
+        /* all of one contiguous run (the common call): one pairwise tree */
+        char s[sizeof(double)], acc[sizeof(double)] = {0};
+        uint64_t nans = 0;
+        int rc = tree_sum(&r, &r.L, r.x, (size_t)r.L.n[0], s, &nans);
+        if (rc != RAPTORS_OK)
+            return rc;
+        acc_add(&r, acc, s);
+        store(&r, acc, r.per_output, nans, r.out);
         return r.empty_slice ? RAPTORS_NOTE_EMPTY_SLICE : RAPTORS_OK;
     }
     dims D;

@@ -56,6 +56,10 @@ typedef int16_t rp_w8_i16 __attribute__((vector_size(16)));
 #define RP_R8_WIDEN_b8(v) __builtin_convertvector(v, rp_w8_i32)
 #define RP_READ8(RS, kind, S, NAN, v, p, c)                                                        \
     do {                                                                                           \
+        if (RP_IS_FLOAT_##kind && sizeof(*(p)) == sizeof((v)[0]) && !(NAN)) {                      \
+            (v) = RP_A8_LOAD(S, p); /* the sum's own dtype: a plain load */                       \
+            break;                                                                                 \
+        }                                                                                          \
         rp_r8_##RS src_ = *(const rp_r8_##RS *)(const void *)(p);                                  \
         if (NAN) {                                                                                 \
             const rp_c8_##RS keep_ = src_ == src_;                                                 \

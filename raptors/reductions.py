@@ -173,6 +173,16 @@ _CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
 _SUM_SHIFT: int = _ffi.PROTOCOL["sum_shift"]
 _EMPTY_SLICE: int = _ffi.PROTOCOL["notes"]["NOTE_EMPTY_SLICE"]
 _FP_BITS = sum(_ffi.PROTOCOL["fp_exceptions"].values())
+_SUM_OP, _MEAN_OP = _ffi.OPS["sum"], _ffi.OPS["mean"]
+# By dtype object (dtype.name is slow): each dtype's CODE bits as the input (native) and as
+# the dtype of the sum, and the default sum dtype of each input for sum and mean.
+_SRC_CODE = {np.dtype(n): c for n, c in _DTYPE_CODES.items()}
+_SUM_CODE = {np.dtype(n): (i + 1) << _SUM_SHIFT for n, i in _ffi.DTYPE_IDS.items()}
+_DEFAULT_T = {
+    (d, m): _F64 if m and d.kind in "biu" else _default_sum_dtype(d)
+    for d in _SRC_CODE
+    for m in (False, True)
+}
 
 
 def _make(fname: str, op_name: str, mean: bool, nan: bool) -> Any:
@@ -265,12 +275,20 @@ def _general(
 ) -> Any:
     a, cast = _array(x, fname)
     src = a.dtype
-    if not nan or src.kind != "f":
-        op = _ffi.OPS["mean" if mean else "sum"]  # nan* of integers are sum and mean
-    if nan and mean and src.kind == "f" and dtype is not None and np.dtype(dtype).kind != "f":
+    if nan and src.kind != "f":
+        op = _MEAN_OP if mean else _SUM_OP  # nan* of integers are sum and mean
+    if nan and mean and dtype is not None and src.kind == "f" and np.dtype(dtype).kind != "f":
         raise TypeError("If a is inexact, then dtype must be inexact")  # NumPy's, checked first
-    axes = _axes(axis, a.ndim, fname, mean)
-    t = _sum_dtype(fname, src, dtype, out, mean)
+    if type(axis) is int and a.ndim:  # (the common call, checked quickly)
+        if not -a.ndim <= axis < a.ndim:
+            raise _AxisError(axis, a.ndim)
+        axes: tuple[int, ...] = (axis % a.ndim,)
+    else:
+        axes = _axes(axis, a.ndim, fname, mean)
+    if dtype is None and out is None:
+        t = _DEFAULT_T.get((src, mean)) or _sum_dtype(fname, src, dtype, out, mean)
+    else:
+        t = _sum_dtype(fname, src, dtype, out, mean)
     shape = a.shape
     kept = [d for d in range(a.ndim) if d not in axes]
     rshape = (
@@ -313,8 +331,7 @@ def _general(
         mask = _ALL_AXES
     elif mask >= 1 << 63:
         mask -= 1 << 64  # (the word is an int64)
-    code = op | _DTYPE_CODES[src.newbyteorder("=").name] | cast
-    code |= (_ffi.DTYPE_IDS[result_dtype.name] + 1) << _SUM_SHIFT
+    code = op | _SRC_CODE[src] | cast | _SUM_CODE[result_dtype]
     if given is not None:
         code |= _ffi.CALL_OUT_VOTES
     blk = _TLS.block
