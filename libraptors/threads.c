@@ -66,7 +66,7 @@ static void fpctl_set(rp_fpctl c) { (void)c; }
 #ifndef WORKER_PAUSE_NS
 #define WORKER_PAUSE_NS 200000
 #endif
-#define SPIN_DEFAULT_US 50
+#define SPIN_DEFAULT_US 1000
 #define SPIN_ACTIVE_US 10000  /* RAPTORS_WAIT_POLICY=active: the fixed wait Raptors had before */
 #define SPIN_MAX_US 1000000
 /* Spins before a waiting caller starts yielding its core. */
@@ -136,7 +136,7 @@ static void read_wait(void)
             us = 0;
         else
             rp_env_refuse("RAPTORS_WAIT_POLICY", policy, "active or passive",
-                          "the default, 50 us of spinning");
+                          "the default, 1000 us of spinning");
     }
     char instead[64];
     snprintf(instead, sizeof instead, "%llu us (%s)", (unsigned long long)us,

@@ -290,15 +290,21 @@ def _general(
     else:
         t = _sum_dtype(fname, src, dtype, out, mean)
     shape = a.shape
-    kept = [d for d in range(a.ndim) if d not in axes]
-    rshape = (
-        tuple(1 if d in axes else n for d, n in enumerate(shape))
-        if keepdims
-        else tuple(shape[d] for d in kept)
-    )
-    count = 1
-    for d in axes:
-        count *= shape[d]
+    if len(axes) == 1 and not keepdims:  # (one axis: the common call)
+        k = axes[0]
+        kept = [0] if a.ndim > 1 else []  # (only whether any axis is kept is used)
+        rshape = shape[:k] + shape[k + 1 :]
+        count = shape[k]
+    else:
+        kept = [d for d in range(a.ndim) if d not in axes]
+        rshape = (
+            tuple(1 if d in axes else n for d, n in enumerate(shape))
+            if keepdims
+            else tuple(shape[d] for d in kept)
+        )
+        count = 1
+        for d in axes:
+            count *= shape[d]
     if out is not None:
         given = _check_out(out, fname, rshape, t)
         target = given
@@ -315,22 +321,30 @@ def _general(
         scalar = given is None and not (keepdims and a.ndim) and not kept and t == _F64
         _empty_mean_warning(target.size > 0, scalar)
     # out's strides on x's axes: 0 along the reduced ones.
-    ostr = iter(target.strides)
-    out_strides = []
-    for d in range(a.ndim):
-        if d in axes:
-            out_strides.append(0)
-            if keepdims:
-                next(ostr)
-        else:
-            out_strides.append(next(ostr))
-    mask = 0  # the reduced axes, a bit each
-    for d in axes:
-        mask |= 1 << d
-    if len(axes) == a.ndim:
-        mask = _ALL_AXES
-    elif mask >= 1 << 63:
-        mask -= 1 << 64  # (the word is an int64)
+    if len(axes) == 1 and not keepdims:
+        k = axes[0]
+        ts = target.strides
+        out_strides: Any = ts[:k] + (0,) + ts[k:]
+        mask = _ALL_AXES if a.ndim == 1 else 1 << k
+        if mask >= 1 << 63:
+            mask -= 1 << 64  # (the word is an int64)
+    else:
+        ostr = iter(target.strides)
+        out_strides = []
+        for d in range(a.ndim):
+            if d in axes:
+                out_strides.append(0)
+                if keepdims:
+                    next(ostr)
+            else:
+                out_strides.append(next(ostr))
+        mask = 0  # the reduced axes, a bit each
+        for d in axes:
+            mask |= 1 << d
+        if len(axes) == a.ndim:
+            mask = _ALL_AXES
+        elif mask >= 1 << 63:
+            mask -= 1 << 64  # (the word is an int64)
     code = op | _SRC_CODE[src] | cast | _SUM_CODE[result_dtype]
     if given is not None:
         code |= _ffi.CALL_OUT_VOTES

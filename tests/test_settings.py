@@ -15,9 +15,9 @@ CASES = [
     ("RAPTORS_MIN_BYTES_PER_THREAD", "-5", "a whole number of bytes", "the derived threshold"),
     ("RAPTORS_POOL_BYTES", "abc", "a whole number of bytes", "268435456 bytes"),
     ("RAPTORS_POOL_IDLE_MS", "1s", "a whole number of milliseconds", "the default, 1000 ms"),
-    ("RAPTORS_WAIT_POLICY", "sleepy", "active or passive", "the default, 50 us"),
-    ("RAPTORS_SPIN_US", "-1", "microseconds from 0 to 1000000", "50 us (the default)"),
-    ("RAPTORS_SPIN_US", "2000000", "microseconds from 0 to 1000000", "50 us (the default)"),
+    ("RAPTORS_WAIT_POLICY", "sleepy", "active or passive", "the default, 1000 us"),
+    ("RAPTORS_SPIN_US", "-1", "microseconds from 0 to 1000000", "1000 us (the default)"),
+    ("RAPTORS_SPIN_US", "2000000", "microseconds from 0 to 1000000", "1000 us (the default)"),
     ("RAPTORS_NUM_THREADS", "0", "from 1 to 256", "every usable CPU"),
     ("RAPTORS_NUM_THREADS", "many", "from 1 to 256", "every usable CPU"),
 ]
@@ -74,13 +74,13 @@ def test_valid_values_are_taken_without_a_word():
 @pytest.mark.parametrize(
     "env, spin_us, pool",
     [
-        ({}, 50, {"max_bytes": 268435456, "idle_ms": 1000, "cached_bytes": 0}),
+        ({}, 1000, {"max_bytes": 268435456, "idle_ms": 1000, "cached_bytes": 0}),
         ({"RAPTORS_WAIT_POLICY": "passive"}, 0, None),
         ({"RAPTORS_WAIT_POLICY": "active"}, 10000, None),
         ({"RAPTORS_WAIT_POLICY": "passive", "RAPTORS_SPIN_US": "30"}, 30, None),  # SPIN_US wins
         (
             {"RAPTORS_POOL_IDLE_MS": "250", "RAPTORS_POOL_BYTES": "0"},
-            50,
+            1000,
             {"max_bytes": 0, "idle_ms": 250, "cached_bytes": 0},
         ),
     ],
