@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -161,3 +162,14 @@ def _restore_runtime_state():
     yield
     raptors.set_num_threads(threads)
     raptors.set_simd("auto")
+
+
+@contextmanager
+def bufsize(n):
+    """np.setbufsize(n) for the block (NumPy's order of additions follows it), then the old."""
+    old = np.getbufsize()
+    np.setbufsize(n)
+    try:
+        yield
+    finally:
+        np.setbufsize(old)

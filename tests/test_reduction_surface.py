@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 import numpy_surface_model as model
 import pytest
-from conftest import assert_bitwise_equal
+from conftest import assert_bitwise_equal, bufsize
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,16 +23,6 @@ FUNCS = ("sum", "mean", "nansum", "nanmean")
 INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
 ALL = [np.float32, np.float64, *INTS, np.bool_]
 VARIANTS = raptors.build_info()["simd_available"]
-
-
-@contextmanager
-def bufsize(n):
-    old = np.getbufsize()
-    np.setbufsize(n)
-    try:
-        yield
-    finally:
-        np.setbufsize(old)
 
 
 @contextmanager

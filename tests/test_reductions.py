@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import numpy_order_model as order
 import pytest
-from conftest import DTYPES, assert_bitwise_equal, special_values
+from conftest import DTYPES, assert_bitwise_equal, bufsize, special_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,16 +37,6 @@ LAYOUT_BUFSIZES = [16, 1024, 8192] if QEMU_USER else BUFSIZES
 SIZES = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 136, 255, 256]
 SIZES += [257, 383, 384, 385, 511, 512, 513, 520, 1000, 1024, 1025, 4095, 4099, 8191, 8193]
 SIZES += [10007, 65537]
-
-
-@contextmanager
-def bufsize(n):
-    old = np.getbufsize()
-    np.setbufsize(n)
-    try:
-        yield
-    finally:
-        np.setbufsize(old)
 
 
 @pytest.fixture(autouse=True)
