@@ -37,13 +37,9 @@ def _array(x: Any, fname: str) -> tuple[np.ndarray, int]:
         refuse_overrides(x, fname, "input")
     a = x if type(x) is _ndarray else np.asarray(x)
     dt = a.dtype
-    if (
-        dt.kind in "fiub"
-        and dt.newbyteorder("=").name in _ffi.DTYPE_IDS
-        and (dt.kind != "f" or dt.itemsize in (4, 8))
-    ):
-        if dt.isnative or dt.itemsize == 1:
-            return a, 0
+    if dt in _SRC_CODE:  # (by dtype object: equal dtypes hash alike, byte order included)
+        return a, 0
+    if dt.kind in "fiub" and dt.newbyteorder("=") in _SRC_CODE:
         return _native_copy(a), _ffi.CALL_BUFFERED
     raise TypeError(
         f"raptors.{fname} supports arrays of {_SUPPORTED}, got "
