@@ -30,9 +30,13 @@ from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
 from ._ffi import DTYPE_CODES as _DTYPE_CODES  # noqa: E402
 from ._ffi import EOVERLAP as _EOVERLAP  # noqa: E402
 from ._ffi import FAST_EW_WORDS as _FAST  # noqa: E402
+from ._ffi import HOLD_GIL_MAX_BYTES as _HOLD_GIL_MAX_BYTES  # noqa: E402
 from ._ffi import address as _address  # noqa: E402
 from ._ffi import call as _raptors_call  # noqa: E402
+from ._ffi import call_packed as _call_packed  # noqa: E402
+from ._ffi import call_packed_held as _call_held  # noqa: E402
 from ._ffi import empty as _pooled  # noqa: E402
+from ._ffi import pack_elementwise as _pack  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
 
 _OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
@@ -41,6 +45,8 @@ _ICODE32, _ICODE64 = _DTYPE_CODES["int32"], _DTYPE_CODES["int64"]
 _F32_OVERFLOW = _fpe.F32_OVERFLOW
 # By dtype (dtype.name is slow); equal dtypes hash alike ('q' and 'l' are both int64).
 _DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64, _I32: _ICODE32, _I64: _ICODE64}
+# A contiguous call's CODE word but the operation, by dtype (the fast path's).
+_CONTIG_CODE = {d: c | _REFS | _ffi.CALL_CONTIG for d, c in _DTYPE_CODE.items()}
 _SUPPORTED = "float32, float64, int32 and int64"
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
@@ -137,6 +143,7 @@ def _make(fname: str) -> Any:
     general = _REFS | op
     contig = general | _ffi.CALL_CONTIG
     scalar_y = contig | _ffi.CALL_SCALAR_Y
+    codes = {d: c | op for d, c in _CONTIG_CODE.items()}
 
     def binary(x: Any, y: Any, out: Any = None) -> Any:
         # Fast path: two C-contiguous native float32/float64 (or int32/int64) ndarrays of
@@ -145,13 +152,13 @@ def _make(fname: str) -> Any:
             dt = x.dtype
             if (
                 y.dtype is dt
-                and (dt is _F32 or dt is _F64 or dt is _I32 or dt is _I64)
+                and dt in codes
                 and x.shape == y.shape
                 and x.flags.c_contiguous
                 and y.flags.c_contiguous
             ):
+                nbytes = x.nbytes
                 if out is None:
-                    nbytes = x.nbytes
                     if nbytes >= _POOL_MIN_BYTES:
                         o = _pooled(x.shape, dt, "C")
                     else:
@@ -165,24 +172,9 @@ def _make(fname: str) -> Any:
                     o = out
                 else:
                     return _general(op, fname, x, y, out)
-                blk = _TLS.block
-                blk.args[_FAST] = [
-                    contig
-                    | (
-                        _CODE64
-                        if dt is _F64
-                        else _CODE32
-                        if dt is _F32
-                        else _ICODE64
-                        if dt is _I64
-                        else _ICODE32
-                    ),
-                    x.size,
-                    _id(x) + _OFF,
-                    _id(y) + _OFF,
-                    _id(o) + _OFF,
-                ]
-                rc = _raptors_call(blk.addr)
+                rc = (_call_held if nbytes <= _HOLD_GIL_MAX_BYTES else _call_packed)(
+                    _pack(codes[dt], x.size, _id(x) + _OFF, _id(y) + _OFF, _id(o) + _OFF)
+                )
                 if not rc:
                     return o if out is not None or o.ndim else o[()]
                 if rc > 0:
