@@ -21,7 +21,8 @@
     X(SUM, sum, REDUCE, sum, REDUCE)                                                               \
     X(MEAN, mean, REDUCE, mean, REDUCE)                                                            \
     X(NANSUM, nansum, REDUCE, sum, REDUCE)                                                         \
-    X(NANMEAN, nanmean, REDUCE, mean, REDUCE)
+    X(NANMEAN, nanmean, REDUCE, mean, REDUCE)                                                      \
+    X(NANCOUNT, nancount, REDUCE, sum, REDUCE)
 
 /* X(ID, name, C type, suffix, kind): NumPy's name, the element type, the suffix
  * of the vocabulary (rp_load_<suffix>, ...) and of the kernels, and the kind

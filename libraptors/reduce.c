@@ -1,5 +1,6 @@
 /*
- * The add-reductions: sum, mean, nansum, nanmean, of any dtype of ops.h, over
+ * The add-reductions: sum, mean, nansum, nanmean (and nancount, the numbers a
+ * nanmean divides by, for raptors.dask), of any dtype of ops.h, over
  * any set of axes, in NumPy 2.4's order (shared research: numpy-reduction-
  * order.md, numpy-surface-order.md), decided from the layout as NumPy's
  * iterator decides it:
@@ -43,7 +44,7 @@ enum { X = 0, OUT = 1, ORD = 2 };
 typedef struct {
     const rp_kernel_set *k;
     int op, src, sum_dtype, kind; /* kind: RP_SUM_F32, RP_SUM_F64 or RP_SUM_INT */
-    int mean, nan;
+    int mean, nan, count;         /* count: nancount, which stores the numbers counted */
     size_t xes, oes, aes;         /* bytes of an element of x, of out, of an accumulator */
     rp_pairwise_fn pw;
     rp_accumulate_fn acc;
@@ -94,6 +95,20 @@ static double default_nan(void)
  * double by the count for a mean, as NumPy divides by an intp. */
 static void store(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
 {
+    if (r->count) { /* nancount: the numbers, exact (Python asks for no more than the dtype holds) */
+        const uint64_t n = count - nans;
+        if (r->kind == RP_SUM_F32) {
+            const float f = (float)n;
+            memcpy(out, &f, sizeof f);
+            return;
+        }
+        if (r->kind == RP_SUM_F64) {
+            const double d = (double)n;
+            memcpy(out, &d, sizeof d);
+            return;
+        }
+        a = &n;
+    }
     if (r->kind == RP_SUM_INT) {
         uint64_t v;
         memcpy(&v, a, sizeof v);
@@ -635,7 +650,8 @@ int rp_reduce(const rp_reduce_call *c)
                    .mean = c->op == RAPTORS_OP_MEAN || c->op == RAPTORS_OP_NANMEAN,
                    .x = c->x, .out = c->out};
     const int src_float = rp_dtype_is_float(c->src);
-    r.nan = (c->op == RAPTORS_OP_NANSUM || c->op == RAPTORS_OP_NANMEAN) && src_float;
+    r.count = c->op == RAPTORS_OP_NANCOUNT;
+    r.nan = (c->op == RAPTORS_OP_NANSUM || c->op == RAPTORS_OP_NANMEAN || r.count) && src_float;
     r.xes = rp_element_size(c->src);
     r.oes = rp_element_size(c->sum_dtype);
     if (c->sum_dtype == RAPTORS_DTYPE_FLOAT32)

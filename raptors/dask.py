@@ -94,9 +94,14 @@ def _nansum(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False)
 
 
 def _nannumel(x: Any, **kwargs: Any) -> Any:
-    """dask's nannumel for NumPy chunks: the numbers (not NaN) counted by summing a mask in
-    the mean's dtype (dask's count lives in that dtype: float32 counts round past 2**24). The
-    mask is NumPy's isnan: libraptors has no NaN test of its own."""
+    """dask's nannumel for NumPy chunks: the numbers (not NaN) as NumPy sums its mask in the
+    mean's dtype (dask's count lives in that dtype). libraptors counts them in one read of a
+    float chunk; where its count would not be NumPy's (past 2**24 per float32 result, where
+    NumPy's sum of ones rounds), the mask is NumPy's isnan, summed by Raptors."""
+    with _one_thread():
+        n = _reductions._nancount(x, **kwargs)
+    if n is not None:
+        return n
     mask = np.isnan(x)
     np.logical_not(mask, out=mask)
     with _one_thread():

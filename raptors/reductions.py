@@ -169,7 +169,7 @@ _CODE32, _CODE64 = _DTYPE_CODES["float32"], _DTYPE_CODES["float64"]
 _SUM_SHIFT: int = _ffi.PROTOCOL["sum_shift"]
 _EMPTY_SLICE: int = _ffi.PROTOCOL["notes"]["NOTE_EMPTY_SLICE"]
 _FP_BITS = sum(_ffi.PROTOCOL["fp_exceptions"].values())
-_SUM_OP, _MEAN_OP = _ffi.OPS["sum"], _ffi.OPS["mean"]
+_SUM_OP, _MEAN_OP, _COUNT_OP = _ffi.OPS["sum"], _ffi.OPS["mean"], _ffi.OPS["nancount"]
 # By dtype object (dtype.name is slow): each dtype's CODE bits as the input (native) and as
 # the dtype of the sum, and the default sum dtype of each input for sum and mean.
 _SRC_CODE = {np.dtype(n): c for n, c in _DTYPE_CODES.items()}
@@ -271,7 +271,7 @@ def _general(
 ) -> Any:
     a, cast = _array(x, fname)
     src = a.dtype
-    if nan and src.kind != "f":
+    if nan and src.kind != "f" and op != _COUNT_OP:
         op = _MEAN_OP if mean else _SUM_OP  # nan* of integers are sum and mean
     if nan and mean and dtype is not None and src.kind == "f" and np.dtype(dtype).kind != "f":
         raise TypeError("If a is inexact, then dtype must be inexact")  # NumPy's, checked first
@@ -356,6 +356,8 @@ def _general(
         _getbufsize(),
     )
     rc = _call(blk.addr)
+    if op == _COUNT_OP:
+        rc &= ~_FP_BITS  # (a count's additions are not NumPy's: their exceptions are not either)
     if rc:
         _answer(rc, fname, count)
     if given is not None:
@@ -363,6 +365,27 @@ def _general(
             given[...] = target
         return given
     return target if target.ndim else target[()]
+
+
+# Float counts are exact while every partial sum of ones is: up to 2**24 (float32), 2**53.
+_EXACT_COUNT = {np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53}
+
+
+def _nancount(x: np.ndarray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """The numbers (not NaN) of a float array over axis, in float dtype= -- equal to
+    ``np.sum(~np.isnan(x), axis, dtype, keepdims=keepdims)``, dask's nannumel, counted in one
+    read of x -- or None where libraptors' count is not that: an input other than a native
+    float32/float64 ndarray, another dtype, or more elements per result than the dtype
+    counts exactly (NumPy's sum of ones rounds then)."""
+    t = np.dtype(dtype) if dtype is not None else None
+    if type(x) is not _ndarray or x.dtype not in (_F32, _F64) or t not in _EXACT_COUNT:
+        return None
+    per_result = 1
+    for d in _axes(axis, x.ndim, "nancount", False):
+        per_result *= x.shape[d]
+    if per_result > _EXACT_COUNT[t]:
+        return None
+    return _general(_COUNT_OP, "nancount", False, True, x, axis, t, None, keepdims)
 
 
 sum = _make("sum", "sum", False, False)

@@ -112,6 +112,7 @@ OPS = {
     "mean": 5,
     "nansum": 6,
     "nanmean": 7,
+    "nancount": 8,
 }
 DTYPE_BITS = {np.float32: 0 << 8, np.float64: 1 << 8}
 

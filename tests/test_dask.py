@@ -295,6 +295,7 @@ def test_mean_intermediates_are_dask_s():
 KERNELS = [
     (rp_reductions, "sum"),
     (rp_reductions, "nansum"),
+    (rp_reductions, "_nancount"),
     (rp_elementwise, "add"),
     (rp_elementwise, "subtract"),
     (rp_elementwise, "multiply"),

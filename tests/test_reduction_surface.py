@@ -375,3 +375,49 @@ def test_property_matches_numpy(case, fname, keepdims, buf, threads_n, f64):
         got = quiet(getattr(raptors, fname), x, axis=axis, dtype=dt, keepdims=keepdims)
         want = quiet(getattr(np, fname), x, axis=axis, dtype=dt, keepdims=keepdims)
     same(got, want)
+
+
+# ---- nancount: the numbers raptors.dask's nanmean chunks divide by ------------------------
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("src", [np.float32, np.float64])
+def test_nancount_is_numpys_sum_of_the_mask(variant, n_threads, src):
+    """_nancount equals NumPy's sum of ~isnan in the count dtype, for every layout and axes;
+    with no NaN, with all NaN, and large enough to thread."""
+    from raptors.reductions import _nancount
+
+    rng = np.random.default_rng(7)
+    base = rng.random((96, 70, 3)).astype(src)
+    base[rng.random(base.shape) < 0.3] = np.nan
+    base[5] = np.nan
+    big = rng.random((1100, 300)).astype(src)
+    big[rng.random(big.shape) < 0.02] = np.nan
+    views = [base, base[::-2, 3:, :], base.transpose(2, 0, 1), np.asfortranarray(base), big]
+    old = raptors.get_simd()
+    raptors.set_simd(variant)
+    try:
+        with threads(n_threads):
+            for x in views:
+                for axis in [None, 0, -1, (0, x.ndim - 1)]:
+                    for t in (np.float32, np.float64):
+                        for keepdims in (False, True):
+                            want = np.sum(~np.isnan(x), axis=axis, dtype=t, keepdims=keepdims)
+                            got = _nancount(x, axis=axis, dtype=t, keepdims=keepdims)
+                            assert_bitwise_equal(got, want)
+    finally:
+        raptors.set_simd(old)
+
+
+def test_nancount_declines_what_it_would_not_count_as_numpy():
+    """None (the caller takes NumPy's mask) past 2**24 numbers per float32 result, where
+    NumPy's sum of ones rounds, and for inputs or dtypes it does not count."""
+    from raptors.reductions import _nancount
+
+    many = np.broadcast_to(np.float32(1), (2**24 + 1,))  # no memory
+    assert _nancount(many, dtype=np.float32) is None
+    assert _nancount(many[:-1], dtype=np.float32) == 2**24
+    assert _nancount(np.ones(4, np.int32), dtype=np.float32) is None
+    assert _nancount(np.ones(4), dtype=np.int64) is None
+    assert _nancount([1.0, np.nan], dtype=np.float64) is None
