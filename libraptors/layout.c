@@ -1,5 +1,6 @@
 /* The one N-d layout module (layout.h). */
 #include "layout.h"
+#include "plan.h"
 
 #include <stdlib.h>
 
@@ -240,6 +241,8 @@ rp_pieces rp_cut(size_t items, int nt, size_t per_thread, size_t min_size, size_
     size_t size = (items + want - 1) / want;
     if (size < min_size)
         size = min_size;
+    if (rp_forced_piece_items() != 0)
+        size = rp_forced_piece_items();
     if (align > 1)
         size = (size + align - 1) / align * align;
     p.size = size ? size : 1;

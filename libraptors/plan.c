@@ -23,7 +23,7 @@
 
 static struct {
     int bpt_set, stream_set;
-    size_t bpt, stream_total;
+    size_t bpt, stream_total, piece_items;
 } env;
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
@@ -45,6 +45,14 @@ static void read_env(void)
         env.stream_total = stream_total_from_out(v);
         env.stream_set = 1;
     }
+    if (rp_env_size("RAPTORS_PIECE_ITEMS", &v, "a whole number of items", "automatic pieces"))
+        env.piece_items = v;
+}
+
+size_t rp_forced_piece_items(void)
+{
+    pthread_once(&env_once, read_env);
+    return env.piece_items;
 }
 
 void rp_plan_read_env(void) { pthread_once(&env_once, read_env); }

@@ -14,6 +14,11 @@
 /* Reads RAPTORS_STREAM_MIN_BYTES and RAPTORS_MIN_BYTES_PER_THREAD (once). */
 void rp_plan_read_env(void);
 
+/* RAPTORS_PIECE_ITEMS: the items of every piece threads claim (elements, outputs,
+ * column blocks, a pairwise subtree's elements), 0 = automatic. For tests: results
+ * must not depend on how the work is cut. */
+size_t rp_forced_piece_items(void);
+
 /* Threads worth using for a call of `family` (RAPTORS_FAMILY_*) that moves
  * `bytes` (read + written). */
 int rp_threads_for(int family, size_t bytes);

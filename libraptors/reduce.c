@@ -336,6 +336,10 @@ static int tree_sum(const reduction *r, const rp_layout *B, const char *base, si
     t->B = B;
     t->base = base;
     t->target = n / pieces > 4096 ? n / pieces : 4096;
+    if (rp_forced_piece_items() != 0) { /* as forced, within MAX_SUBTREES (< 2 n / target) */
+        const size_t least = (2 * n + MAX_SUBTREES - 1) / MAX_SUBTREES;
+        t->target = rp_forced_piece_items() > least ? rp_forced_piece_items() : least;
+    }
     size_t count = 0, next = 0;
     tree_enumerate(t, 0, n, &count);
     rp_parallel_for(tree_chunk, t, count, nt);

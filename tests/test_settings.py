@@ -18,6 +18,7 @@ CASES = [
     ("RAPTORS_WAIT_POLICY", "sleepy", "active or passive", "the default, 1000 us"),
     ("RAPTORS_SPIN_US", "-1", "microseconds from 0 to 1000000", "1000 us (the default)"),
     ("RAPTORS_SPIN_US", "2000000", "microseconds from 0 to 1000000", "1000 us (the default)"),
+    ("RAPTORS_PIECE_ITEMS", "tiny", "a whole number of items", "automatic pieces"),
     ("RAPTORS_NUM_THREADS", "0", "from 1 to 256", "every usable CPU"),
     ("RAPTORS_NUM_THREADS", "many", "from 1 to 256", "every usable CPU"),
 ]
