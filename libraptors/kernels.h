@@ -13,7 +13,11 @@
  *   rp_a8_S, RP_A8_LOAD(S, p), RP_A8_ADD(S, acc, p), RP_A8_LANE(S, acc, k)
  *                                the eight accumulators of NumPy's pairwise sum
  * and once: RP_ISA, RP_TARGET (the target attribute), RP_HAS_STREAM,
- * rp_stream_fence(). The reductions' conversions (reduce_body.h: any dtype of
+ * rp_stream_fence(), and the byte sums of 8-bit integer sums: rp_bytes_t (64-bit
+ * lanes), RP_BYTES_STEP bytes a step, rp_bytes_zero(), rp_bytes_add(acc, p) (the
+ * bytes at p, unsigned), rp_bytes_add_flipped (each + 128: int8's bias),
+ * rp_bytes_add_nonzero (1 per nonzero byte: bool), rp_bytes_total(acc) (exact as
+ * long as the lanes do not wrap: 2^56 bytes). The reductions' conversions (reduce_body.h: any dtype of
  * RAPTORS_ALL_DTYPES read into a float sum, NaN read as +0.0, integers widened to
  * 64 bits) are plain C loops the compiler vectorizes for the variant's target.
  */

@@ -218,6 +218,16 @@ static inline uint32_t rp_narrow_signed(int32_t v) { return (uint32_t)v; }
 #define RP_RUN_TO64_UNSIGNED(s) ((uint64_t)(s))
 #define RP_RUN_TO64_BOOL(s) ((uint64_t)(s))
 #define RP_RUN_TO64_FLOAT(s) ((uint64_t)(s))
+/* 8-bit values: the vocabulary's byte sums (bytes as unsigned; int8 biased by +128,
+ * taken off after; bool as 0 or 1), then the tail a byte at a time. */
+#define RP_BYTES_ADD_UNSIGNED rp_bytes_add
+#define RP_BYTES_ADD_SIGNED rp_bytes_add_flipped
+#define RP_BYTES_ADD_BOOL rp_bytes_add_nonzero
+#define RP_BYTES_ADD_FLOAT rp_bytes_add /* never called: no 8-bit float */
+#define RP_BYTES_BIAS_SIGNED 128u
+#define RP_BYTES_BIAS_UNSIGNED 0u
+#define RP_BYTES_BIAS_BOOL 0u
+#define RP_BYTES_BIAS_FLOAT 0u
 #define RP_INT_KERNELS(R, RS, kind)                                                                \
     RP_TARGET static void isum_##RS(const char *x, ptrdiff_t sx, size_t n, void *result,           \
                                     uint64_t *nans)                                                \
@@ -226,7 +236,15 @@ static inline uint32_t rp_narrow_signed(int32_t v) { return (uint32_t)v; }
         (void)nans;                                                                                \
         if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                         \
             const R *p = (const R *)(const void *)x;                                               \
-            if (sizeof(R) <= 2) {                                                                  \
+            if (sizeof(R) == 1) {                                                                  \
+                rp_bytes_t acc = rp_bytes_zero();                                                  \
+                size_t i = 0;                                                                      \
+                for (; i + RP_BYTES_STEP <= n; i += RP_BYTES_STEP)                                 \
+                    acc = RP_BYTES_ADD_##kind(acc, x + i);                                         \
+                s = rp_bytes_total(acc) - (uint64_t)RP_BYTES_BIAS_##kind * i;                      \
+                for (; i < n; i++)                                                                 \
+                    s += RP_WIDEN_##kind(p[i]);                                                    \
+            } else if (sizeof(R) <= 2) {                                                           \
                 for (size_t i = 0; i < n;) {                                                       \
                     const size_t e = n - i < RP_NARROW_RUN ? n : i + RP_NARROW_RUN;                \
                     uint32_t run = 0;                                                              \

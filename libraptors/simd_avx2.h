@@ -52,5 +52,18 @@ __attribute__((target("avx2"))) static inline __m256i rp_mullo_epi64_avx2(__m256
     return _mm256_add_epi64(lolo, _mm256_slli_epi64(_mm256_add_epi64(hilo, lohi), 32));
 }
 
+/* Byte sums (kernels.h): SAD against zero adds each 8 bytes into a 64-bit lane. */
+typedef __m256i rp_bytes_t;
+#define RP_BYTES_STEP 32
+#define rp_bytes_zero() _mm256_setzero_si256()
+#define rp_bytes_sad_(acc, v) _mm256_add_epi64(acc, _mm256_sad_epu8(v, _mm256_setzero_si256()))
+#define rp_bytes_load_(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define rp_bytes_add(acc, p) rp_bytes_sad_(acc, rp_bytes_load_(p))
+#define rp_bytes_add_flipped(acc, p) rp_bytes_sad_(acc, _mm256_xor_si256(rp_bytes_load_(p), _mm256_set1_epi8(-128)))
+#define rp_bytes_add_nonzero(acc, p) rp_bytes_sad_(acc, _mm256_min_epu8(rp_bytes_load_(p), _mm256_set1_epi8(1)))
+#define rp_bytes_total(acc)                                                                        \
+    ((uint64_t)_mm256_extract_epi64(acc, 0) + (uint64_t)_mm256_extract_epi64(acc, 1) +           \
+     (uint64_t)_mm256_extract_epi64(acc, 2) + (uint64_t)_mm256_extract_epi64(acc, 3))
+
 #define rp_stream_fence() _mm_sfence()
 #include "simd_acc8.h"

@@ -43,5 +43,16 @@ typedef __m512i rp_v_i64;
 #define rp_subtract_i64(a, b) _mm512_sub_epi64(a, b)
 #define rp_multiply_i64(a, b) _mm512_mullo_epi64(a, b)
 
+/* Byte sums (kernels.h): SAD against zero adds each 8 bytes into a 64-bit lane. */
+typedef __m512i rp_bytes_t;
+#define RP_BYTES_STEP 64
+#define rp_bytes_zero() _mm512_setzero_si512()
+#define rp_bytes_sad_(acc, v) _mm512_add_epi64(acc, _mm512_sad_epu8(v, _mm512_setzero_si512()))
+#define rp_bytes_load_(p) _mm512_loadu_si512((const void *)(p))
+#define rp_bytes_add(acc, p) rp_bytes_sad_(acc, rp_bytes_load_(p))
+#define rp_bytes_add_flipped(acc, p) rp_bytes_sad_(acc, _mm512_xor_si512(rp_bytes_load_(p), _mm512_set1_epi8(-128)))
+#define rp_bytes_add_nonzero(acc, p) rp_bytes_sad_(acc, _mm512_min_epu8(rp_bytes_load_(p), _mm512_set1_epi8(1)))
+#define rp_bytes_total(acc) ((uint64_t)_mm512_reduce_add_epi64(acc))
+
 #define rp_stream_fence() _mm_sfence()
 #include "simd_acc8.h"

@@ -58,5 +58,16 @@ static inline int64x2_t rp_mul_s64_neon(int64x2_t a, int64x2_t b)
     return vreinterpretq_s64_u64(vcombine_u64(vcreate_u64(lo), vcreate_u64(hi)));
 }
 
+/* Byte sums (kernels.h): pairwise widening adds, 16 bytes into two 64-bit lanes. */
+typedef uint64x2_t rp_bytes_t;
+#define RP_BYTES_STEP 16
+#define rp_bytes_zero() vdupq_n_u64(0)
+#define rp_bytes_widen_(acc, v) vpadalq_u32(acc, vpaddlq_u16(vpaddlq_u8(v)))
+#define rp_bytes_load_(p) vld1q_u8((const uint8_t *)(const void *)(p))
+#define rp_bytes_add(acc, p) rp_bytes_widen_(acc, rp_bytes_load_(p))
+#define rp_bytes_add_flipped(acc, p) rp_bytes_widen_(acc, veorq_u8(rp_bytes_load_(p), vdupq_n_u8(0x80)))
+#define rp_bytes_add_nonzero(acc, p) rp_bytes_widen_(acc, vminq_u8(rp_bytes_load_(p), vdupq_n_u8(1)))
+#define rp_bytes_total(acc) vaddvq_u64(acc)
+
 #define rp_stream_fence() ((void)0)
 #include "simd_acc8.h"

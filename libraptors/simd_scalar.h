@@ -40,6 +40,15 @@ RAPTORS_DTYPES(RP_SCALAR_VOCABULARY_)
 #define rp_subtract_i64(a, b) ((int64_t)((uint64_t)(a) - (uint64_t)(b)))
 #define rp_multiply_i64(a, b) ((int64_t)((uint64_t)(a) * (uint64_t)(b)))
 
+/* Byte sums (kernels.h): a byte a step. */
+typedef uint64_t rp_bytes_t;
+#define RP_BYTES_STEP 1
+#define rp_bytes_zero() ((uint64_t)0)
+#define rp_bytes_add(acc, p) ((acc) + *(const uint8_t *)(const void *)(p))
+#define rp_bytes_add_flipped(acc, p) ((acc) + (uint8_t)(*(const uint8_t *)(const void *)(p) ^ 0x80u))
+#define rp_bytes_add_nonzero(acc, p) ((acc) + (*(const uint8_t *)(const void *)(p) != 0))
+#define rp_bytes_total(acc) (acc)
+
 #define rp_stream_fence() ((void)0)
 
 /* The 8-lane accumulator: eight scalars, as NumPy's own loop. */

@@ -421,3 +421,32 @@ def test_nancount_declines_what_it_would_not_count_as_numpy():
     assert _nancount(np.ones(4, np.int32), dtype=np.float32) is None
     assert _nancount(np.ones(4), dtype=np.int64) is None
     assert _nancount([1.0, np.nan], dtype=np.float64) is None
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_byte_sums_of_every_variant(variant):
+    """8-bit sums (the vocabulary's byte sums): uint8 and int8 over their whole range, bool
+    arrays holding any nonzero byte as True (a uint8 view), every length around the steps
+    and every start offset, on one and two threads."""
+    rng = np.random.default_rng(11)
+    raw = rng.integers(0, 256, 300_011, dtype=np.uint8)
+    raw[:5000] = 255  # long runs of the extremes
+    raw[5000:10000] = 128
+    old = raptors.get_simd()
+    try:
+        raptors.set_simd(variant)
+        for view in (np.uint8, np.int8, np.bool_):
+            x = raw.view(view)
+            for start in range(0, 9):
+                for n in (*range(0, 70), 127, 128, 129, 1000, 4099, 300_000):
+                    y = x[start : start + n]
+                    for t in (1, 2):
+                        with threads(t):
+                            got = raptors.sum(y)
+                        want = np.sum(y)
+                        assert got == want and type(got) is type(want), (view, start, n, t)
+            for axis in (0, 1):
+                m = x[: 300_000].reshape(600, 500)
+                same(raptors.sum(m, axis=axis), np.sum(m, axis=axis))
+    finally:
+        raptors.set_simd(old)
