@@ -140,5 +140,17 @@ static inline int rp_dtype_is_float(int dtype)
     static const char is_float[RAPTORS_NALL_DTYPES] = {RAPTORS_ALL_DTYPES(RP_DTYPE_IS_FLOAT_)};
     return is_float[dtype];
 }
+/* Bits of the largest magnitude an integer dtype holds (2^bits bounds |value|): a
+ * signed one's width less one, an unsigned one's width, a bool's 0. */
+#define RP_DTYPE_MAGNITUDE_BITS_(ID, name, T, S, kind) RP_KIND_MAGNITUDE_##kind(T),
+#define RP_KIND_MAGNITUDE_FLOAT(T) 8 * sizeof(T)
+#define RP_KIND_MAGNITUDE_SIGNED(T) 8 * sizeof(T) - 1
+#define RP_KIND_MAGNITUDE_UNSIGNED(T) 8 * sizeof(T)
+#define RP_KIND_MAGNITUDE_BOOL(T) 0
+static inline int rp_magnitude_bits(int dtype)
+{
+    static const char bits[RAPTORS_NALL_DTYPES] = {RAPTORS_ALL_DTYPES(RP_DTYPE_MAGNITUDE_BITS_)};
+    return bits[dtype];
+}
 
 #endif

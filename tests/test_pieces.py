@@ -23,8 +23,8 @@ f32[rng.random(f32.shape) < 0.05] = np.nan
 f64 = rng.standard_normal((257, 129)) * 1e3
 i32 = rng.integers(-(2**31), 2**31, (211, 97), dtype=np.int32)
 views = {
-    "f32": f32, "f32 T": f32.T, "f32 strided": f32[::2, ::-3], "f64": f64, "f64 F": np.asfortranarray(f64),
-    "i32": i32,
+    "f32": f32, "f32 T": f32.T, "f32 strided": f32[::2, ::-3],
+    "f64": f64, "f64 F": np.asfortranarray(f64), "i32": i32,
 }
 bad = []
 

@@ -446,7 +446,39 @@ def test_byte_sums_of_every_variant(variant):
                         want = np.sum(y)
                         assert got == want and type(got) is type(want), (view, start, n, t)
             for axis in (0, 1):
-                m = x[: 300_000].reshape(600, 500)
+                m = x[:300_000].reshape(600, 500)
                 same(raptors.sum(m, axis=axis), np.sum(m, axis=axis))
     finally:
         raptors.set_simd(old)
+
+
+@pytest.mark.parametrize(
+    "src, dtype, bound",
+    [
+        (np.int8, np.float32, 2**17),  # 2^7 * 2^17 = 2^24
+        (np.uint16, np.float32, 2**8),
+        (np.int32, np.float64, 2**22),  # 2^31 * 2^22 = 2^53
+        (np.bool_, np.float32, 2**24),
+    ],
+)
+def test_integer_sums_in_floats_at_the_exactness_bound(src, dtype, bound):
+    """Integers summed in a float (dtype=, and the means) are added as integers while every
+    partial sum is exact in the float; past that bound NumPy's sums round, and Raptors must
+    round as they do. Values near the top of the range (biased, so the sums grow), at and
+    past the bound, whole and along an axis, mean included."""
+    rng = np.random.default_rng(5)
+    info = np.iinfo(src) if src is not np.bool_ else None
+    for n in (bound, bound + 1, 8 * bound + 3):
+        if src is np.bool_:
+            if n > bound + 1:
+                n = 2**24 + 5  # a count of ones past 2^24
+            x = np.ones(n, np.bool_)
+            x[::7] = False
+        else:
+            hi = int(info.max)
+            x = rng.integers(hi - hi // 4, hi, n, dtype=src) if hi > 1 else None
+        for f in ("sum", "mean"):
+            same(getattr(raptors, f)(x, dtype=dtype), getattr(np, f)(x, dtype=dtype))
+        m = x[: n // 2 * 2].reshape(2, -1)
+        same(raptors.sum(m, axis=1, dtype=dtype), np.sum(m, axis=1, dtype=dtype))
+        same(raptors.mean(m.T, axis=0, dtype=dtype), np.mean(m.T, axis=0, dtype=dtype))
