@@ -284,7 +284,7 @@ def set_spin_us(us: int) -> None:
 
     A call within that time finds the workers awake (about 1 us to start them); after it
     they sleep and the next call wakes them (tens of us), but no CPU is burnt between
-    sparse calls. Default 50; ``RAPTORS_SPIN_US=n`` or ``RAPTORS_WAIT_POLICY=passive``
+    sparse calls. Default 1000; ``RAPTORS_SPIN_US=n`` or ``RAPTORS_WAIT_POLICY=passive``
     (0) or ``active`` (10,000) set it at load time.
     """
     us = _whole(us, "set_spin_us", "us")
