@@ -37,3 +37,27 @@ def refuse_overrides(v: Any, fname: str, role: str) -> None:
         f"pass np.asarray(...) to compute on its data as a plain array, or call NumPy's "
         f"function to keep the {t.__qualname__}'s rules"
     )
+
+
+def check_out(
+    out: Any, fname: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None
+) -> np.ndarray:
+    """An out= as NumPy takes it, checked before anything is written: a numpy.ndarray (a
+    subclass that keeps NumPy's dispatch too), of the result's dtype and shape where the
+    caller gives them, writeable, and no element twice (a zero stride); returned."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"raptors.{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
+    refuse_overrides(out, fname, "out")
+    if dtype is not None and out.dtype != dtype:
+        raise TypeError(
+            f"raptors.{fname}: out has dtype {out.dtype}, expected {dtype} (the result's dtype)"
+        )
+    if shape is not None and out.shape != shape:
+        raise ValueError(
+            f"raptors.{fname}: out has shape {out.shape}, the result's shape is {shape}"
+        )
+    if not out.flags.writeable:
+        raise ValueError(f"raptors.{fname}: out is read-only")
+    if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
+        raise ValueError(f"raptors.{fname}: out has overlapping elements (a zero stride)")
+    return out

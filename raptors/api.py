@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import _ffi, _fpe, _tuning, _warn
-from ._inputs import refuse_overrides
+from ._inputs import check_out, refuse_overrides
 
 __all__ = [
     "build_info",
@@ -113,23 +113,6 @@ def _factor(factor: Any, dtype: np.dtype) -> float | int:
     )
 
 
-def _check_out(out: Any, x: np.ndarray) -> np.ndarray:
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"raptors.scale: out must be a numpy.ndarray, got {type(out).__name__}")
-    refuse_overrides(out, "scale", "out")
-    if out.dtype != x.dtype:
-        raise TypeError(
-            f"raptors.scale: out has dtype {out.dtype}, expected {x.dtype} (the result's dtype)"
-        )
-    if out.shape != x.shape:
-        raise ValueError(f"raptors.scale: out has shape {out.shape}, expected {x.shape}")
-    if not out.flags.writeable:
-        raise ValueError("raptors.scale: out is read-only")
-    if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
-        raise ValueError("raptors.scale: out has overlapping elements (a zero stride)")
-    return out
-
-
 def _new_like(x: np.ndarray) -> np.ndarray:
     """An uninitialised array like x (its memory order), pooled when large."""
     if x.nbytes >= POOL_MIN_BYTES and (x.flags.c_contiguous or x.flags.f_contiguous):
@@ -228,7 +211,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     same = not x.dtype.isnative and result == x.dtype.newbyteorder("=")
     if same and isinstance(out, np.ndarray) and out.dtype == x.dtype:
         # out has x's own non-native dtype: compute natively, store byte-swapped.
-        _check_out(out, x)
+        check_out(out, "scale", x.dtype, x.shape)
         out[...] = scale(x, a)
         return out
     if x.dtype != result:
@@ -236,7 +219,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
     if out is None:
         out = _new_like(x)
     else:
-        _check_out(out, x)
+        check_out(out, "scale", x.dtype, x.shape)
     if x.size == 0:
         return out
     rc = _scale_call(x, a, out)

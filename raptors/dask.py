@@ -80,14 +80,14 @@ def _one_thread() -> Iterator[None]:
 # Looked up on the modules at call time (not bound at import), so a test can watch them.
 
 
-def _sum(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+def _sum_task(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """np.sum's place in dask's sum (chunk, combine, aggregate) and nansum (combine,
     aggregate). ``dtype`` is a named argument: dask's reduction binds it when it is."""
     with _one_thread():
         return _reductions.sum(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-def _nansum(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+def _nansum_task(x: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """np.nansum's place in dask's nansum and nanmean (the chunk step)."""
     with _one_thread():
         return _reductions.nansum(x, axis=axis, dtype=dtype, keepdims=keepdims)
@@ -175,6 +175,37 @@ def _name(fname: str) -> str:
 # ---- Reductions -------------------------------------------------------------------------------
 
 
+def _sum(
+    fname: str,
+    nan: bool,
+    a: Any,
+    axis: Any,
+    dtype: Any,
+    keepdims: bool,
+    split_every: Any,
+    out: Any,
+) -> Any:
+    """dask's reduction with Raptors' sum (or nansum) on the chunks and sum up the tree."""
+    _require_numpy_chunks(a, fname)
+    chunk_sum = _reductions.nansum if nan else _reductions.sum
+    dt = chunk_sum(_one(a.dtype)).dtype if dtype is None else dtype
+    _probe(
+        lambda: chunk_sum(_one(a.dtype), dtype=dt),
+        lambda: _reductions.sum(_one(dt), dtype=dt),
+    )
+    return _dask_reductions.reduction(
+        a,
+        _nansum_task if nan else _sum_task,
+        _sum_task,
+        axis=axis,
+        keepdims=keepdims,
+        dtype=dt,
+        split_every=split_every,
+        out=out,
+        name=_name(fname),
+    )
+
+
 def sum(
     a: Any,
     axis: Any = None,
@@ -184,23 +215,7 @@ def sum(
     out: Any = None,
 ) -> Any:
     """``dask.array.sum`` with Raptors' sum in every task; equal to it bit for bit."""
-    _require_numpy_chunks(a, "sum")
-    dt = _reductions.sum(_one(a.dtype)).dtype if dtype is None else dtype
-    _probe(
-        lambda: _reductions.sum(_one(a.dtype), dtype=dt),
-        lambda: _reductions.sum(_one(dt), dtype=dt),
-    )
-    return _dask_reductions.reduction(
-        a,
-        _sum,
-        _sum,
-        axis=axis,
-        keepdims=keepdims,
-        dtype=dt,
-        split_every=split_every,
-        out=out,
-        name=_name("sum"),
-    )
+    return _sum("sum", False, a, axis, dtype, keepdims, split_every, out)
 
 
 def nansum(
@@ -213,31 +228,15 @@ def nansum(
 ) -> Any:
     """``dask.array.nansum`` with Raptors' nansum (chunks) and sum (the tree); equal to it
     bit for bit."""
-    _require_numpy_chunks(a, "nansum")
-    dt = _reductions.nansum(np.ones(1, dtype=a.dtype)).dtype if dtype is None else dtype
-    _probe(
-        lambda: _reductions.nansum(_one(a.dtype), dtype=dt),
-        lambda: _reductions.sum(_one(dt), dtype=dt),
-    )
-    return _dask_reductions.reduction(
-        a,
-        _nansum,
-        _sum,
-        axis=axis,
-        keepdims=keepdims,
-        dtype=dt,
-        split_every=split_every,
-        out=out,
-        name=_name("nansum"),
-    )
+    return _sum("nansum", True, a, axis, dtype, keepdims, split_every, out)
 
 
 def _mean_chunk_for(nan: bool) -> Any:
     """dask's own mean_chunk with Raptors' sums: the count and the total of each chunk, both
     in the mean's dtype."""
     if nan:
-        return partial(_dask_reductions.mean_chunk, sum=_nansum, numel=_nannumel)
-    return partial(_dask_reductions.mean_chunk, sum=_sum, numel=_dask_reductions.numel)
+        return partial(_dask_reductions.mean_chunk, sum=_nansum_task, numel=_nannumel)
+    return partial(_dask_reductions.mean_chunk, sum=_sum_task, numel=_dask_reductions.numel)
 
 
 def _mean(

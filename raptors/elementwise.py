@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _ffi, _fpe
-from ._inputs import refuse_overrides
+from ._inputs import check_out, refuse_overrides
 
 __all__ = ["add", "multiply", "subtract"]
 
@@ -93,21 +93,6 @@ def _int_value(value: Any, dtype: np.dtype) -> int:
 def _is_weak(v: Any) -> bool:
     """A Python int or float (bool included): NEP 50 gives it the other operand's dtype."""
     return isinstance(v, _WEAK) and not isinstance(v, np.generic)
-
-
-def _check_out(out: Any, dtype: np.dtype, fname: str) -> np.ndarray:
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"raptors.{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
-    refuse_overrides(out, fname, "out")
-    if out.dtype != dtype:
-        raise TypeError(
-            f"raptors.{fname}: out has dtype {out.dtype}, expected {dtype} (the result's dtype)"
-        )
-    if not out.flags.writeable:
-        raise ValueError(f"raptors.{fname}: out is read-only")
-    if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
-        raise ValueError(f"raptors.{fname}: out has overlapping elements (a zero stride)")
-    return out
 
 
 def _broadcast_shape(fname: str, arrays: tuple[np.ndarray, ...], out: Any) -> tuple[int, ...]:
@@ -270,7 +255,7 @@ def _run(
         shape = _broadcast_shape(fname, arrays, out)
     given = out is not None
     if given:
-        out = _check_out(out, dtype, fname)
+        out = check_out(out, fname, dtype)
     else:
         full = [a for a in arrays if a.shape == shape and a.ndim > 1]
         out = _new(shape, dtype, bool(full) and all(a.flags.fnc for a in full))

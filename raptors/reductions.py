@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import _ffi, _fpe, _numpy_version, _warn
-from ._inputs import refuse_overrides
+from ._inputs import check_out, refuse_overrides
 
 __all__ = ["mean", "nanmean", "nansum", "sum"]
 
@@ -233,25 +233,15 @@ def _answer(rc: int, fname: str, count: int) -> None:
 
 
 def _check_out(out: Any, fname: str, shape: tuple[int, ...], t: np.dtype) -> np.ndarray:
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"raptors.{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
-    refuse_overrides(out, fname, "out")
-    if out.shape != shape:
-        raise ValueError(
-            f"raptors.{fname}: out has shape {out.shape}, the result's shape is {shape}"
-        )
-    if not out.flags.writeable:
-        raise ValueError(f"raptors.{fname}: out is read-only")
-    if out.size > 1 and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape)):
-        raise ValueError(f"raptors.{fname}: out has overlapping elements (a zero stride)")
-    if not out.flags.aligned:
+    o = check_out(out, fname, shape=shape)
+    if not o.flags.aligned:
         # NumPy then copies out through its buffer, which cuts the sums otherwise.
         raise TypeError(f"raptors.{fname}: an out= whose elements are not aligned is not supported")
-    od = out.dtype
+    od = o.dtype
     if od == t and od.isnative:
-        return out
+        return o
     if t.kind in "iu" and od.kind in "iu" and od.isnative:
-        return out  # integer additions keep their low bits: summed in out's width, the same
+        return o  # integer additions keep their low bits: summed in out's width, the same
     raise TypeError(
         f"raptors.{fname}: out of dtype {od} is not supported here: the additions run in {t} "
         f"and raptors writes them to an out of that dtype (pass dtype= or an out of dtype {t})"
