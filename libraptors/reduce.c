@@ -356,6 +356,19 @@ static int tree_sum(const reduction *r, const rp_layout *B, const char *base, si
     return RAPTORS_OK;
 }
 
+/* An output that is one pairwise tree of n elements: +0, then the tree's sum, stored. */
+static int one_tree(reduction *r, const rp_layout *B, const char *x, size_t n, char *out)
+{
+    char s[sizeof(double)], acc[sizeof(double)] = {0};
+    uint64_t nans = 0;
+    const int rc = tree_sum(r, B, x, n, s, &nans);
+    if (rc != RAPTORS_OK)
+        return rc;
+    acc_add(r, acc, s); /* +0 first */
+    store(r, acc, r->per_output, nans, out);
+    return RAPTORS_OK;
+}
+
 /* ---- BLOCKS: D0 reduced ----
  * NumPy's pieces of one output's leading block D0..Dm (numpy-surface-order.md
  * section 0.2): units of `unit` elements, each cut into pieces of `piece`. */
@@ -479,16 +492,9 @@ static int blocks(reduction *r, const dims *D, size_t bufsize, int cast)
     int nt = rp_threads_for(RAPTORS_FAMILY_REDUCE, n * r->xes);
 
     if (j.outputs == 1 && j.per_output == 1) { /* one pairwise tree */
-        char s[sizeof(double)], acc[sizeof(double)] = {0};
-        uint64_t nans = 0;
         int64_t ko[RP_MAX_OPERANDS];
         rp_layout_offsets(&j.K, 0, j.K.nd, 0, ko);
-        int rc = tree_sum(r, &j.B, r->x + ko[X], j.block, s, &nans);
-        if (rc != RAPTORS_OK)
-            return rc;
-        acc_add(r, acc, s); /* +0 first */
-        store(r, acc, r->per_output, nans, r->out + ko[OUT]);
-        return RAPTORS_OK;
+        return one_tree(r, &j.B, r->x + ko[X], j.block, r->out + ko[OUT]);
     }
     if (j.outputs >= 4 * (size_t)nt || nt <= 1) {
         j.chunks = rp_cut(j.outputs, nt, 8, 1, 1, 0);
@@ -768,14 +774,8 @@ int rp_reduce(const rp_reduce_call *c)
     }
     if (r.L.nd == 1 && r.L.s[OUT][0] == 0 && !cast && r.L.s[X][0] == (int64_t)r.xes) {
         /* all of one contiguous run (the common call): one pairwise tree */
-        char s[sizeof(double)], acc[sizeof(double)] = {0};
-        uint64_t nans = 0;
-        int rc = tree_sum(&r, &r.L, r.x, (size_t)r.L.n[0], s, &nans);
-        if (rc != RAPTORS_OK)
-            return rc;
-        acc_add(&r, acc, s);
-        store(&r, acc, r.per_output, nans, r.out);
-        return r.empty_slice ? RAPTORS_NOTE_EMPTY_SLICE : RAPTORS_OK;
+        const int rc = one_tree(&r, &r.L, r.x, (size_t)r.L.n[0], r.out);
+        return rc == RAPTORS_OK && r.empty_slice ? RAPTORS_NOTE_EMPTY_SLICE : rc;
     }
     dims D;
     group_dims(&r.L, &D);
