@@ -38,6 +38,44 @@ static char *address(int64_t code, int64_t word)
     return p;
 }
 
+/* What NumPy's C ABI keeps after an ndarray's object header (PyArrayObject_fields,
+ * unchanged since NumPy 1.7), from the data field a REFS address names; read for
+ * RAPTORS_CALL_ARRAYS. The flags are NumPy's NPY_ARRAY_* bits. */
+typedef struct {
+    char *data;
+    int nd;
+    intptr_t *dimensions, *strides;
+    void *base, *descr;
+    int flags;
+} numpy_array_fields;
+enum { NPY_C_CONTIGUOUS = 0x1, NPY_ALIGNED = 0x100, NPY_WRITEABLE = 0x400 };
+
+/* RAPTORS_CALL_ARRAYS: x, y and out of one shape, C-contiguous and aligned, out
+ * writeable; *n their element count. */
+static int simple_arrays(const int64_t *a, size_t es, size_t *n)
+{
+    const numpy_array_fields *v[3] = {(const void *)(intptr_t)a[RAPTORS_CALL_X],
+                                      (const void *)(intptr_t)a[RAPTORS_CALL_Y],
+                                      (const void *)(intptr_t)a[RAPTORS_CALL_OUT]};
+    if (v[0] == NULL || v[1] == NULL || v[2] == NULL)
+        return RAPTORS_EINVAL;
+    const int nd = v[0]->nd, simple = NPY_C_CONTIGUOUS | NPY_ALIGNED;
+    if (nd < 0 || nd > RAPTORS_MAX_DIMS || (v[2]->flags & NPY_WRITEABLE) == 0)
+        return RAPTORS_ELAYOUT;
+    int64_t shape[RAPTORS_MAX_DIMS];
+    for (int i = 0; i < 3; i++) {
+        if (v[i]->nd != nd || (v[i]->flags & simple) != simple)
+            return RAPTORS_ELAYOUT;
+        for (int d = 0; d < nd; d++) {
+            if (i == 0)
+                shape[d] = (int64_t)v[0]->dimensions[d];
+            else if ((int64_t)v[i]->dimensions[d] != shape[d])
+                return RAPTORS_ELAYOUT;
+        }
+    }
+    return rp_count_elements(nd, shape, es, 3, n) == RAPTORS_OK ? RAPTORS_OK : RAPTORS_EINVAL;
+}
+
 /* Do the byte ranges [a, a + na) and [b, b + nb) overlap without starting at the same address? */
 static int overlaps(const char *a, const char *b, size_t na, size_t nb)
 {
@@ -51,8 +89,18 @@ static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *
     const int64_t es = (int64_t)rp_element_size(dtype), zero = 0;
     int ndim = 1;
     const int64_t *shape = &a[RAPTORS_CALL_NDIM], *xs = &es, *ys = &es, *os = &es;
-    int64_t xb[RAPTORS_MAX_DIMS], yb[RAPTORS_MAX_DIMS];
-    if (code & RAPTORS_CALL_CONTIG) {
+    int64_t xb[RAPTORS_MAX_DIMS], yb[RAPTORS_MAX_DIMS], count;
+    if (code & RAPTORS_CALL_ARRAYS) {
+        size_t n_arrays;
+        if (!(code & RAPTORS_CALL_REFS) || !(code & RAPTORS_CALL_CONTIG) ||
+            (code & RAPTORS_CALL_SCALAR_Y))
+            return RAPTORS_EINVAL;
+        const int rc = simple_arrays(a, (size_t)es, &n_arrays);
+        if (rc != RAPTORS_OK)
+            return rc;
+        count = (int64_t)n_arrays;
+        shape = &count;
+    } else if (code & RAPTORS_CALL_CONTIG) {
         if (code & RAPTORS_CALL_SCALAR_Y)
             ys = &zero;
     } else {
@@ -104,7 +152,7 @@ static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char 
                         .cast = (code & RAPTORS_CALL_BUFFERED) != 0,
                         .out_votes = (code & RAPTORS_CALL_OUT_VOTES) != 0};
     static const int64_t no_out = 0;
-    if (bufsize <= 0 || (code & RAPTORS_CALL_SCALAR_Y) || out == NULL ||
+    if (bufsize <= 0 || (code & (RAPTORS_CALL_SCALAR_Y | RAPTORS_CALL_ARRAYS)) || out == NULL ||
         sum > RAPTORS_NALL_DTYPES)
         return RAPTORS_EINVAL;
     if (code & RAPTORS_CALL_CONTIG) {

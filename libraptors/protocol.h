@@ -25,6 +25,14 @@
  * (aligned on the right; a length-1 or missing axis repeats); a 0-d input is
  * a scalar. With RAPTORS_CALL_CONTIG, X, Y and OUT are n contiguous elements
  * (Y may be 0-d: one element, for scale).
+ *
+ * RAPTORS_CALL_ARRAYS (with REFS and CONTIG, element-wise, two inputs): X, Y and
+ * OUT are NumPy arrays -- each address the data field of an ndarray, after which
+ * NumPy's C ABI keeps its dimension count, shape and flags (PyArrayObject_fields)
+ * -- and the library checks what a caller would otherwise check one attribute at a
+ * time: one shape for the three, each C-contiguous and aligned, out writeable.
+ * NDIM is not read: n is the shape's product. Not so: RAPTORS_ELAYOUT, nothing
+ * written. The Python binding checks the layout at import before it uses this.
  */
 #ifndef RAPTORS_PROTOCOL_H
 #define RAPTORS_PROTOCOL_H
@@ -40,7 +48,8 @@ enum { RAPTORS_CALL_WORDS(RAPTORS_CALL_WORD_) };
     X(CONTIG, 0x20000)   /* n contiguous elements, no shapes */                                    \
     X(SCALAR_Y, 0x40000) /* with CONTIG: y is one element (0-d) */                                 \
     X(BUFFERED, 0x80000) /* reductions: x is a copy NumPy would have cast (byte-swapped) */   \
-    X(OUT_VOTES, 0x100000) /* reductions: out was given; its strides vote in the order */
+    X(OUT_VOTES, 0x100000) /* reductions: out was given; its strides vote in the order */       \
+    X(ARRAYS, 0x200000) /* with REFS and CONTIG: NumPy arrays, shapes and flags read there */
 #define RAPTORS_CALL_FLAG_(name, bit) RAPTORS_CALL_##name = bit,
 enum { RAPTORS_CALL_FLAGS(RAPTORS_CALL_FLAG_) };
 #define RAPTORS_CALL_DTYPE_SHIFT 8

@@ -23,7 +23,7 @@ extern "C" {
 /* Bumped whenever a signature, the call protocol (protocol.h) or a list of
  * ops.h changes; the Python binding refuses a library whose number differs
  * from the one it was written for. */
-#define RAPTORS_ABI_VERSION 6
+#define RAPTORS_ABI_VERSION 7
 #define RAPTORS_VERSION "0.1.0"
 
 /* Largest number of dimensions an operand may have (NumPy's NPY_MAXDIMS). */
@@ -34,7 +34,8 @@ extern "C" {
     X(OK, 0)                                                                                       \
     X(EINVAL, -1)   /* a bad block: unknown operation or dtype, shapes that do not broadcast... */ \
     X(ENOMEM, -2)   /* a scratch buffer could not be allocated; nothing useful was written */      \
-    X(EOVERLAP, -3) /* an input overlaps out without being the same view; nothing written */
+    X(EOVERLAP, -3) /* an input overlaps out without being the same view; nothing written */       \
+    X(ELAYOUT, -4)  /* an ARRAYS call whose arrays are not one C-contiguous shape; nothing written */
 #define RAPTORS_RETURN_CODE_(name, value) RAPTORS_##name = value,
 enum { RAPTORS_RETURN_CODES(RAPTORS_RETURN_CODE_) };
 

@@ -27,7 +27,9 @@ _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
 # The call protocol's names the fast paths use (see raptors/_ffi.py). _REFS: array
 # addresses are where each data pointer lives (CPython), else the pointer itself.
 from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
+from ._ffi import CALL_ARRAYS as _ARRAYS  # noqa: E402
 from ._ffi import DTYPE_CODES as _DTYPE_CODES  # noqa: E402
+from ._ffi import ELAYOUT as _ELAYOUT  # noqa: E402
 from ._ffi import EOVERLAP as _EOVERLAP  # noqa: E402
 from ._ffi import FAST_EW_WORDS as _FAST  # noqa: E402
 from ._ffi import HOLD_GIL_MAX_BYTES as _HOLD_GIL_MAX_BYTES  # noqa: E402
@@ -46,7 +48,7 @@ _F32_OVERFLOW = _fpe.F32_OVERFLOW
 # By dtype (dtype.name is slow); equal dtypes hash alike ('q' and 'l' are both int64).
 _DTYPE_CODE = {_F32: _CODE32, _F64: _CODE64, _I32: _ICODE32, _I64: _ICODE64}
 # A contiguous call's CODE word but the operation, by dtype (the fast path's).
-_CONTIG_CODE = {d: c | _REFS | _ffi.CALL_CONTIG for d, c in _DTYPE_CODE.items()}
+_CONTIG_CODE = {d: c | _ARRAYS | _ffi.CALL_CONTIG for d, c in _DTYPE_CODE.items()}
 _SUPPORTED = "float32, float64, int32 and int64"
 # New arrays of at least this many bytes come from libraptors' buffer pool (see api.py).
 _POOL_MIN_BYTES = 4 << 20
@@ -131,43 +133,33 @@ def _make(fname: str) -> Any:
     codes = {d: c | op for d, c in _CONTIG_CODE.items()}
 
     def binary(x: Any, y: Any, out: Any = None) -> Any:
-        # Fast path: two C-contiguous native float32/float64 (or int32/int64) ndarrays of
-        # one shape and dtype, out None or the same simple case (in place included).
-        if type(x) is _ndarray and type(y) is _ndarray and _REFS:
+        if type(x) is _ndarray and type(y) is _ndarray and _ARRAYS:
+            # Fast path: two native float32/float64 (or int32/int64) ndarrays of one dtype;
+            # libraptors takes the call if x, y and out (a new one, or the same simple case,
+            # in place included) are of one shape, C-contiguous and aligned (ELAYOUT: not).
             dt = x.dtype
-            if (
-                y.dtype is dt
-                and dt in codes
-                and x.shape == y.shape
-                and x.flags.c_contiguous
-                and y.flags.c_contiguous
-            ):
+            code = codes.get(dt)
+            if code is not None and y.dtype is dt:
                 nbytes = x.nbytes
                 if out is None:
-                    if nbytes >= _POOL_MIN_BYTES:
-                        o = _pooled(x.shape, dt, "C")
-                    else:
-                        o = _empty(x.shape, dt)
-                elif (
-                    type(out) is _ndarray
-                    and out.dtype is dt
-                    and out.flags.carray  # C-contiguous, aligned, writeable
-                    and out.shape == x.shape
-                ):
+                    shape = x.shape
+                    o = _pooled(shape, dt, "C") if nbytes >= _POOL_MIN_BYTES else _empty(shape, dt)
+                elif type(out) is _ndarray and out.dtype is dt:
                     o = out
                 else:
                     return _general(op, fname, x, y, out)
                 rc = (_call_held if nbytes <= _HOLD_GIL_MAX_BYTES else _call_packed)(
-                    _pack(codes[dt], x.size, _id(x) + _OFF, _id(y) + _OFF, _id(o) + _OFF)
+                    _pack(code, 0, _id(x) + _OFF, _id(y) + _OFF, _id(o) + _OFF)
                 )
                 if not rc:
-                    return o if out is not None or o.ndim else o[()]
+                    return o if out is not None or shape else o[()]
                 if rc > 0:
                     _fpe.report(rc, fname)
                     return o if out is not None or o.ndim else o[()]
-                if rc != _EOVERLAP:
+                if rc != _EOVERLAP and rc != _ELAYOUT:
                     _ffi.check(rc, fname)
-                # A partial overlap with out (nothing written): the general path copies.
+                # Not the simple case, or a partial overlap with out (nothing written):
+                # the general path checks, broadcasts and copies as NumPy would.
         elif type(y) is float and type(x) is _ndarray and out is None and _REFS:
             # Fast path: a C-contiguous native float32/float64 array and a Python float.
             dt = x.dtype

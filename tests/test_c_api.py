@@ -103,6 +103,7 @@ def test_bad_arguments_get_einval_and_write_nothing():
 # word the encoder put at the wrong offset cannot agree with both.
 CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE, X_NDIM, Y_NDIM, SHAPE = range(10)
 REFS, CONTIG, SCALAR_Y, BUFFERED, OUT_VOTES = 0x10000, 0x20000, 0x40000, 0x80000, 0x100000
+ARRAYS = 0x200000
 OPS = {
     "add": 0,
     "subtract": 1,
@@ -133,6 +134,7 @@ def test_the_protocol_description_is_the_layout_of_protocol_h():
         "SCALAR_Y": SCALAR_Y,
         "BUFFERED": BUFFERED,
         "OUT_VOTES": OUT_VOTES,
+        "ARRAYS": ARRAYS,
     }
     assert p["flags"] == flags
     assert p["operations"] == OPS
@@ -151,7 +153,13 @@ def test_the_protocol_description_is_the_layout_of_protocol_h():
     ]
     assert p["dtypes"] == {n: i for i, n in enumerate(names)} and p["dtype_shift"] == 8
     assert p["sum_shift"] == 24 and p["notes"] == {"NOTE_EMPTY_SLICE": 16}
-    assert p["return_codes"] == {"OK": 0, "EINVAL": -1, "ENOMEM": -2, "EOVERLAP": -3}
+    assert p["return_codes"] == {
+        "OK": 0,
+        "EINVAL": -1,
+        "ENOMEM": -2,
+        "EOVERLAP": -3,
+        "ELAYOUT": -4,
+    }
     assert p["max_words"] == SHAPE + 6 * 64 and p["all_axes"] == -1
 
 
@@ -212,3 +220,42 @@ def test_calls_check_their_block_and_write_nothing():
     assert call([OPS["mean"] | 4 << 24 | 2 << 8, *sum_words[1:]]) == EINVAL  # an int32 mean
     assert lib.raptors_call(None) == EINVAL
     assert (out == 7).all()
+
+
+@pytest.mark.skipif(not _ffi.CALL_ARRAYS, reason="NumPy's array layout not checked here")
+def test_an_arrays_call_takes_only_one_c_contiguous_shape():
+    """RAPTORS_CALL_ARRAYS: the library reads each ndarray's shape and flags itself and
+    computes only x, y and out of one shape, C-contiguous, aligned, out writeable; any other
+    case is ELAYOUT with nothing written, whatever NDIM says."""
+    off = _ffi.DATA_OFFSET
+    code = OPS["add"] | DTYPE_BITS[np.float32] | REFS | CONTIG | ARRAYS
+
+    def run(x, y, out, ndim_word=999):
+        return call([code, ndim_word, id(x) + off, id(y) + off, id(out) + off])
+
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    y = np.ones((3, 4), np.float32)
+    out = np.zeros((3, 4), np.float32)
+    assert run(x, y, out) == 0 and np.array_equal(out, x + y)
+    cases = {
+        "other shape": (x, y.reshape(4, 3)),
+        "other ndim": (x, y.ravel()),
+        "broadcast": (x, y[:1]),
+        "F order": (np.asfortranarray(x), y),
+        "strided": (np.ones((3, 8), np.float32)[:, ::2], y),
+    }
+    for what, (a, b) in cases.items():
+        o = np.full((3, 4), 7, np.float32)
+        assert run(a, b, o) == _ffi.ELAYOUT, what
+        assert (o == 7).all(), what
+    ro = np.zeros((3, 4), np.float32)
+    ro.flags.writeable = False
+    assert run(x, y, ro) == _ffi.ELAYOUT and (ro == 0).all()
+    raw = np.zeros(12 * 4 + 1, np.uint8)
+    misaligned = raw[1:].view(np.float32).reshape(3, 4)
+    assert run(x, y, misaligned) == _ffi.ELAYOUT and (raw == 0).all()
+    assert call([code & ~REFS, 12, addr(x), addr(y), addr(out)]) == EINVAL  # needs REFS
+    assert (
+        call([OPS["sum"] | REFS | CONTIG | ARRAYS, 12, id(x) + off, 0, id(out) + off, -1, 1])
+        == EINVAL
+    )
