@@ -42,8 +42,13 @@ enum { X = 0, OUT = 1, ORD = 2 };
 /* Elements a piece that spans lines is gathered by, a node of the pairwise tree at a time. */
 #define GATHER 1024
 
-typedef struct {
+typedef struct reduction reduction;
+/* Writes an output: the accumulator a, which added `count` elements, `nans` of them NaN. */
+typedef void (*store_fn)(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out);
+
+struct reduction {
     const rp_kernel_set *k;
+    store_fn store;               /* chosen once per call (store_for) */
     int op, src, sum_dtype, kind; /* kind: RP_SUM_F32, RP_SUM_F64 or RP_SUM_INT */
     int mean, nan, count;
     int to_float, float_kind, src_signed; /* an exact integer sum stored as float_kind */         /* count: nancount, which stores the numbers counted */
@@ -55,7 +60,7 @@ typedef struct {
     rp_layout L;                  /* every axis, in iteration order (outermost first) */
     uint64_t per_output;          /* elements each output adds */
     atomic_int empty_slice;       /* a nanmean output had no number (cnt == 0) */
-} reduction;
+};
 
 /* ---- accumulators: T, or a uint64 for the integer sum ---- */
 static void acc_add(const reduction *r, void *a, const void *b)
@@ -95,7 +100,7 @@ static double default_nan(void)
 /* out = the accumulator a, which added `count` elements of which `nans` were
  * NaN: as is (a float sum), its low bits (an integer sum), or divided in
  * double by the count for a mean, as NumPy divides by an intp. */
-static void store(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
+static void store_general(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
 {
     if (r->count) { /* nancount: the numbers, exact (Python asks for no more than the dtype holds) */
         const uint64_t n = count - nans;
@@ -149,6 +154,52 @@ static void store(reduction *r, const void *a, uint64_t count, uint64_t nans, ch
     } else {
         memcpy(out, &v, sizeof v);
     }
+}
+
+/* The common cases, chosen once per call (store_for): a float sum as it is; a mean
+ * of a float sum, divided in double by the count, as NumPy divides by an intp. */
+static void store_sum_f32(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
+{
+    (void)r, (void)count, (void)nans;
+    memcpy(out, a, sizeof(float));
+}
+
+static void store_sum_f64(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
+{
+    (void)r, (void)count, (void)nans;
+    memcpy(out, a, sizeof(double));
+}
+
+static void store_mean_f32(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
+{
+    (void)r, (void)nans;
+    float f;
+    memcpy(&f, a, sizeof f);
+    f = (float)((double)f / (double)count);
+    memcpy(out, &f, sizeof f);
+}
+
+static void store_mean_f64(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
+{
+    (void)r, (void)nans;
+    double v;
+    memcpy(&v, a, sizeof v);
+    v = v / (double)count;
+    memcpy(out, &v, sizeof v);
+}
+
+static store_fn store_for(const reduction *r)
+{
+    if (r->count || r->to_float || r->nan || r->kind == RP_SUM_INT)
+        return store_general;
+    if (r->mean)
+        return r->kind == RP_SUM_F32 ? store_mean_f32 : store_mean_f64;
+    return r->kind == RP_SUM_F32 ? store_sum_f32 : store_sum_f64;
+}
+
+static void store(reduction *r, const void *a, uint64_t count, uint64_t nans, char *out)
+{
+    r->store(r, a, count, nans, out);
 }
 
 /* ---- the dimensions: axes grouped as NumPy coalesces them ---- */
@@ -753,6 +804,7 @@ int rp_reduce(const rp_reduce_call *c)
     }
     if (r.kind == RP_SUM_INT)
         cast = 0; /* exact in any order: NumPy's buffer pieces change nothing */
+    r.store = store_for(&r);
     if (r.nan)
         dense_copy_strides(c->ndim, c->shape, c->xs, ord);
     else
