@@ -599,6 +599,12 @@ static size_t column_block_bytes(void)
  * a page, so shorter pieces of each line run slower (2048^2 float64 on two threads:
  * 1.65x NumPy in 4 KiB bands, 1.11x in 2 KiB) -- or, for lines under two pages,
  * half a line, so that both threads have one. */
+/* Each line of a column block starts a new stream that the hardware prefetchers
+ * must detect again, at each page: the block of the line PREFETCH_LINES ahead is
+ * prefetched (a line of a block is read in 80-160 ns at 25 GB/s, L3's and DRAM's
+ * latency is 100-300 ns). Axis-0 mean from L3, 2 threads: 2048^2 float32 1.8 ->
+ * 2.1-2.3x NumPy, 1024^2 1.33 -> 1.4-1.5x. */
+#define PREFETCH_LINES 2
 static size_t band_columns(size_t cols, size_t es, int nt, size_t most)
 {
     static size_t page;
@@ -640,8 +646,16 @@ static void columns_chunk(void *ctx, size_t c)
         if (r->nan)
             memset(nans, 0, len * sizeof *nans);
         if (j->R.nd == 1) {
-            for (size_t i = 0; i < j->rows; i++)
-                r->acc(xp + (int64_t)i * j->R.s[X][0], (ptrdiff_t)j->cxs, acc, len, nans);
+            const int64_t rs = j->R.s[X][0];
+            const size_t bytes = len * r->xes;
+            for (size_t i = 0; i < j->rows; i++) {
+                if (i + PREFETCH_LINES < j->rows && j->cxs == (int64_t)r->xes) {
+                    const char *next = xp + (int64_t)(i + PREFETCH_LINES) * rs;
+                    for (size_t b = 0; b < bytes; b += 64)
+                        __builtin_prefetch(next + b);
+                }
+                r->acc(xp + (int64_t)i * rs, (ptrdiff_t)j->cxs, acc, len, nans);
+            }
         } else {
             for (size_t i = 0; i < j->rows; i++) {
                 int64_t ro[RP_MAX_OPERANDS];
