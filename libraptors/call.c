@@ -140,7 +140,8 @@ static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *
                           ys, out, os, n);
 }
 
-static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char *out)
+static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char *out,
+                       char *counts)
 {
     const int64_t code = a[RAPTORS_CALL_CODE], axes = a[RAPTORS_CALL_AXIS],
                   bufsize = a[RAPTORS_CALL_BUFSIZE];
@@ -148,7 +149,8 @@ static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char 
     const int64_t es = (int64_t)rp_element_size(dtype);
     rp_reduce_call c = {.op = op, .src = dtype, .sum_dtype = sum ? (int)sum - 1 : dtype,
                         .ndim = 1, .shape = &a[RAPTORS_CALL_NDIM], .xs = &es,
-                        .axes = (uint64_t)axes, .x = x, .out = out, .bufsize = (size_t)bufsize,
+                        .axes = (uint64_t)axes, .x = x, .out = out, .counts = counts,
+                        .bufsize = (size_t)bufsize,
                         .cast = (code & RAPTORS_CALL_BUFFERED) != 0,
                         .out_votes = (code & RAPTORS_CALL_OUT_VOTES) != 0};
     static const int64_t no_out = 0;
@@ -206,7 +208,7 @@ static int dispatch_call(const int64_t *a)
         return RAPTORS_EINVAL; /* element-wise: the arithmetic dtypes, no sum dtype */
     char *x = address(code, a[RAPTORS_CALL_X]), *out = address(code, a[RAPTORS_CALL_OUT]);
     if (op_info[op].family == REDUCE)
-        return call_reduce((int)op, (int)dtype, a, x, out);
+        return call_reduce((int)op, (int)dtype, a, x, out, address(code, a[RAPTORS_CALL_Y]));
     return call_elementwise((int)op, (int)dtype, a, x, address(code, a[RAPTORS_CALL_Y]), out);
 }
 

@@ -20,13 +20,15 @@ int rp_elementwise(int family, int arith, int dtype, int ndim, const int64_t *sh
  * run in (float32/float64) or an integer dtype (exact integer additions, the low
  * bits kept). n: x's elements (0 too); out's strides os (ignored along reduced
  * axes); bufsize: np.getbufsize(); cast: x is a copy NumPy would have cast
- * (byte-swapped); out_votes: out was given, so its strides vote in the order. */
+ * (byte-swapped); out_votes: out was given, so its strides vote in the order;
+ * counts: NULL, or for a nansum of floats into a float dtype where each output's
+ * numbers (not NaN) are stored, in out's dtype and at out's offsets. */
 typedef struct {
     int op, src, sum_dtype, ndim;
     const int64_t *shape, *xs, *os;
     uint64_t axes;
     const char *x;
-    char *out;
+    char *out, *counts;
     size_t bufsize, n;
     int cast, out_votes;
 } rp_reduce_call;

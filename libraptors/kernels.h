@@ -84,9 +84,11 @@ typedef void (*rp_pairwise_fn)(const char *x, ptrdiff_t sx, size_t n, void *resu
                                uint64_t *nans);
 /* acc[i] += x[i * sx] for i < n, converted as above: one step of a sequential
  * reduction along a strided axis. acc is contiguous and aligned (T, or uint64
- * for the integer kind); with skip_nan, nans[i] counts the NaNs. */
+ * for the integer kind); with skip_nan, nans[i] counts the NaNs -- 32-bit
+ * counters, a vector's lanes of float32, which the caller empties before 2^32
+ * steps. */
 typedef void (*rp_accumulate_fn)(const char *x, ptrdiff_t sx, void *acc, size_t n,
-                                 uint64_t *nans);
+                                 uint32_t *nans);
 
 typedef struct {
     const char *name;

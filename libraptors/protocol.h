@@ -9,7 +9,7 @@
  *                 reduction, 1 + the dtype of out and of its additions (0: x's dtype)
  *   word NDIM     the iteration's dimensions, or with RAPTORS_CALL_CONTIG the
  *                 element count n of contiguous operands (no shapes follow)
- *   words X, Y, OUT  the operands' data addresses (Y: 0 for a reduction); with
+ *   words X, Y, OUT  the operands' data addresses; with
  *                 RAPTORS_CALL_REFS each is the address where the data pointer
  *                 is kept (an ndarray's data field), read at call time
  *   word AXIS     reductions: the reduced axes, bit d for axis d (RAPTORS_ALL_AXES: all)
@@ -23,7 +23,10 @@
  *                 out_strides[NDIM]  (a reduction: 0 along reduced axes)
  * Strides are in bytes, any sign. Inputs broadcast to the result as in NumPy
  * (aligned on the right; a length-1 or missing axis repeats); a 0-d input is
- * a scalar. With RAPTORS_CALL_CONTIG, X, Y and OUT are n contiguous elements
+ * a scalar. A reduction's Y is 0, or for nansum of floats into a float dtype where
+ * the numbers it added (not NaN) are counted, laid out as OUT and in its dtype:
+ * the sum and the count of one read (dask's nanmean chunk).
+ * With RAPTORS_CALL_CONTIG, X, Y and OUT are n contiguous elements
  * (Y may be 0-d: one element, for scale).
  *
  * RAPTORS_CALL_ARRAYS (with REFS and CONTIG, element-wise, two inputs): X, Y and

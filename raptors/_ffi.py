@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 7
+ABI_VERSION = 8
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256

@@ -170,6 +170,7 @@ _SUM_SHIFT: int = _ffi.PROTOCOL["sum_shift"]
 _EMPTY_SLICE: int = _ffi.PROTOCOL["notes"]["NOTE_EMPTY_SLICE"]
 _FP_BITS = sum(_ffi.PROTOCOL["fp_exceptions"].values())
 _SUM_OP, _MEAN_OP, _COUNT_OP = _ffi.OPS["sum"], _ffi.OPS["mean"], _ffi.OPS["nancount"]
+_NANSUM_OP = _ffi.OPS["nansum"]
 # By dtype object (dtype.name is slow): each dtype's CODE bits as the input (native) and as
 # the dtype of the sum, and the default sum dtype of each input for sum and mean.
 _SRC_CODE = {np.dtype(n): c for n, c in _DTYPE_CODES.items()}
@@ -258,7 +259,11 @@ def _general(
     dtype: Any,
     out: Any,
     keepdims: bool,
+    counted: bool = False,
 ) -> Any:
+    """The reductions' one call into libraptors. ``counted`` (nansum of floats into a float
+    dtype, no out): also the numbers each result added, in its dtype, from the same read --
+    (sum, count) is returned."""
     a, cast = _array(x, fname)
     src = a.dtype
     if nan and src.kind != "f" and op != _COUNT_OP:
@@ -335,12 +340,13 @@ def _general(
     if given is not None:
         code |= _ffi.CALL_OUT_VOTES
     blk = _TLS.block
+    counts = _empty(rshape, t) if counted else None
     _ffi.encode(
         blk,
         code,
         shape,
         (_address(a), shape, a.strides),
-        None,
+        None if counts is None else (_address(counts), (), ()),
         (_address(target), out_strides),
         mask,
         _getbufsize(),
@@ -350,6 +356,8 @@ def _general(
         rc &= ~_FP_BITS  # (a count's additions are not NumPy's: their exceptions are not either)
     if rc:
         _answer(rc, fname, count)
+    if counts is not None:
+        return (target, counts) if target.ndim else (target[()], counts[()])
     if given is not None:
         if target is not given:
             given[...] = target
@@ -376,6 +384,23 @@ def _nancount(x: np.ndarray, axis: Any = None, dtype: Any = None, keepdims: bool
     if per_result > _EXACT_COUNT[t]:
         return None
     return _general(_COUNT_OP, "nancount", False, True, x, axis, t, None, keepdims)
+
+
+def _nansum_count(
+    x: np.ndarray, axis: Any = None, dtype: Any = None, keepdims: bool = False
+) -> Any:
+    """(np.nansum(x, axis, dtype, keepdims=keepdims), _nancount(x, axis, dtype, keepdims)) as
+    ndarrays, from one read of x -- dask's nanmean chunk -- or None where _nancount is None
+    (the count would not be NumPy's) or the sum would not be a float ndarray."""
+    t = np.dtype(dtype) if dtype is not None else None
+    if type(x) is not _ndarray or x.dtype not in (_F32, _F64) or t not in _EXACT_COUNT:
+        return None
+    per_result = 1
+    for d in _axes(axis, x.ndim, "nansum", False):
+        per_result *= x.shape[d]
+    if per_result > _EXACT_COUNT[t]:
+        return None
+    return _general(_NANSUM_OP, "nansum", False, True, x, axis, t, None, keepdims, counted=True)
 
 
 sum = _make("sum", "sum", False, False)

@@ -218,6 +218,16 @@ def test_calls_check_their_block_and_write_nothing():
     assert call([OPS["sum"] | 12 << 24, *sum_words[1:]]) == EINVAL  # no such sum dtype
     assert call([OPS["sum"] | 3 << 24, *sum_words[1:]]) == EINVAL  # float32 added as int32
     assert call([OPS["mean"] | 4 << 24 | 2 << 8, *sum_words[1:]]) == EINVAL  # an int32 mean
+    counts = np.full(4, 7.0, np.float32)  # the numbers counted: a nansum of floats only
+    assert call([*sum_words[:3], addr(counts), *sum_words[4:]]) == EINVAL
+    assert call([OPS["nanmean"], *sum_words[1:3], addr(counts), *sum_words[4:]]) == EINVAL
+    xi = np.ones((3, 4), np.int32)
+    nansum_int = [OPS["nansum"] | 2 << 8 | 3 << 24, *sum_words[1:2], addr(xi), addr(counts)]
+    assert call([*nansum_int, *sum_words[4:]]) == EINVAL  # of int32 into int32
+    nansum_axis0 = [OPS["nansum"], *sum_words[1:3], addr(counts), addr(out), 1 << 0]
+    assert call([*nansum_axis0, *sum_words[BUFSIZE:]]) == 0  # it counts
+    assert (counts == 3).all() and (out[0] == 3).all()
+    out[...] = 7
     assert lib.raptors_call(None) == EINVAL
     assert (out == 7).all()
 

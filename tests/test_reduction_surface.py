@@ -385,8 +385,9 @@ def test_property_matches_numpy(case, fname, keepdims, buf, threads_n, f64):
 @pytest.mark.parametrize("src", [np.float32, np.float64])
 def test_nancount_is_numpys_sum_of_the_mask(variant, n_threads, src):
     """_nancount equals NumPy's sum of ~isnan in the count dtype, for every layout and axes;
-    with no NaN, with all NaN, and large enough to thread."""
-    from raptors.reductions import _nancount
+    with no NaN, with all NaN, and large enough to thread. _nansum_count (the sum and the
+    count from one read) equals (np.nansum, that sum of the mask)."""
+    from raptors.reductions import _nancount, _nansum_count
 
     rng = np.random.default_rng(7)
     base = rng.random((96, 70, 3)).astype(src)
@@ -406,6 +407,11 @@ def test_nancount_is_numpys_sum_of_the_mask(variant, n_threads, src):
                             want = np.sum(~np.isnan(x), axis=axis, dtype=t, keepdims=keepdims)
                             got = _nancount(x, axis=axis, dtype=t, keepdims=keepdims)
                             assert_bitwise_equal(got, want)
+                            total, n = _nansum_count(x, axis=axis, dtype=t, keepdims=keepdims)
+                            assert_bitwise_equal(n, want)
+                            assert_bitwise_equal(
+                                total, np.nansum(x, axis=axis, dtype=t, keepdims=keepdims)
+                            )
     finally:
         raptors.set_simd(old)
 
@@ -413,7 +419,7 @@ def test_nancount_is_numpys_sum_of_the_mask(variant, n_threads, src):
 def test_nancount_declines_what_it_would_not_count_as_numpy():
     """None (the caller takes NumPy's mask) past 2**24 numbers per float32 result, where
     NumPy's sum of ones rounds, and for inputs or dtypes it does not count."""
-    from raptors.reductions import _nancount
+    from raptors.reductions import _nancount, _nansum_count
 
     many = np.broadcast_to(np.float32(1), (2**24 + 1,))  # no memory
     assert _nancount(many, dtype=np.float32) is None
@@ -421,6 +427,11 @@ def test_nancount_declines_what_it_would_not_count_as_numpy():
     assert _nancount(np.ones(4, np.int32), dtype=np.float32) is None
     assert _nancount(np.ones(4), dtype=np.int64) is None
     assert _nancount([1.0, np.nan], dtype=np.float64) is None
+    assert _nansum_count(many, dtype=np.float32) is None
+    assert _nansum_count(many[:-1], dtype=np.float32) == (2**24, 2**24)
+    assert _nansum_count(np.ones(4, np.int32), dtype=np.float32) is None
+    assert _nansum_count(np.ones(4), dtype=np.int64) is None
+    assert _nansum_count([1.0, np.nan], dtype=np.float64) is None
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
