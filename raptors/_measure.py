@@ -83,6 +83,19 @@ def _sampler(fn: Fn, k: int) -> Callable[[], float]:
     return sample
 
 
+def _bracketed(
+    sample: Callable[[], float], before: Callable[[], object], after: Callable[[], object]
+) -> Callable[[], float]:
+    def bracketed() -> float:
+        before()
+        try:
+            return sample()
+        finally:
+            after()
+
+    return bracketed
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector off (reference counting still frees everything)."""
@@ -120,6 +133,7 @@ def interleaved(
     warmup: int = 2,
     seed: int = 0,
     quick: bool = False,
+    around: Mapping[str, tuple[Callable[[], object], Callable[[], object]]] | None = None,
 ) -> Timings:
     """Time callables in rounds, in this process (see the module's docstring).
 
@@ -129,7 +143,10 @@ def interleaved(
     side takes the same number of calls per sample (the slowest side's), as the gate's BASE/HEAD
     comparison wants; else each its own. `warmup` rounds are run first and discarded. The order
     within a round is shuffled (random.Random(seed)), so no side is systematically first or
-    after another.
+    after another. around: {side: (before, after)}, called untimed just before and just after
+    each of that side's samples (the gate's multi-threaded cases wake a side's thread pool
+    before its sample and put it to sleep after, so it does not spin on the cores the next
+    side's sample runs on).
     """
     sides = dict(fns) if isinstance(fns, Mapping) else {str(i): f for i, f in enumerate(fns)}
     names = list(sides)
@@ -147,6 +164,8 @@ def interleaved(
             ks = {n: k for n in names}
         out.k = ks
         samplers = {n: _sampler(sides[n], ks[n]) for n in names}
+        for n, (before, after) in (around or {}).items():
+            samplers[n] = _bracketed(samplers[n], before, after)
         rng = random.Random(seed)
         order = list(names)
         for _ in range(warmup):
