@@ -17,7 +17,12 @@
  * lanes), RP_BYTES_STEP bytes a step, rp_bytes_zero(), rp_bytes_add(acc, p) (the
  * bytes at p, unsigned), rp_bytes_add_flipped (each + 128: int8's bias),
  * rp_bytes_add_nonzero (1 per nonzero byte: bool), rp_bytes_total(acc) (exact as
- * long as the lanes do not wrap: 2^56 bytes). The reductions' conversions (reduce_body.h: any dtype of
+ * long as the lanes do not wrap: 2^56 bytes); and the word sums of 16-bit integer
+ * sums: rp_words_t (32-bit lanes), RP_WORDS_STEP bytes a step, rp_words_zero(),
+ * rp_words_add(acc, p) (the int16 at p), rp_words_add_flipped (each uint16 - 32768:
+ * uint16's bias), rp_words_total(acc) (an int64; exact while no lane passes 2^31: each
+ * step adds at most 2^16 to a lane, so the caller totals every RP_WORDS_RUN steps).
+ * The reductions' conversions (reduce_body.h: any dtype of
  * RAPTORS_ALL_DTYPES read into a float sum, NaN read as +0.0, integers widened to
  * 64 bits) are plain C loops the compiler vectorizes for the variant's target.
  */

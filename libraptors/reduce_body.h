@@ -218,19 +218,18 @@
 #define RP_WIDEN_UNSIGNED(v) ((uint64_t)(v))
 #define RP_WIDEN_BOOL(v) ((uint64_t)((v) != 0))
 #define RP_WIDEN_FLOAT(v) ((void)(v), (uint64_t)0) /* never called: no integer sum of a float */
-/* Values of at most 16 bits are added in 32-bit lanes first, RP_NARROW_RUN at a time
- * (too few to leave 32 bits: |sum| <= 2^15 * 2^16), which vectorizes four times wider than
- * 64-bit lanes; the run's exact sum then joins the 64-bit one. */
-#define RP_NARROW_RUN 65536
-static inline uint32_t rp_narrow_signed(int32_t v) { return (uint32_t)v; }
-#define RP_NARROW_SIGNED(v) rp_narrow_signed((int32_t)(v)) /* (sizeof(v) <= 2 here) */
-#define RP_NARROW_UNSIGNED(v) ((uint32_t)(v))
-#define RP_NARROW_BOOL(v) ((uint32_t)((v) != 0))
-#define RP_NARROW_FLOAT(v) ((void)(v), (uint32_t)0)
-#define RP_RUN_TO64_SIGNED(s) ((uint64_t)(int64_t)(int32_t)(s))
-#define RP_RUN_TO64_UNSIGNED(s) ((uint64_t)(s))
-#define RP_RUN_TO64_BOOL(s) ((uint64_t)(s))
-#define RP_RUN_TO64_FLOAT(s) ((uint64_t)(s))
+/* 16-bit values: the vocabulary's word sums (int16 as they are, uint16 biased by -32768,
+ * put back after), totalled every RP_WORDS_RUN steps (a lane gains at most 2^16 a step,
+ * so it stays under 2^31), then the tail one at a time. */
+#define RP_WORDS_RUN 16384
+#define RP_WORDS_ADD_SIGNED rp_words_add
+#define RP_WORDS_ADD_UNSIGNED rp_words_add_flipped
+#define RP_WORDS_ADD_BOOL rp_words_add /* never called: no 16-bit bool */
+#define RP_WORDS_ADD_FLOAT rp_words_add
+#define RP_WORDS_BIAS_SIGNED 0u
+#define RP_WORDS_BIAS_UNSIGNED 32768u
+#define RP_WORDS_BIAS_BOOL 0u
+#define RP_WORDS_BIAS_FLOAT 0u
 /* 8-bit values: the vocabulary's byte sums (bytes as unsigned; int8 biased by +128,
  * taken off after; bool as 0 or 1), then the tail a byte at a time. */
 #define RP_BYTES_ADD_UNSIGNED rp_bytes_add
@@ -257,14 +256,20 @@ static inline uint32_t rp_narrow_signed(int32_t v) { return (uint32_t)v; }
                 s = rp_bytes_total(acc) - (uint64_t)RP_BYTES_BIAS_##kind * i;                      \
                 for (; i < n; i++)                                                                 \
                     s += RP_WIDEN_##kind(p[i]);                                                    \
-            } else if (sizeof(R) <= 2) {                                                           \
-                for (size_t i = 0; i < n;) {                                                       \
-                    const size_t e = n - i < RP_NARROW_RUN ? n : i + RP_NARROW_RUN;                \
-                    uint32_t run = 0;                                                              \
-                    for (; i < e; i++)                                                             \
-                        run = (uint32_t)(run + RP_NARROW_##kind(p[i]));                            \
-                    s += RP_RUN_TO64_##kind(run);                                                  \
+            } else if (sizeof(R) == 2) {                                                           \
+                const size_t step = RP_WORDS_STEP / 2;                                             \
+                size_t i = 0;                                                                      \
+                while (n - i >= step) {                                                            \
+                    const size_t steps = (n - i) / step;                                           \
+                    const size_t e = i + (steps < RP_WORDS_RUN ? steps : RP_WORDS_RUN) * step;     \
+                    rp_words_t acc = rp_words_zero();                                              \
+                    for (; i < e; i += step)                                                       \
+                        acc = RP_WORDS_ADD_##kind(acc, x + 2 * i);                                 \
+                    s += (uint64_t)(int64_t)rp_words_total(acc);                                   \
                 }                                                                                  \
+                s += (uint64_t)RP_WORDS_BIAS_##kind * i;                                           \
+                for (; i < n; i++)                                                                 \
+                    s += RP_WIDEN_##kind(p[i]);                                                    \
             } else {                                                                               \
                 for (size_t i = 0; i < n; i++)                                                     \
                     s += RP_WIDEN_##kind(p[i]);                                                    \

@@ -65,5 +65,21 @@ typedef __m256i rp_bytes_t;
     ((uint64_t)_mm256_extract_epi64(acc, 0) + (uint64_t)_mm256_extract_epi64(acc, 1) +           \
      (uint64_t)_mm256_extract_epi64(acc, 2) + (uint64_t)_mm256_extract_epi64(acc, 3))
 
+/* Word sums (kernels.h): multiply-add against ones adds each two int16 into a 32-bit lane. */
+typedef __m256i rp_words_t;
+#define RP_WORDS_STEP 32
+#define rp_words_zero() _mm256_setzero_si256()
+#define rp_words_madd_(acc, v) _mm256_add_epi32(acc, _mm256_madd_epi16(v, _mm256_set1_epi16(1)))
+#define rp_words_load_(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define rp_words_add(acc, p) rp_words_madd_(acc, rp_words_load_(p))
+#define rp_words_add_flipped(acc, p)                                                               \
+    rp_words_madd_(acc, _mm256_xor_si256(rp_words_load_(p), _mm256_set1_epi16((short)0x8000)))
+#define rp_words_wide_(acc)                                                                        \
+    _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(acc)),                           \
+                     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(acc, 1)))
+#define rp_words_total(acc)                                                                        \
+    (_mm256_extract_epi64(rp_words_wide_(acc), 0) + _mm256_extract_epi64(rp_words_wide_(acc), 1) + \
+     _mm256_extract_epi64(rp_words_wide_(acc), 2) + _mm256_extract_epi64(rp_words_wide_(acc), 3))
+
 #define rp_stream_fence() _mm_sfence()
 #include "simd_acc8.h"

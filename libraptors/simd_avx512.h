@@ -54,5 +54,18 @@ typedef __m512i rp_bytes_t;
 #define rp_bytes_add_nonzero(acc, p) rp_bytes_sad_(acc, _mm512_min_epu8(rp_bytes_load_(p), _mm512_set1_epi8(1)))
 #define rp_bytes_total(acc) ((uint64_t)_mm512_reduce_add_epi64(acc))
 
+/* Word sums (kernels.h): multiply-add against ones adds each two int16 into a 32-bit lane. */
+typedef __m512i rp_words_t;
+#define RP_WORDS_STEP 64
+#define rp_words_zero() _mm512_setzero_si512()
+#define rp_words_madd_(acc, v) _mm512_add_epi32(acc, _mm512_madd_epi16(v, _mm512_set1_epi16(1)))
+#define rp_words_add(acc, p) rp_words_madd_(acc, _mm512_loadu_si512((const void *)(p)))
+#define rp_words_add_flipped(acc, p)                                                               \
+    rp_words_madd_(acc, _mm512_xor_si512(_mm512_loadu_si512((const void *)(p)),                    \
+                                         _mm512_set1_epi16((short)0x8000)))
+#define rp_words_total(acc)                                                                        \
+    _mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc)),   \
+                                             _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(acc, 1))))
+
 #define rp_stream_fence() _mm_sfence()
 #include "simd_acc8.h"

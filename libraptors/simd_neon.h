@@ -69,5 +69,15 @@ typedef uint64x2_t rp_bytes_t;
 #define rp_bytes_add_nonzero(acc, p) rp_bytes_widen_(acc, vminq_u8(rp_bytes_load_(p), vdupq_n_u8(1)))
 #define rp_bytes_total(acc) vaddvq_u64(acc)
 
+/* Word sums (kernels.h): pairwise widening adds, eight int16 into four 32-bit lanes. */
+typedef int32x4_t rp_words_t;
+#define RP_WORDS_STEP 16
+#define rp_words_zero() vdupq_n_s32(0)
+#define rp_words_add(acc, p) vpadalq_s16(acc, vld1q_s16((const int16_t *)(const void *)(p)))
+#define rp_words_add_flipped(acc, p)                                                               \
+    vpadalq_s16(acc, vreinterpretq_s16_u16(veorq_u16(vld1q_u16((const uint16_t *)(const void *)(p)), \
+                                                     vdupq_n_u16(0x8000))))
+#define rp_words_total(acc) vaddlvq_s32(acc)
+
 #define rp_stream_fence() ((void)0)
 #include "simd_acc8.h"

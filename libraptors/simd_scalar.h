@@ -49,6 +49,15 @@ typedef uint64_t rp_bytes_t;
 #define rp_bytes_add_nonzero(acc, p) ((acc) + (*(const uint8_t *)(const void *)(p) != 0))
 #define rp_bytes_total(acc) (acc)
 
+/* Word sums (kernels.h): a word a step. */
+typedef int64_t rp_words_t;
+#define RP_WORDS_STEP 2
+#define rp_words_zero() ((int64_t)0)
+#define rp_words_add(acc, p) ((acc) + *(const int16_t *)(const void *)(p))
+#define rp_words_add_flipped(acc, p)                                                               \
+    ((acc) + (int16_t)(uint16_t)(*(const uint16_t *)(const void *)(p) ^ 0x8000u))
+#define rp_words_total(acc) (acc)
+
 #define rp_stream_fence() ((void)0)
 
 /* The 8-lane accumulator: eight scalars, as NumPy's own loop. */

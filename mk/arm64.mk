@@ -61,6 +61,8 @@ ARM64_CI_TESTS ?= $(ARM64_QUICK_TESTS) tests/test_fuzz.py tests/tools/test_bench
                   tests/test_threads.py tests/test_fork.py tests/test_data_pointers.py \
                   tests/test_allocation_failure.py tests/test_packaging.py \
                   tests/test_reduction_surface.py::test_byte_sums_of_every_variant \
+                  tests/test_reduction_surface.py::test_word_sums_of_every_variant \
+                  tests/test_reduction_surface.py::test_nancount_is_numpys_sum_of_the_mask \
                   tests/test_reduction_surface.py::test_integer_sums_in_floats_at_the_exactness_bound \
                   tests/test_c_api.py
 test-arm64-ci: ## test-arm64 on what CI runs: the quick set and the emulation-sensitive tests

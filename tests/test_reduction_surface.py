@@ -463,6 +463,42 @@ def test_byte_sums_of_every_variant(variant):
         raptors.set_simd(old)
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_word_sums_of_every_variant(variant):
+    """16-bit sums (the vocabulary's word sums): int16 and uint16 over their whole range, every
+    length around the steps and every start offset; and runs of the extremes longer than the
+    32-bit lanes hold (2**20 + 37 elements of -32768, of 32767, of 65535), where a lane not
+    totalled in time would wrap. One and two threads."""
+    rng = np.random.default_rng(12)
+    raw = rng.integers(0, 2**16, 300_011, dtype=np.uint16)
+    raw[:5000] = 0xFFFF  # long runs of the extremes
+    raw[5000:10000] = 0x8000
+    old = raptors.get_simd()
+    try:
+        raptors.set_simd(variant)
+        for view in (np.uint16, np.int16):
+            x = raw.view(view)
+            for start in range(0, 9):
+                for n in (*range(0, 70), 127, 128, 129, 1000, 4099, 300_000):
+                    y = x[start : start + n]
+                    for t in (1, 2):
+                        with threads(t):
+                            got = raptors.sum(y)
+                        want = np.sum(y)
+                        assert got == want and type(got) is type(want), (view, start, n, t)
+            for axis in (0, 1):
+                m = x[:300_000].reshape(600, 500)
+                same(raptors.sum(m, axis=axis), np.sum(m, axis=axis))
+                same(raptors.mean(m, axis=axis), np.mean(m, axis=axis))
+        for value, dt in ((-32768, np.int16), (32767, np.int16), (65535, np.uint16)):
+            y = np.full(2**20 + 37, value, dtype=dt)
+            for t in (1, 2):
+                with threads(t):
+                    assert raptors.sum(y) == np.sum(y) == value * y.size, (value, t)
+    finally:
+        raptors.set_simd(old)
+
+
 @pytest.mark.parametrize(
     "src, dtype, bound",
     [
