@@ -609,18 +609,20 @@ static size_t column_block_bytes(void)
     return b < 8192 ? 8192 : b > COLUMN_BLOCK_MAX ? COLUMN_BLOCK_MAX : b;
 }
 
+/* Each line of a column block starts a new stream that the hardware prefetchers
+ * must detect again, at each page: the block of the line PREFETCH_LINES ahead is
+ * prefetched (a line of a block is read in 80-160 ns at 25 GB/s, L3's and DRAM's
+ * latency is 100-300 ns), when x is larger than L2 (else it stays there between
+ * calls). Axis-0 mean from L3, 2 threads: 2048^2 float32 1.8 -> 2.1-2.3x NumPy,
+ * 1024^2 1.33 -> 1.4-1.5x. */
+#define PREFETCH_LINES 2
+
 /* Too few outer positions to go round the threads: they share each one's columns,
  * in bands that each thread claims whole (the additions of a column stay in order).
  * A band is a page of every line -- the hardware prefetchers follow a stream within
  * a page, so shorter pieces of each line run slower (2048^2 float64 on two threads:
  * 1.65x NumPy in 4 KiB bands, 1.11x in 2 KiB) -- or, for lines under two pages,
  * half a line, so that both threads have one. */
-/* Each line of a column block starts a new stream that the hardware prefetchers
- * must detect again, at each page: the block of the line PREFETCH_LINES ahead is
- * prefetched (a line of a block is read in 80-160 ns at 25 GB/s, L3's and DRAM's
- * latency is 100-300 ns), when x is larger than L2 (else it stays there between calls). Axis-0 mean from L3, 2 threads: 2048^2 float32 1.8 ->
- * 2.1-2.3x NumPy, 1024^2 1.33 -> 1.4-1.5x. */
-#define PREFETCH_LINES 2
 static size_t band_columns(size_t cols, size_t es, int nt, size_t most)
 {
     static size_t page;

@@ -175,8 +175,8 @@
         T *acc = (T *)accv;                                                                        \
         uint64_t k = 0;                                                                            \
         if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)xb % sizeof(R) == 0) {                        \
-            /* Eight columns a step, read as the trees read (RP_READ8); a column's NaNs  */       \
-            /* are counted only in the rare steps that have any. */                               \
+            /* Eight columns a step, read as the trees read (RP_READ8), each step's NaNs */       \
+            /* added to the columns' 32-bit counters in the vector. */                            \
             const R *p = (const R *)(const void *)xb;                                              \
             size_t i = 0;                                                                          \
             for (; i + 8 <= n; i += 8) {                                                           \

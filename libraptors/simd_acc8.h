@@ -74,7 +74,6 @@ typedef int16_t rp_w8_i16 __attribute__((vector_size(16)));
 #define RP_A8_PLUS(S, a, v) ((a) += (v))
 #define RP_C8_TOTAL(S, c)                                                                          \
     ((uint64_t)((c)[0] + (c)[1] + (c)[2] + (c)[3] + (c)[4] + (c)[5] + (c)[6] + (c)[7]))
-#define RP_C8_LANE(c, k) ((uint64_t)(c)[k])
 /* Eight lanes' counts added to eight 32-bit counters (rp_accumulate_fn's). */
 typedef uint32_t rp_n8 __attribute__((vector_size(32), aligned(4), may_alias));
 #define RP_C8_ADD_TO(n, c) (*(rp_n8 *)(void *)(n) += __builtin_convertvector((c), rp_n8))

@@ -114,9 +114,8 @@ RAPTORS_ALL_DTYPES(RP_ACC8_SCALAR_SOURCE_)
     } while (0)
 #define RP_C8_TOTAL(S, c)                                                                          \
     ((c).v[0] + (c).v[1] + (c).v[2] + (c).v[3] + (c).v[4] + (c).v[5] + (c).v[6] + (c).v[7])
-#define RP_C8_LANE(c, k) ((c).v[k])
 #define RP_C8_ADD_TO(n, c)                                                                         \
     do {                                                                                           \
         for (int k_ = 0; k_ < 8; k_++)                                                             \
-            (n)[k_] += (uint32_t)(c).v[k_];                                                                  \
+            (n)[k_] += (uint32_t)(c).v[k_];                                                        \
     } while (0)
