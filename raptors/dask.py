@@ -303,43 +303,34 @@ def _reduction(
     combine: Any = None,
     concatenate: bool = True,
 ) -> Any:
-    """dask's reduction, its tree above the chunks in one task where _tree_plan says so."""
+    """dask's reduction, its tree above the chunks in one task where _tree_plan says so: then
+    the aggregate is _tree_task, taking every chunk result of an output block at once."""
     plan = _tree_plan(a, axis, dtype, split_every, pair=not concatenate)
-    if plan is None:
-        return _dask_reductions.reduction(
-            a,
-            chunk,
-            aggregate,
-            axis=axis,
-            keepdims=keepdims,
-            dtype=dtype,
-            split_every=split_every,
-            combine=combine,
-            out=out,
+    if plan is not None:
+        axes, splits, depth = plan
+        if "dtype" in getargspec(aggregate).args:  # (dask's reduction binds it so, not combine's)
+            aggregate = partial(aggregate, dtype=dtype)
+        aggregate = partial(
+            _tree_task,
+            splits=tuple(splits[i] for i in sorted(axes)),
+            depth=depth,
+            combine=combine or aggregate,
+            aggregate=aggregate,
             concatenate=concatenate,
-            name=name,
         )
-    axes, splits, depth = plan
-    if "dtype" in getargspec(aggregate).args:  # (dask's reduction binds it so, not combine's)
-        aggregate = partial(aggregate, dtype=dtype)
-    tree = partial(
-        _tree_task,
-        splits=tuple(splits[i] for i in sorted(axes)),
-        depth=depth,
-        combine=combine or aggregate,
-        aggregate=aggregate,
-        concatenate=concatenate,
-    )
+        combine, concatenate = None, False
+        split_every = {i: max(a.numblocks[i], 2) for i in axes}
     return _dask_reductions.reduction(
         a,
         chunk,
-        tree,
+        aggregate,
         axis=axis,
         keepdims=keepdims,
         dtype=dtype,
-        split_every={i: max(a.numblocks[i], 2) for i in axes},
+        split_every=split_every,
+        combine=combine,
         out=out,
-        concatenate=False,
+        concatenate=concatenate,
         name=name,
     )
 

@@ -369,19 +369,25 @@ def _general(
 _EXACT_COUNT = {np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53}
 
 
-def _nancount(x: np.ndarray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """The numbers (not NaN) of a float array over axis, in float dtype= -- equal to
-    ``np.sum(~np.isnan(x), axis, dtype, keepdims=keepdims)``, dask's nannumel, counted in one
-    read of x -- or None where libraptors' count is not that: an input other than a native
-    float32/float64 ndarray, another dtype, or more elements per result than the dtype
-    counts exactly (NumPy's sum of ones rounds then)."""
+def _count_dtype(x: Any, axis: Any, dtype: Any, fname: str) -> np.dtype | None:
+    """The float dtype libraptors counts x's numbers in exactly as NumPy's sum of the mask
+    does, or None: an input other than a native float32/float64 ndarray, another dtype, or
+    more elements per result than the dtype counts exactly (NumPy's sum of ones rounds)."""
     t = np.dtype(dtype) if dtype is not None else None
     if type(x) is not _ndarray or x.dtype not in (_F32, _F64) or t not in _EXACT_COUNT:
         return None
     per_result = 1
-    for d in _axes(axis, x.ndim, "nancount", False):
+    for d in _axes(axis, x.ndim, fname, False):
         per_result *= x.shape[d]
-    if per_result > _EXACT_COUNT[t]:
+    return t if per_result <= _EXACT_COUNT[t] else None
+
+
+def _nancount(x: np.ndarray, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """The numbers (not NaN) of a float array over axis, in float dtype= -- equal to
+    ``np.sum(~np.isnan(x), axis, dtype, keepdims=keepdims)``, dask's nannumel, counted in one
+    read of x -- or None where libraptors' count is not that (_count_dtype)."""
+    t = _count_dtype(x, axis, dtype, "nancount")
+    if t is None:
         return None
     return _general(_COUNT_OP, "nancount", False, True, x, axis, t, None, keepdims)
 
@@ -391,14 +397,9 @@ def _nansum_count(
 ) -> Any:
     """(np.nansum(x, axis, dtype, keepdims=keepdims), _nancount(x, axis, dtype, keepdims)) as
     ndarrays, from one read of x -- dask's nanmean chunk -- or None where _nancount is None
-    (the count would not be NumPy's) or the sum would not be a float ndarray."""
-    t = np.dtype(dtype) if dtype is not None else None
-    if type(x) is not _ndarray or x.dtype not in (_F32, _F64) or t not in _EXACT_COUNT:
-        return None
-    per_result = 1
-    for d in _axes(axis, x.ndim, "nansum", False):
-        per_result *= x.shape[d]
-    if per_result > _EXACT_COUNT[t]:
+    (the count would not be NumPy's)."""
+    t = _count_dtype(x, axis, dtype, "nansum")
+    if t is None:
         return None
     return _general(_NANSUM_OP, "nansum", False, True, x, axis, t, None, keepdims, counted=True)
 

@@ -116,16 +116,12 @@ def check(name: str, pkgs: dict) -> None:
             raise SystemExit(f"ab: the {side} package computes a wrong result for case {name}")
 
 
-def quiet_pool(pkg, call):
-    """(before, after) for a multi-threaded side's samples: before, its pool spins as it does by
-    default and one untimed call wakes its workers; after, its spin time is 0, so its workers
-    sleep at once instead of spinning (1 ms by default) on the cores the next sample -- the
-    other commit's, or NumPy's -- runs on. Without it that spinning made the threaded cases the
-    noisiest of the gate (a planted 10% found in 2-7 of 10 trials). None for a commit without
-    set_spin_us."""
-    if not (hasattr(pkg, "set_spin_us") and hasattr(pkg, "get_spin_us")):
-        return None
-    spin = pkg.get_spin_us()
+def quiet_pool(pkg, call, spin):
+    """(before, after) for a multi-threaded side's samples: before, its pool spins `spin` us
+    (its setting) and one untimed call wakes its workers; after, its spin time is 0, so its
+    workers sleep at once instead of spinning (1 ms by default) on the cores the next sample --
+    the other commit's, or NumPy's -- runs on. Without it that spinning made the threaded cases
+    the noisiest of the gate (a planted 10% found in 2-7 of 10 trials)."""
 
     def before():
         pkg.set_spin_us(spin)
@@ -146,9 +142,13 @@ def measure_case(name: str, pkgs: dict, seconds: float, seed: int) -> dict:
     check(name, pkgs)
     c = measure.make_case(op, shape, dtype, pkgs["head"], variant, mode)
     sides = {"numpy": c.numpy, "base": c.call(pkgs["base"]), "head": c.call(pkgs["head"])}
-    around = {s: quiet_pool(pkgs[s], sides[s]) for s in ("base", "head")} if n > 1 else {}
-    around = {s: a for s, a in around.items() if a is not None}
-    spins = {s: pkgs[s].get_spin_us() for s in around}
+    # A commit without set_spin_us is timed as before.
+    spins = {
+        s: pkgs[s].get_spin_us()
+        for s in ("base", "head")
+        if n > 1 and hasattr(pkgs[s], "set_spin_us") and hasattr(pkgs[s], "get_spin_us")
+    }
+    around = {s: quiet_pool(pkgs[s], sides[s], spin) for s, spin in spins.items()}
     try:
         t = measure.interleaved(
             sides,
