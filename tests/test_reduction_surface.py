@@ -434,6 +434,27 @@ def test_nancount_declines_what_it_would_not_count_as_numpy():
     assert _nansum_count([1.0, np.nan], dtype=np.float64) is None
 
 
+def check_narrow_sums(raw, dtypes, means):
+    """raptors.sum of raw viewed as each dtype equals np.sum's value and type: every start
+    offset 0-8 and length around the vocabularies' steps, one and two threads; along each
+    axis of a 600 x 500 view, with raptors.mean too where `means`."""
+    for view in dtypes:
+        x = raw.view(view)
+        for start in range(0, 9):
+            for n in (*range(0, 70), 127, 128, 129, 1000, 4099, 300_000):
+                y = x[start : start + n]
+                for t in (1, 2):
+                    with threads(t):
+                        got = raptors.sum(y)
+                    want = np.sum(y)
+                    assert got == want and type(got) is type(want), (view, start, n, t)
+        for axis in (0, 1):
+            m = x[:300_000].reshape(600, 500)
+            same(raptors.sum(m, axis=axis), np.sum(m, axis=axis))
+            if means:
+                same(raptors.mean(m, axis=axis), np.mean(m, axis=axis))
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_byte_sums_of_every_variant(variant):
     """8-bit sums (the vocabulary's byte sums): uint8 and int8 over their whole range, bool
@@ -446,19 +467,7 @@ def test_byte_sums_of_every_variant(variant):
     old = raptors.get_simd()
     try:
         raptors.set_simd(variant)
-        for view in (np.uint8, np.int8, np.bool_):
-            x = raw.view(view)
-            for start in range(0, 9):
-                for n in (*range(0, 70), 127, 128, 129, 1000, 4099, 300_000):
-                    y = x[start : start + n]
-                    for t in (1, 2):
-                        with threads(t):
-                            got = raptors.sum(y)
-                        want = np.sum(y)
-                        assert got == want and type(got) is type(want), (view, start, n, t)
-            for axis in (0, 1):
-                m = x[:300_000].reshape(600, 500)
-                same(raptors.sum(m, axis=axis), np.sum(m, axis=axis))
+        check_narrow_sums(raw, (np.uint8, np.int8, np.bool_), means=False)
     finally:
         raptors.set_simd(old)
 
@@ -476,20 +485,7 @@ def test_word_sums_of_every_variant(variant):
     old = raptors.get_simd()
     try:
         raptors.set_simd(variant)
-        for view in (np.uint16, np.int16):
-            x = raw.view(view)
-            for start in range(0, 9):
-                for n in (*range(0, 70), 127, 128, 129, 1000, 4099, 300_000):
-                    y = x[start : start + n]
-                    for t in (1, 2):
-                        with threads(t):
-                            got = raptors.sum(y)
-                        want = np.sum(y)
-                        assert got == want and type(got) is type(want), (view, start, n, t)
-            for axis in (0, 1):
-                m = x[:300_000].reshape(600, 500)
-                same(raptors.sum(m, axis=axis), np.sum(m, axis=axis))
-                same(raptors.mean(m, axis=axis), np.mean(m, axis=axis))
+        check_narrow_sums(raw, (np.uint16, np.int16), means=True)
         for value, dt in ((-32768, np.int16), (32767, np.int16), (65535, np.uint16)):
             y = np.full(2**20 + 37, value, dtype=dt)
             for t in (1, 2):
