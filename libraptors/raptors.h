@@ -23,7 +23,7 @@ extern "C" {
 /* Bumped whenever a signature, the call protocol (protocol.h) or a list of
  * ops.h changes; the Python binding refuses a library whose number differs
  * from the one it was written for. */
-#define RAPTORS_ABI_VERSION 8
+#define RAPTORS_ABI_VERSION 9
 #define RAPTORS_VERSION "0.1.0"
 
 /* Largest number of dimensions an operand may have (NumPy's NPY_MAXDIMS). */
@@ -124,12 +124,26 @@ RAPTORS_API int raptors_set_num_threads(int n);
 RAPTORS_API int raptors_get_num_threads(void);
 
 /* How long, in microseconds, an idle worker thread stays awake (spinning, then
- * yielding its core) after a call before it sleeps: a call within that time
- * finds it at once, a later one wakes it. RAPTORS_SPIN_US=n sets it at load,
- * RAPTORS_WAIT_POLICY=passive means 0 and =active 10000; the default is 50.
- * Set returns the previous value, or RAPTORS_EINVAL outside [0, 1000000]. */
+ * yielding its core) after a call before it sleeps, at least: a call within that
+ * time finds it at once, a later one wakes it. While calls keep arriving soon
+ * after the workers fell asleep, each worker doubles its own spin time (up to
+ * 10000 us, or the time set if more), and halves it back when they stop.
+ * RAPTORS_SPIN_US=n sets it at load, RAPTORS_WAIT_POLICY=passive means 0 (never
+ * spin) and =active 10000; the default is 1000. Set returns the previous value,
+ * or RAPTORS_EINVAL outside [0, 1000000]. */
 RAPTORS_API int64_t raptors_set_spin_us(int64_t us);
 RAPTORS_API int64_t raptors_get_spin_us(void);
+
+/* What the thread pool did since the library loaded, for diagnosis: out[i] for
+ * each RAPTORS_STAT_* below i < n. Returns how many counts there are. */
+enum {
+    RAPTORS_STAT_PARALLEL, /* calls that handed work to the pool's workers */
+    RAPTORS_STAT_WOKE,     /* of those, calls that found a worker asleep and woke it */
+    RAPTORS_STAT_BACKOFFS, /* calls slower than the caller alone: the next ones run alone */
+    RAPTORS_STAT_ALONE,    /* calls the back-off ran on the caller alone */
+    RAPTORS_THREAD_STATS
+};
+RAPTORS_API int raptors_thread_stats(int64_t *out, int n);
 
 /* SIMD variant in use ("avx512", "avx2", "neon", "scalar"). Select one by name,
  * or "auto" for the best the CPU supports; returns RAPTORS_EINVAL if unknown or

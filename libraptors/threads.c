@@ -53,37 +53,48 @@ static rp_fpctl fpctl_get(void) { return 0; }
 static void fpctl_set(rp_fpctl c) { (void)c; }
 #endif
 
-/* How an idle worker waits for the next call. It stays awake for the spin
- * time (spin_ns: RAPTORS_SPIN_US or RAPTORS_WAIT_POLICY, raptors_set_spin_us),
+/* How an idle worker waits for the next call. It stays awake for its spin time,
  * spinning with pause for the first WORKER_PAUSE_NS of it and yielding its core
  * to anyone who wants it for the rest, then sleeps on a condition variable. A
- * call that arrives while the worker is awake finds it within ~1 us instead of
- * a futex wake-up (tens of us on a busy VM); but the spinning is CPU time the
- * program pays between sparse calls (a worker that spins 10 ms after each call
- * burns a whole core for a program calling every 5 ms). The default keeps
- * back-to-back calls fast and costs little CPU between sparse ones; the figures
- * behind it are in docs/performance.md ("Idle workers"). */
+ * call that arrives while the worker is awake finds it within ~1 us; one that
+ * finds it asleep waits for a futex wake-up, which on a VM whose vCPU halted
+ * takes 80-150 us -- as long as the work of a 1 MiB call, which the caller then
+ * does alone. But spinning is CPU time the program pays between sparse calls.
+ *
+ * So the spin time adapts to the rhythm of the calls. It starts at the time set
+ * (spin_ns: RAPTORS_SPIN_US or RAPTORS_WAIT_POLICY, raptors_set_spin_us; 1 ms by
+ * default). A worker woken less than its spin time after it fell asleep (a spin
+ * twice as long would have caught the call) doubles it, up to SPIN_ADAPT_MAX_US;
+ * one that slept more than twice its spin time halves it, down to the time set.
+ * Calls that come back every few ms (a loop that alternates Raptors with other
+ * work) find the workers awake; a program calling now and then pays the time
+ * set. A spin time of 0 (passive) never spins. The figures are in
+ * docs/performance.md ("Idle workers"). */
 #ifndef WORKER_PAUSE_NS
 #define WORKER_PAUSE_NS 200000
 #endif
 #define SPIN_DEFAULT_US 1000
 #define SPIN_ACTIVE_US 10000  /* RAPTORS_WAIT_POLICY=active: the fixed wait Raptors had before */
 #define SPIN_MAX_US 1000000
+#define SPIN_ADAPT_MAX_US SPIN_ACTIVE_US /* at most an active pool's spin, unless more is set */
 /* Spins before a waiting caller starts yielding its core. */
 #define CALLER_SPINS 2000
 
 /* Graceful degradation. When the other cores are taken (another pool such as
- * OpenBLAS's spinning after a BLAS call, other processes), a worker arrives
- * late or is preempted holding a chunk, and the caller ends up waiting for it:
- * slower than running alone. Each parallel call measures how long the caller
- * waited for the others after running out of chunks; when that exceeds
- * 1/STRAGGLER_FRACTION of the call, the next `backoff` calls run on the caller
- * alone (doubling, up to BACKOFF_MAX calls, while contention lasts; reset by a
- * call that goes well). */
-#ifndef STRAGGLER_FRACTION
-#define STRAGGLER_FRACTION 4
-#endif
+ * OpenBLAS's spinning after a BLAS call, other processes), a worker is
+ * preempted holding a chunk and the caller waits for it: slower than running
+ * alone. Each parallel call compares its time with the caller's estimate of
+ * running alone (the pace of its own chunks times all the chunks); when it took
+ * longer, the next `backoff` calls run on the caller alone (doubling, up to
+ * BACKOFF_MAX calls, while contention lasts; reset by a call that goes well).
+ * A worker that was only slow to wake, yet still saved time, is not contention:
+ * an earlier rule (the caller waited over a quarter of the call) took such
+ * wake-ups for it, and the calls it sent to one thread let the workers fall
+ * asleep, so that the next parallel call woke them late again -- one thread for
+ * seconds at a time in the report's axis-0 means. -DRAPTORS_NO_BACKOFF leaves it
+ * out. */
 #define BACKOFF_MAX 256
+#define SLOWER_THAN_ALONE 1.125 /* the margin: the caller's pace is an estimate */
 
 static uint64_t now_ns(void)
 {
@@ -114,6 +125,9 @@ static struct {
     /* Degradation state, touched only by the owner of `use`. */
     unsigned backoff;      /* length of the next single-threaded stretch */
     unsigned solo_left;    /* calls left in the current one */
+
+    /* raptors_thread_stats: written by the owner of `use`, read by anyone. */
+    _Atomic int64_t stats[RAPTORS_THREAD_STATS];
 } pool = {
     .use = PTHREAD_MUTEX_INITIALIZER,
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -121,7 +135,8 @@ static struct {
 };
 
 static atomic_int num_threads;  /* 0 until first read */
-static _Atomic uint64_t spin_ns; /* how long an idle worker stays awake; set by read_wait */
+static _Atomic uint64_t spin_ns; /* the spin time set (read_wait, raptors_set_spin_us) */
+static atomic_uint spin_epoch;   /* counts the settings: each restarts the workers' adapted spin */
 static pthread_once_t wait_once = PTHREAD_ONCE_INIT;
 
 #define SPIN_TAKES "a whole number of microseconds from 0 to 1000000"
@@ -149,6 +164,7 @@ static void read_wait(void)
             rp_env_refuse("RAPTORS_SPIN_US", getenv("RAPTORS_SPIN_US"), SPIN_TAKES, instead);
     }
     atomic_store(&spin_ns, us * 1000u);
+    atomic_fetch_add(&spin_epoch, 1);
 }
 
 void rp_wait_read_env(void) { pthread_once(&wait_once, read_wait); }
@@ -158,7 +174,9 @@ int64_t raptors_set_spin_us(int64_t us)
     if (us < 0 || us > SPIN_MAX_US)
         return RAPTORS_EINVAL;
     rp_wait_read_env();
-    return (int64_t)(atomic_exchange(&spin_ns, (uint64_t)us * 1000u) / 1000u);
+    const uint64_t old = atomic_exchange(&spin_ns, (uint64_t)us * 1000u);
+    atomic_fetch_add(&spin_epoch, 1);
+    return (int64_t)(old / 1000u);
 }
 
 int64_t raptors_get_spin_us(void)
@@ -215,13 +233,14 @@ int raptors_set_num_threads(int n)
 /* Claim and run chunks of job `job` until none are left. A worker (not the
  * caller, whose own flags the call reads) hands the floating-point exceptions its
  * chunks raised to the job, so that the caller can raise them in its own thread. */
-static void run_chunks(uint32_t job, int worker)
+static unsigned run_chunks(uint32_t job, int worker)
 {
+    unsigned ran = 0;
     for (;;) {
         uint_fast64_t t = atomic_load_explicit(&pool.ticket, memory_order_acquire);
         if ((uint32_t)(t >> 32) != job ||
             (uint32_t)t >= atomic_load_explicit(&pool.nchunks, memory_order_acquire))
-            return;
+            return ran;
         if (!atomic_compare_exchange_weak_explicit(&pool.ticket, &t, t + 1, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
@@ -237,7 +256,22 @@ static void run_chunks(uint32_t job, int worker)
                 atomic_fetch_or_explicit(&pool.fpe, fe, memory_order_relaxed);
         }
         atomic_fetch_add_explicit(&pool.finished, 1, memory_order_release);
+        ran++;
     }
+}
+
+/* The next spin time of a worker that spun `spin` ns, then slept `slept` ns
+ * until a call woke it (the rule above). */
+static uint64_t adapt_spin(uint64_t spin, uint64_t set, uint64_t slept)
+{
+    const uint64_t most = set > SPIN_ADAPT_MAX_US * 1000u ? set : SPIN_ADAPT_MAX_US * 1000u;
+    if (set == 0)
+        return 0;
+    if (slept < spin)
+        return spin * 2 < most ? spin * 2 : most;
+    if (slept > spin * 2)
+        return spin / 2 > set ? spin / 2 : set;
+    return spin;
 }
 
 static void *worker_main(void *arg)
@@ -247,7 +281,13 @@ static void *worker_main(void *arg)
     pthread_setname_np(pthread_self(), "raptors-worker");
 #endif
     unsigned seen = atomic_load(&pool.generation);
+    unsigned epoch = atomic_load(&spin_epoch) - 1; /* not yet read */
+    uint64_t spin = 0;
     for (;;) {
+        if (atomic_load_explicit(&spin_epoch, memory_order_relaxed) != epoch) {
+            epoch = atomic_load(&spin_epoch);
+            spin = atomic_load(&spin_ns);
+        }
         unsigned g;
         unsigned spins = 0;
         uint64_t t0 = now_ns(), t = t0;
@@ -257,7 +297,6 @@ static void *worker_main(void *arg)
                 continue;
             }
             t = now_ns();
-            const uint64_t spin = atomic_load_explicit(&spin_ns, memory_order_relaxed);
             if (t - t0 < spin && t - t0 < WORKER_PAUSE_NS) {
                 cpu_relax();
                 continue;
@@ -272,6 +311,8 @@ static void *worker_main(void *arg)
                 pthread_cond_wait(&pool.wake, &pool.mu);
             atomic_fetch_sub(&pool.sleepers, 1);
             pthread_mutex_unlock(&pool.mu);
+            spin = adapt_spin(spin, atomic_load_explicit(&spin_ns, memory_order_relaxed),
+                              now_ns() - t);
             break;
         }
         seen = g;
@@ -299,6 +340,15 @@ static int ensure_workers(int want)
     return pool.nworkers + 1;
 }
 
+static void count(int which) { atomic_fetch_add_explicit(&pool.stats[which], 1, memory_order_relaxed); }
+
+int raptors_thread_stats(int64_t *out, int n)
+{
+    for (int i = 0; i < n && i < RAPTORS_THREAD_STATS; i++)
+        out[i] = atomic_load_explicit(&pool.stats[i], memory_order_relaxed);
+    return RAPTORS_THREAD_STATS;
+}
+
 static void run_alone(rp_chunk_fn fn, void *ctx, size_t nchunks)
 {
     for (size_t c = 0; c < nchunks; c++)
@@ -314,6 +364,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     }
     if (pool.solo_left > 0) {  /* backing off: the other cores are busy */
         pool.solo_left--;
+        count(RAPTORS_STAT_ALONE);
         pthread_mutex_unlock(&pool.use);
         run_alone(fn, ctx, nchunks);
         return;
@@ -332,13 +383,15 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     atomic_store(&pool.finished, 0);
     atomic_store_explicit(&pool.ticket, (uint_fast64_t)(uint32_t)job << 32, memory_order_release);
     atomic_store(&pool.generation, job);
+    count(RAPTORS_STAT_PARALLEL);
     if (atomic_load(&pool.sleepers) > 0) {
+        count(RAPTORS_STAT_WOKE);
         pthread_mutex_lock(&pool.mu);
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.mu);
     }
 
-    run_chunks(job, 0);
+    const unsigned mine = run_chunks(job, 0);
     const uint64_t t_mine = now_ns();
     for (int spins = 0;
          atomic_load_explicit(&pool.finished, memory_order_acquire) != (unsigned)nchunks;) {
@@ -356,7 +409,10 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     if (fe)
         rp_fp_raise(fe);
     const uint64_t t_end = now_ns();
-    if ((t_end - t_mine) * STRAGGLER_FRACTION > t_end - t_start) {
+#ifndef RAPTORS_NO_BACKOFF
+    if (mine > 0 && (double)(t_end - t_start) * mine >
+                        (double)(t_mine - t_start) * (double)nchunks * SLOWER_THAN_ALONE) {
+        count(RAPTORS_STAT_BACKOFFS);
         pool.backoff = pool.backoff ? (pool.backoff * 2 < BACKOFF_MAX ? pool.backoff * 2
                                                                       : BACKOFF_MAX)
                                     : 2;
@@ -364,6 +420,7 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     } else {
         pool.backoff = 0;
     }
+#endif
     pthread_mutex_unlock(&pool.use);
 }
 

@@ -20,6 +20,7 @@ from .api import (
     set_pool,
     set_simd,
     set_spin_us,
+    thread_stats,
 )
 from .elementwise import add, multiply, subtract
 from .reductions import mean, nanmean, nansum, sum
@@ -47,6 +48,7 @@ __all__ = [
     "set_spin_us",
     "subtract",
     "sum",
+    "thread_stats",
 ]
 
 # threadpoolctl.threadpool_info()/threadpool_limits() see and limit Raptors' pool (when installed).

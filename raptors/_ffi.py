@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 8
+ABI_VERSION = 9
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256
@@ -124,6 +124,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "raptors_get_num_threads": ([], c_int),
         "raptors_set_spin_us": ([ctypes.c_int64], ctypes.c_int64),
         "raptors_get_spin_us": ([], ctypes.c_int64),
+        "raptors_thread_stats": ([i64p, c_int], c_int),
         "raptors_get_simd": ([], c_char_p),
         "raptors_set_simd": ([c_char_p], c_int),
         "raptors_set_tuning_simd": ([c_int, c_int, c_int, c_int, c_char_p], c_int),
@@ -654,6 +655,16 @@ def set_spin_us(us: int) -> int:
 def get_spin_us() -> int:
     us: int = _lib.raptors_get_spin_us()
     return us
+
+
+#: raptors_thread_stats' counts, in the order of RAPTORS_STAT_* (raptors.h).
+THREAD_STATS = ("parallel_calls", "woke_workers", "backoffs", "alone_by_backoff")
+
+
+def thread_stats() -> dict[str, int]:
+    counts = (ctypes.c_int64 * len(THREAD_STATS))()
+    _lib.raptors_thread_stats(counts, len(THREAD_STATS))
+    return dict(zip(THREAD_STATS, counts, strict=True))
 
 
 def get_simd() -> str:

@@ -25,6 +25,7 @@ __all__ = [
     "set_pool",
     "set_simd",
     "set_spin_us",
+    "thread_stats",
 ]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -263,12 +264,15 @@ MAX_SPIN_US = 1_000_000
 
 
 def set_spin_us(us: int) -> None:
-    """How long (microseconds) an idle worker thread stays awake after a call, 0 to 1,000,000.
+    """How long (microseconds) an idle worker thread stays awake after a call, at least; 0 to
+    1,000,000.
 
     A call within that time finds the workers awake (about 1 us to start them); after it
-    they sleep and the next call wakes them (tens of us), but no CPU is burnt between
-    sparse calls. Default 1000; ``RAPTORS_SPIN_US=n`` or ``RAPTORS_WAIT_POLICY=passive``
-    (0) or ``active`` (10,000) set it at load time.
+    they sleep and the next call wakes them (tens of us, 80-150 us on some VMs), but no CPU is
+    burnt between sparse calls. While calls keep arriving soon after the workers fell asleep,
+    each worker doubles its spin time (up to 10,000, or `us` if more); it halves back to `us`
+    when they stop. 0 never spins. Default 1000; ``RAPTORS_SPIN_US=n`` or
+    ``RAPTORS_WAIT_POLICY=passive`` (0) or ``active`` (10,000) set it at load time.
     """
     us = _whole(us, "set_spin_us", "us")
     if us > MAX_SPIN_US:
@@ -277,8 +281,19 @@ def set_spin_us(us: int) -> None:
 
 
 def get_spin_us() -> int:
-    """How long (microseconds) an idle worker stays awake after a call (see set_spin_us)."""
+    """How long (microseconds) an idle worker stays awake after a call, at least (see
+    set_spin_us)."""
     return _ffi.get_spin_us()
+
+
+def thread_stats() -> dict[str, int]:
+    """What the thread pool did since the library loaded, to diagnose thread use: calls that
+    handed work to the workers (``parallel_calls``), those of them that found a worker asleep
+    and had to wake it (``woke_workers``: the spin time was shorter than the gap between
+    calls), calls that ran slower than the caller alone would have (``backoffs``: a worker
+    preempted by another program), and calls the back-off then ran on one thread
+    (``alone_by_backoff``)."""
+    return _ffi.thread_stats()
 
 
 def _whole(value: Any, fname: str, what: str) -> int:

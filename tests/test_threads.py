@@ -255,3 +255,95 @@ def test_idle_workers_sleep_between_sparse_calls():
     """)
     assert "worker CPU" in out
     print(out)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/task")
+@pytest.mark.skipif(
+    bool(os.environ.get("QEMU_LD_PREFIX")), reason="qemu-user's threads show as its own"
+)
+def test_idle_workers_adapt_their_spin_to_the_rhythm_of_the_calls():
+    """The spin time adapts (threads.c, adapt_spin). Calls of sum on 16 MiB (2 threads)
+    spaced by 1.5, then 3, then 6 ms: each rhythm falls inside twice the spin time the one
+    before it left (1 ms set, then 2, 4, 8), so the workers double it and, after the first
+    calls of each rhythm, are awake when a call comes (raptors.thread_stats' woke_workers);
+    a fixed 1 ms spin wakes them for every call from 3 ms on. Then calls 60 ms apart bring it
+    back down: calls 5 ms apart afterwards cost the worker well under half a core, as with
+    the spin time set (a spin stuck at 8 ms would spend it all). Counts, not timings: a busy
+    machine delays calls and workers alike; an awake worker stays awake."""
+    out = run("""
+        def worker_cpu():
+            ticks = 0
+            for tid in os.listdir("/proc/self/task"):
+                with open(f"/proc/self/task/{tid}/comm") as f:
+                    if f.read().strip() != "raptors-worker":
+                        continue
+                with open(f"/proc/self/task/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            return ticks / os.sysconf("SC_CLK_TCK")
+
+        raptors.set_num_threads(2)
+        assert raptors.get_spin_us() == 1000
+        x = np.ones(4 << 20, np.float32)
+        for _ in range(5):
+            raptors.sum(x)
+
+        def calls(gap, n):
+            before = raptors.thread_stats()
+            for _ in range(n):
+                raptors.sum(x)
+                time.sleep(gap)
+            after = raptors.thread_stats()
+            return {k: after[k] - before[k] for k in after}
+
+        for gap in (0.0015, 0.003, 0.006):
+            calls(gap, 10)  # the workers find the rhythm
+            d = calls(gap, 40)
+            print(f"gap {gap * 1e3} ms:", d)
+            assert d["parallel_calls"] >= 30, d
+            assert d["woke_workers"] <= 12, (gap, d)
+        calls(0.06, 4)
+        c0, w0 = worker_cpu(), time.monotonic()
+        d = calls(0.005, 150)
+        cpu, wall = worker_cpu() - c0, time.monotonic() - w0
+        print(f"gap 5 ms after 60 ms: worker CPU {cpu:.2f} s in {wall:.2f} s,", d)
+        assert cpu < 0.5 * wall, (cpu, wall)
+        print("OK")
+    """)
+    assert "worker CPU" in out
+    print(out)
+
+
+def test_a_call_no_slower_than_the_caller_alone_keeps_its_threads():
+    """The straggler back-off (threads.c) sends the next calls to one thread only when a
+    parallel call took longer than the caller alone would have (the pace of its own chunks
+    times all the chunks). The benchmarks' pattern -- axis-0 means of 1024^2 float32 on 2
+    threads, a few in a row, then NumPy's mean and a copy -- backed off 0-3 times in 1800
+    calls here (raptors.thread_stats). The earlier rule (the caller waited on a worker for
+    over a quarter of the call, though the call was still faster than alone) backed off
+    23-42 times in 1800 such calls with the workers awake, each time sending the next 2-256
+    calls to one thread, during which the workers fell asleep and came late to the next
+    parallel call (45-65% of the calls on one thread, in some runs). A neighbour that
+    preempts a worker mid-chunk is a real back-off: a few are allowed."""
+    out = run("""
+        raptors.set_num_threads(2)
+        x = np.ones((1024, 1024), np.float32)
+        y = np.empty_like(x)
+        for _ in range(3):
+            raptors.mean(x, axis=0)
+        before = raptors.thread_stats()
+        for _ in range(600):
+            for _ in range(3):
+                raptors.mean(x, axis=0)
+            for _ in range(2):
+                np.mean(x, axis=0)
+                np.copyto(y, x)
+        after = raptors.thread_stats()
+        d = {k: after[k] - before[k] for k in after}
+        print("1800 calls:", d)
+        assert d["parallel_calls"] + d["alone_by_backoff"] == 1800, d
+        assert d["backoffs"] <= 10, d
+        print("OK")
+    """)
+    assert "1800 calls" in out
+    print(out)
