@@ -50,8 +50,9 @@ typedef struct {
 } numpy_array_fields;
 enum { NPY_C_CONTIGUOUS = 0x1, NPY_ALIGNED = 0x100, NPY_WRITEABLE = 0x400 };
 
-/* RAPTORS_CALL_ARRAYS: x, y and out of one shape, C-contiguous and aligned, out
- * writeable; *n their element count. */
+/* RAPTORS_CALL_ARRAYS: x, y and out of one shape and one dtype object (the caller
+ * took the CODE word's dtype from x's), C-contiguous and aligned, out writeable; *n
+ * their element count. */
 static int simple_arrays(const int64_t *a, size_t es, size_t *n)
 {
     const numpy_array_fields *v[3] = {(const void *)(intptr_t)a[RAPTORS_CALL_X],
@@ -64,7 +65,7 @@ static int simple_arrays(const int64_t *a, size_t es, size_t *n)
         return RAPTORS_ELAYOUT;
     int64_t shape[RAPTORS_MAX_DIMS];
     for (int i = 0; i < 3; i++) {
-        if (v[i]->nd != nd || (v[i]->flags & simple) != simple)
+        if (v[i]->nd != nd || (v[i]->flags & simple) != simple || v[i]->descr != v[0]->descr)
             return RAPTORS_ELAYOUT;
         for (int d = 0; d < nd; d++) {
             if (i == 0)
@@ -186,6 +187,10 @@ static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char 
 
 static int dispatch_call(const int64_t *a);
 
+/* RAPTORS_CALL_ARRAYS' NDIM word: the data field lies this far into an object at most
+ * (CPython's object header is 16 bytes; a debug build's 32). */
+#define ARRAYS_MAX_FIELD_OFFSET 64
+
 int raptors_call(const int64_t *a)
 {
     rp_fp_clear(); /* as NumPy before its loops; the workers' flags join these */
@@ -206,6 +211,20 @@ static int dispatch_call(const int64_t *a)
         return RAPTORS_EINVAL;
     if (op_info[op].family != REDUCE && (dtype >= RAPTORS_NDTYPES || code >> RAPTORS_CALL_SUM_SHIFT))
         return RAPTORS_EINVAL; /* element-wise: the arithmetic dtypes, no sum dtype */
+    if (code & RAPTORS_CALL_ARRAYS) {
+        /* The words may name the arrays themselves, NDIM the offset of their data field. */
+        const int64_t field = a[RAPTORS_CALL_NDIM];
+        if (field < 0 || field > ARRAYS_MAX_FIELD_OFFSET || op_info[op].family == REDUCE)
+            return RAPTORS_EINVAL;
+        int64_t fields_at[RAPTORS_CALL_OUT + 1];
+        memcpy(fields_at, a, sizeof fields_at);
+        for (int w = RAPTORS_CALL_X; w <= RAPTORS_CALL_OUT; w++)
+            if (fields_at[w] != 0)
+                fields_at[w] += field;
+        return call_elementwise((int)op, (int)dtype, fields_at, address(code, fields_at[RAPTORS_CALL_X]),
+                                address(code, fields_at[RAPTORS_CALL_Y]),
+                                address(code, fields_at[RAPTORS_CALL_OUT]));
+    }
     char *x = address(code, a[RAPTORS_CALL_X]), *out = address(code, a[RAPTORS_CALL_OUT]);
     if (op_info[op].family == REDUCE)
         return call_reduce((int)op, (int)dtype, a, x, out, address(code, a[RAPTORS_CALL_Y]));

@@ -30,11 +30,14 @@
  * (Y may be 0-d: one element, for scale).
  *
  * RAPTORS_CALL_ARRAYS (with REFS and CONTIG, element-wise, two inputs): X, Y and
- * OUT are NumPy arrays -- each address the data field of an ndarray, after which
- * NumPy's C ABI keeps its dimension count, shape and flags (PyArrayObject_fields)
- * -- and the library checks what a caller would otherwise check one attribute at a
- * time: one shape for the three, each C-contiguous and aligned, out writeable.
- * NDIM is not read: n is the shape's product. Not so: RAPTORS_ELAYOUT, nothing
+ * OUT are NumPy arrays -- each word plus NDIM the address of an ndarray's data field,
+ * after which NumPy's C ABI keeps its dimension count, shape and flags
+ * (PyArrayObject_fields) -- and the library checks what a caller would otherwise
+ * check one attribute at a time: one shape and one dtype object (NumPy's descr; the
+ * CODE word's dtype is x's) for the three, each C-contiguous and aligned, out
+ * writeable; n is the shape's product. So NDIM is the field's offset in
+ * an array object (0 to 64: words that name the fields take 0), which spares the
+ * caller three additions (id(x) + 16) per call. Not so: RAPTORS_ELAYOUT, nothing
  * written. The Python binding checks the layout at import before it uses this.
  */
 #ifndef RAPTORS_PROTOCOL_H

@@ -134,22 +134,23 @@ def _make(fname: str) -> Any:
 
     def binary(x: Any, y: Any, out: Any = None) -> Any:
         if type(x) is _ndarray and type(y) is _ndarray and _ARRAYS:
-            # Fast path: two native float32/float64 (or int32/int64) ndarrays of one dtype;
-            # libraptors takes the call if x, y and out (a new one, or the same simple case,
-            # in place included) are of one shape, C-contiguous and aligned (ELAYOUT: not).
+            # Fast path: x a native float32/float64 (or int32/int64) ndarray; libraptors
+            # takes the call if y and out (a new one, or the same simple case, in place
+            # included) are of x's shape and dtype (one dtype object), all C-contiguous and
+            # aligned (ELAYOUT: not, nothing written).
             dt = x.dtype
             code = codes.get(dt)
-            if code is not None and y.dtype is dt:
+            if code is not None:
                 nbytes = x.nbytes
                 if out is None:
                     shape = x.shape
                     o = _pooled(shape, dt, "C") if nbytes >= _POOL_MIN_BYTES else _empty(shape, dt)
-                elif type(out) is _ndarray and out.dtype is dt:
+                elif type(out) is _ndarray:
                     o = out
                 else:
                     return _general(op, fname, x, y, out)
                 rc = (_call_held if nbytes <= _HOLD_GIL_MAX_BYTES else _call_packed)(
-                    _pack(code, 0, _id(x) + _OFF, _id(y) + _OFF, _id(o) + _OFF)
+                    _pack(code, _OFF, _id(x), _id(y), _id(o))  # (NDIM: the data field's offset)
                 )
                 if not rc:
                     return o if out is not None or shape else o[()]

@@ -234,30 +234,43 @@ def test_calls_check_their_block_and_write_nothing():
 
 @pytest.mark.skipif(not _ffi.CALL_ARRAYS, reason="NumPy's array layout not checked here")
 def test_an_arrays_call_takes_only_one_c_contiguous_shape():
-    """RAPTORS_CALL_ARRAYS: the library reads each ndarray's shape and flags itself and
-    computes only x, y and out of one shape, C-contiguous, aligned, out writeable; any other
-    case is ELAYOUT with nothing written, whatever NDIM says."""
+    """RAPTORS_CALL_ARRAYS: the library reads each ndarray's shape, dtype object and flags
+    itself and computes only x, y and out of one shape and dtype, C-contiguous, aligned, out
+    writeable; any other case is ELAYOUT with nothing written. NDIM is the offset of the
+    data field in each word's object (0 to 64: the words name the fields themselves)."""
     off = _ffi.DATA_OFFSET
     code = OPS["add"] | DTYPE_BITS[np.float32] | REFS | CONTIG | ARRAYS
 
-    def run(x, y, out, ndim_word=999):
-        return call([code, ndim_word, id(x) + off, id(y) + off, id(out) + off])
+    def run(x, y, out):
+        return call([code, off, id(x), id(y), id(out)])
 
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
     y = np.ones((3, 4), np.float32)
     out = np.zeros((3, 4), np.float32)
     assert run(x, y, out) == 0 and np.array_equal(out, x + y)
+    out[...] = 0
+    assert call([code, 0, id(x) + off, id(y) + off, id(out) + off]) == 0
+    assert np.array_equal(out, x + y)
+    for field in (-1, 65, off + (1 << 40)):
+        out[...] = 7
+        assert call([code, field, id(x), id(y), id(out)]) == EINVAL, field
+        assert (out == 7).all()
     cases = {
         "other shape": (x, y.reshape(4, 3)),
         "other ndim": (x, y.ravel()),
         "broadcast": (x, y[:1]),
         "F order": (np.asfortranarray(x), y),
         "strided": (np.ones((3, 8), np.float32)[:, ::2], y),
+        "y of another dtype": (x, y.astype(np.float64)),
+        "y byte-swapped": (x, y.astype(">f4")),
+        "y int32": (x, y.astype(np.int32)),
     }
     for what, (a, b) in cases.items():
         o = np.full((3, 4), 7, np.float32)
         assert run(a, b, o) == _ffi.ELAYOUT, what
         assert (o == 7).all(), what
+    o = np.full((3, 4), 7, np.float64)
+    assert run(x, y, o) == _ffi.ELAYOUT and (o == 7).all()  # out of another dtype
     ro = np.zeros((3, 4), np.float32)
     ro.flags.writeable = False
     assert run(x, y, ro) == _ffi.ELAYOUT and (ro == 0).all()
