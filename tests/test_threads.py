@@ -23,6 +23,19 @@ PRELUDE = textwrap.dedent("""
     SIMDS = ["auto"] + raptors.build_info()["simd_available"]
     errors = []
 
+    def worker_cpu():  # CPU seconds of the one raptors-worker thread (Linux: /proc/self/task)
+        ticks, workers = 0, 0
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{{tid}}/comm") as f:
+                if f.read().strip() != "raptors-worker":
+                    continue
+            with open(f"/proc/self/task/{{tid}}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            workers += 1
+        assert workers == 1, f"{{workers}} raptors-worker threads"
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def same_bits(got, want):
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape or got.dtype != want.dtype:
@@ -223,19 +236,6 @@ def test_idle_workers_sleep_between_sparse_calls():
     RAPTORS_WAIT_POLICY's passive setting (0 us) no more. The bound is CPU time, which
     a busy machine can only lower."""
     out = run("""
-        def worker_cpu():
-            ticks, workers = 0, 0
-            for tid in os.listdir("/proc/self/task"):
-                with open(f"/proc/self/task/{tid}/comm") as f:
-                    if f.read().strip() != "raptors-worker":
-                        continue
-                with open(f"/proc/self/task/{tid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-                workers += 1
-            assert workers == 1, f"{workers} raptors-worker threads"
-            return ticks / os.sysconf("SC_CLK_TCK")
-
         raptors.set_num_threads(2)
         x = np.ones(4 << 20, np.float32)
         for _ in range(5):
@@ -271,17 +271,6 @@ def test_idle_workers_adapt_their_spin_to_the_rhythm_of_the_calls():
     the spin time set (a spin stuck at 8 ms would spend it all). Counts, not timings: a busy
     machine delays calls and workers alike; an awake worker stays awake."""
     out = run("""
-        def worker_cpu():
-            ticks = 0
-            for tid in os.listdir("/proc/self/task"):
-                with open(f"/proc/self/task/{tid}/comm") as f:
-                    if f.read().strip() != "raptors-worker":
-                        continue
-                with open(f"/proc/self/task/{tid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-            return ticks / os.sysconf("SC_CLK_TCK")
-
         raptors.set_num_threads(2)
         assert raptors.get_spin_us() == 1000
         x = np.ones(4 << 20, np.float32)
@@ -321,31 +310,35 @@ def test_a_call_no_slower_than_the_caller_alone_keeps_its_threads():
     """The straggler back-off (threads.c) sends the next calls to one thread only when a
     parallel call took longer than the caller alone would have (the pace of its own chunks
     times all the chunks). The benchmarks' pattern -- axis-0 means of 1024^2 float32 on 2
-    threads, a few in a row, then NumPy's mean and a copy -- backed off 0-3 times in 1800
-    calls here (raptors.thread_stats). The earlier rule (the caller waited on a worker for
-    over a quarter of the call, though the call was still faster than alone) backed off
-    23-42 times in 1800 such calls with the workers awake, each time sending the next 2-256
-    calls to one thread, during which the workers fell asleep and came late to the next
-    parallel call (45-65% of the calls on one thread, in some runs). A neighbour that
-    preempts a worker mid-chunk is a real back-off: a few are allowed."""
+    threads, a few in a row, then NumPy's mean and a copy -- ran 0-8 of 1800 calls alone by
+    the back-off here (raptors.thread_stats). The earlier rule (the caller waited on a worker
+    for over a quarter of the call, though the call was still faster than alone) ran 46-100
+    of them alone in some batches and 500+ in others, its one-thread stretches letting the
+    workers fall asleep so that the next parallel call woke them late again; a back-off after
+    every call runs nearly all of them alone. A neighbour that preempts a worker mid-chunk is a
+    real back-off (96 calls alone in one batch here, once in a dozen runs): the fewest of three
+    batches counts."""
     out = run("""
         raptors.set_num_threads(2)
         x = np.ones((1024, 1024), np.float32)
         y = np.empty_like(x)
         for _ in range(3):
             raptors.mean(x, axis=0)
-        before = raptors.thread_stats()
-        for _ in range(600):
-            for _ in range(3):
-                raptors.mean(x, axis=0)
-            for _ in range(2):
-                np.mean(x, axis=0)
-                np.copyto(y, x)
-        after = raptors.thread_stats()
-        d = {k: after[k] - before[k] for k in after}
-        print("1800 calls:", d)
-        assert d["parallel_calls"] + d["alone_by_backoff"] == 1800, d
-        assert d["backoffs"] <= 10, d
+        alone = []
+        for batch in range(3):  # a neighbour's burst spoils a batch, rarely all three
+            before = raptors.thread_stats()
+            for _ in range(600):
+                for _ in range(3):
+                    raptors.mean(x, axis=0)
+                for _ in range(2):
+                    np.mean(x, axis=0)
+                    np.copyto(y, x)
+            after = raptors.thread_stats()
+            d = {k: after[k] - before[k] for k in after}
+            print("1800 calls:", d)
+            assert d["parallel_calls"] + d["alone_by_backoff"] == 1800, d
+            alone.append(d["alone_by_backoff"])
+        assert min(alone) <= 30, alone
         print("OK")
     """)
     assert "1800 calls" in out
