@@ -399,9 +399,27 @@ def test_planted_work_counts_more_where_planted_only(planted_builds, name):
     plain, planted = planted_builds
     slowed = PLANTS[name][2]
     for case in ("f32", "add-f32", "add-row-f32", "sum-f32", "mean-axis0-f32", "mean-axis1-f32"):
-        base, head = icount.count(plain, case), icount.count(planted[name], case)
-        want = "regression" if icount.CASE_OP[case] in slowed else "same"
+        base = icount.count(plain, case)
+        if icount.CASE_OP[case] in slowed:
+            head = _planted_count(planted[name], case, base)
+            want = "regression"
+        else:
+            head, want = icount.count(planted[name], case), "same"
         assert stats.judge_insn(case, base, head).verdict == want, (case, base, head)
+
+
+def _planted_count(lib, case, base, tries=3):
+    """The count of a case through a planted library: the largest of up to `tries` counts,
+    stopping at the first one over the tolerance. The planted spin runs for a share of the wall
+    time the call took, read from the cycle counter; under valgrind a host's steal during the
+    spin cuts its iterations (one count in a CI run's forty came out 0.1 % over its base, not
+    the usual 11 %), so one short count is the host's, three are the plant's."""
+    head = 0
+    for _ in range(tries):
+        head = max(head, icount.count(lib, case))
+        if stats.judge_insn(case, base, head).verdict == "regression":
+            break
+    return head
 
 
 @needs_valgrind
@@ -417,7 +435,8 @@ def test_instruction_count_is_deterministic(icount_libs):
 def test_planted_work_counts_more(icount_libs):
     plain, planted = icount_libs
     for case in ("f32", "f32-strided", "add-row-f32", "sum-f32", "mean-axis0-f32"):
-        base, head = icount.count(plain, case), icount.count(planted, case)
+        base = icount.count(plain, case)
+        head = _planted_count(planted, case, base)
         assert stats.judge_insn(case, base, head).verdict == "regression", (case, base, head)
 
 
