@@ -50,14 +50,29 @@ typedef struct {
 } numpy_array_fields;
 enum { NPY_C_CONTIGUOUS = 0x1, NPY_ALIGNED = 0x100, NPY_WRITEABLE = 0x400 };
 
+/* RAPTORS_CALL_ARRAYS' NDIM word: the data field lies this far into an object at most
+ * (CPython's object header is 16 bytes; a debug build's 32). */
+#define ARRAYS_MAX_FIELD_OFFSET 64
+
+/* An operand's word. Under RAPTORS_CALL_ARRAYS the words name the arrays themselves
+ * and NDIM is how far into each its data field lies (dispatch_call checked its range),
+ * so the data field's address is the word plus NDIM. */
+static int64_t operand_word(const int64_t *a, int w)
+{
+    const int64_t word = a[w];
+    if (word == 0 || !(a[RAPTORS_CALL_CODE] & RAPTORS_CALL_ARRAYS))
+        return word;
+    return word + a[RAPTORS_CALL_NDIM];
+}
+
 /* RAPTORS_CALL_ARRAYS: x, y and out of one shape and one dtype object (the caller
  * took the CODE word's dtype from x's), C-contiguous and aligned, out writeable; *n
  * their element count. */
 static int simple_arrays(const int64_t *a, size_t es, size_t *n)
 {
-    const numpy_array_fields *v[3] = {(const void *)(intptr_t)a[RAPTORS_CALL_X],
-                                      (const void *)(intptr_t)a[RAPTORS_CALL_Y],
-                                      (const void *)(intptr_t)a[RAPTORS_CALL_OUT]};
+    const numpy_array_fields *v[3] = {(const void *)(intptr_t)operand_word(a, RAPTORS_CALL_X),
+                                      (const void *)(intptr_t)operand_word(a, RAPTORS_CALL_Y),
+                                      (const void *)(intptr_t)operand_word(a, RAPTORS_CALL_OUT)};
     if (v[0] == NULL || v[1] == NULL || v[2] == NULL)
         return RAPTORS_EINVAL;
     const int nd = v[0]->nd, simple = NPY_C_CONTIGUOUS | NPY_ALIGNED;
@@ -187,10 +202,6 @@ static int call_reduce(int op, int dtype, const int64_t *a, const char *x, char 
 
 static int dispatch_call(const int64_t *a);
 
-/* RAPTORS_CALL_ARRAYS' NDIM word: the data field lies this far into an object at most
- * (CPython's object header is 16 bytes; a debug build's 32). */
-#define ARRAYS_MAX_FIELD_OFFSET 64
-
 int raptors_call(const int64_t *a)
 {
     rp_fp_clear(); /* as NumPy before its loops; the workers' flags join these */
@@ -211,24 +222,15 @@ static int dispatch_call(const int64_t *a)
         return RAPTORS_EINVAL;
     if (op_info[op].family != REDUCE && (dtype >= RAPTORS_NDTYPES || code >> RAPTORS_CALL_SUM_SHIFT))
         return RAPTORS_EINVAL; /* element-wise: the arithmetic dtypes, no sum dtype */
-    if (code & RAPTORS_CALL_ARRAYS) {
-        /* The words may name the arrays themselves, NDIM the offset of their data field. */
-        const int64_t field = a[RAPTORS_CALL_NDIM];
-        if (field < 0 || field > ARRAYS_MAX_FIELD_OFFSET || op_info[op].family == REDUCE)
-            return RAPTORS_EINVAL;
-        int64_t fields_at[RAPTORS_CALL_OUT + 1];
-        memcpy(fields_at, a, sizeof fields_at);
-        for (int w = RAPTORS_CALL_X; w <= RAPTORS_CALL_OUT; w++)
-            if (fields_at[w] != 0)
-                fields_at[w] += field;
-        return call_elementwise((int)op, (int)dtype, fields_at, address(code, fields_at[RAPTORS_CALL_X]),
-                                address(code, fields_at[RAPTORS_CALL_Y]),
-                                address(code, fields_at[RAPTORS_CALL_OUT]));
-    }
-    char *x = address(code, a[RAPTORS_CALL_X]), *out = address(code, a[RAPTORS_CALL_OUT]);
+    const int64_t field = a[RAPTORS_CALL_NDIM];
+    if ((code & RAPTORS_CALL_ARRAYS) && (field < 0 || field > ARRAYS_MAX_FIELD_OFFSET))
+        return RAPTORS_EINVAL; /* checked before operand_word adds it to an address */
+    char *x = address(code, operand_word(a, RAPTORS_CALL_X));
+    char *y = address(code, operand_word(a, RAPTORS_CALL_Y));
+    char *out = address(code, operand_word(a, RAPTORS_CALL_OUT));
     if (op_info[op].family == REDUCE)
-        return call_reduce((int)op, (int)dtype, a, x, out, address(code, a[RAPTORS_CALL_Y]));
-    return call_elementwise((int)op, (int)dtype, a, x, address(code, a[RAPTORS_CALL_Y]), out);
+        return call_reduce((int)op, (int)dtype, a, x, out, y);
+    return call_elementwise((int)op, (int)dtype, a, x, y, out);
 }
 
 /* ---- the protocol as JSON, generated from the same lists ---- */

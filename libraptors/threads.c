@@ -91,8 +91,7 @@ static void fpctl_set(rp_fpctl c) { (void)c; }
  * an earlier rule (the caller waited over a quarter of the call) took such
  * wake-ups for it, and the calls it sent to one thread let the workers fall
  * asleep, so that the next parallel call woke them late again -- one thread for
- * seconds at a time in the report's axis-0 means. -DRAPTORS_NO_BACKOFF leaves it
- * out. */
+ * seconds at a time in the report's axis-0 means. */
 #define BACKOFF_MAX 256
 #define SLOWER_THAN_ALONE 1.125 /* the margin: the caller's pace is an estimate */
 
@@ -409,7 +408,6 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     if (fe)
         rp_fp_raise(fe);
     const uint64_t t_end = now_ns();
-#ifndef RAPTORS_NO_BACKOFF
     if (mine > 0 && (double)(t_end - t_start) * mine >
                         (double)(t_mine - t_start) * (double)nchunks * SLOWER_THAN_ALONE) {
         count(RAPTORS_STAT_BACKOFFS);
@@ -420,7 +418,6 @@ void rp_parallel_for(rp_chunk_fn fn, void *ctx, size_t nchunks, int nthreads)
     } else {
         pool.backoff = 0;
     }
-#endif
     pthread_mutex_unlock(&pool.use);
 }
 
