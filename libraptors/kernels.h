@@ -87,13 +87,13 @@ enum { RP_SUM_F32, RP_SUM_F64, RP_SUM_INT, RP_NSUMS };
  * read as +0.0 and counted into *nans. */
 typedef void (*rp_pairwise_fn)(const char *x, ptrdiff_t sx, size_t n, void *result,
                                uint64_t *nans);
-/* acc[i] += x[i * sx] for i < n, converted as above: one step of a sequential
- * reduction along a strided axis. acc is contiguous and aligned (T, or uint64
- * for the integer kind); with skip_nan, nans[i] counts the NaNs -- 32-bit
- * counters, a vector's lanes of float32, which the caller empties before 2^32
- * steps. */
-typedef void (*rp_accumulate_fn)(const char *x, ptrdiff_t sx, void *acc, size_t n,
-                                 uint32_t *nans);
+/* acc[i] += x[r * rs + i * sx] for r < rows, then i < n, converted as above: `rows`
+ * steps of a sequential reduction along a strided axis, each column's in order. acc
+ * is contiguous and aligned (T, or uint64 for the integer kind); with skip_nan,
+ * nans[i] counts the NaNs -- 32-bit counters, a vector's lanes of float32, which the
+ * caller empties before 2^32 steps. */
+typedef void (*rp_accumulate_fn)(const char *x, ptrdiff_t sx, ptrdiff_t rs, size_t rows,
+                                 void *acc, size_t n, uint32_t *nans);
 
 typedef struct {
     const char *name;

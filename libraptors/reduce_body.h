@@ -119,27 +119,31 @@
         memcpy(result, &r, sizeof r);                                                              \
     }
 
-/* accumulate_<S>: the sequential accumulation along a strided axis, T into T. */
+/* accumulate_<S>: the sequential accumulation along a strided axis, T into T: `rows`
+ * lines of n elements, line r at xb + r * rs, added into acc one after another. */
 #define RP_REDUCE_KERNELS(T, S)                                                                    \
-    RP_TARGET static void accumulate_##S(const char *xb, ptrdiff_t sx, void *accv, size_t n)       \
+    RP_TARGET static void accumulate_##S(const char *xb, ptrdiff_t sx, ptrdiff_t rs, size_t rows, \
+                                         void *accv, size_t n)                                     \
     {                                                                                              \
         T *acc = (T *)accv;                                                                        \
-        size_t i = 0;                                                                              \
-        if (sx == (ptrdiff_t)sizeof(T) && (uintptr_t)xb % sizeof(T) == 0) {                        \
-            const T *x = (const T *)(const void *)xb;                                              \
-            const size_t w = sizeof(rp_v_##S) / sizeof(T);                                         \
-            for (; i + 4 * w <= n; i += 4 * w)                                                     \
-                for (size_t q = 0; q < 4 * w; q += w)                                              \
-                    rp_store_##S(acc + i + q,                                                      \
-                                 rp_add_##S(rp_load_##S(acc + i + q), rp_load_##S(x + i + q)));    \
-            for (; i < n; i++)                                                                     \
-                acc[i] += x[i];                                                                    \
-            return;                                                                                \
-        }                                                                                          \
-        for (; i < n; i++) {                                                                       \
-            T v;                                                                                   \
-            memcpy(&v, xb + (ptrdiff_t)i * sx, sizeof v);                                          \
-            acc[i] += v;                                                                           \
+        for (size_t r = 0; r < rows; r++, xb += rs) {                                              \
+            size_t i = 0;                                                                          \
+            if (sx == (ptrdiff_t)sizeof(T) && (uintptr_t)xb % sizeof(T) == 0) {                    \
+                const T *x = (const T *)(const void *)xb;                                          \
+                const size_t w = sizeof(rp_v_##S) / sizeof(T);                                     \
+                for (; i + 4 * w <= n; i += 4 * w)                                                 \
+                    for (size_t q = 0; q < 4 * w; q += w)                                          \
+                        rp_store_##S(acc + i + q,                                                  \
+                                     rp_add_##S(rp_load_##S(acc + i + q), rp_load_##S(x + i + q)));\
+                for (; i < n; i++)                                                                 \
+                    acc[i] += x[i];                                                                \
+                continue;                                                                          \
+            }                                                                                      \
+            for (; i < n; i++) {                                                                   \
+                T v;                                                                               \
+                memcpy(&v, xb + (ptrdiff_t)i * sx, sizeof v);                                      \
+                acc[i] += v;                                                                       \
+            }                                                                                      \
         }                                                                                          \
     }
 
@@ -165,48 +169,57 @@
 
 #define RP_READ_KERNELS(R, RS, kind, T, S, NAN)                                                    \
     RP_PAIRWISE_TREE(R, RS, kind, T, S, NAN)                                                       \
-    RP_TARGET static void accumulate_##RS##_##S##_##NAN(const char *xb, ptrdiff_t sx, void *accv,  \
+    RP_TARGET static void accumulate_##RS##_##S##_##NAN(const char *xb, ptrdiff_t sx,              \
+                                                        ptrdiff_t rs, size_t rows, void *accv,     \
                                                         size_t n, uint32_t *nans)                  \
     {                                                                                              \
         if (RP_IS_FLOAT_##kind && sizeof(R) == sizeof(T) && !(NAN)) {                              \
-            accumulate_##S(xb, sx, accv, n); /* R is T */                                          \
+            accumulate_##S(xb, sx, rs, rows, accv, n); /* R is T */                                \
             return;                                                                                \
         }                                                                                          \
         T *acc = (T *)accv;                                                                        \
         uint64_t k = 0;                                                                            \
-        if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)xb % sizeof(R) == 0) {                        \
-            /* Eight columns a step, read as the trees read (RP_READ8), each step's NaNs */       \
-            /* added to the columns' 32-bit counters in the vector. */                            \
-            const R *p = (const R *)(const void *)xb;                                              \
+        if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)xb % sizeof(R) == 0 &&                        \
+            rs % (ptrdiff_t)sizeof(R) == 0) {                                                      \
+            /* Eight columns a step, each line's eight read as the trees read (RP_READ8) and */   \
+            /* added in turn; the step's NaNs added to the columns' 32-bit counters. Several */   \
+            /* lines a pass save the loads and stores of acc and nans (reduce.c, columns). */     \
             size_t i = 0;                                                                          \
             for (; i + 8 <= n; i += 8) {                                                           \
                 rp_a8_##S v, a = RP_A8_LOAD(S, acc + i);                                           \
                 RP_C8_TYPE(RS, S) c;                                                               \
                 memset(&c, 0, sizeof c);                                                           \
-                RP_READ8(RS, kind, S, NAN, v, p + i, c);                                           \
-                RP_A8_PLUS(S, a, v);                                                               \
+                for (size_t r = 0; r < rows; r++) {                                                \
+                    const R *p = (const R *)(const void *)(xb + (ptrdiff_t)r * rs);                \
+                    RP_READ8(RS, kind, S, NAN, v, p + i, c);                                       \
+                    RP_A8_PLUS(S, a, v);                                                           \
+                }                                                                                  \
                 memcpy(acc + i, &a, sizeof a);                                                     \
                 if (NAN)                                                                           \
                     RP_C8_ADD_TO(nans + i, c);                                                     \
             }                                                                                      \
-            for (; i < n; i++) {                                                                   \
-                T v;                                                                               \
-                RP_READ_ONE(kind, T, NAN, p[i], v, k);                                             \
-                acc[i] += v;                                                                       \
-                if (NAN)                                                                           \
-                    nans[i] += (uint32_t)(p[i] != p[i]);                                           \
+            for (size_t r = 0; r < rows; r++) {                                                    \
+                const R *p = (const R *)(const void *)(xb + (ptrdiff_t)r * rs);                    \
+                for (size_t q = i; q < n; q++) {                                                   \
+                    T v;                                                                           \
+                    RP_READ_ONE(kind, T, NAN, p[q], v, k);                                         \
+                    acc[q] += v;                                                                   \
+                    if (NAN)                                                                       \
+                        nans[q] += (uint32_t)(p[q] != p[q]);                                       \
+                }                                                                                  \
             }                                                                                      \
             return;                                                                                \
         }                                                                                          \
-        for (size_t i = 0; i < n; i++) {                                                           \
-            R r;                                                                                   \
-            T v;                                                                                   \
-            memcpy(&r, xb + (ptrdiff_t)i * sx, sizeof r);                                          \
-            RP_READ_ONE(kind, T, NAN, r, v, k);                                                    \
-            acc[i] += v;                                                                           \
-            if (NAN)                                                                               \
-                nans[i] += (uint32_t)(r != r);                                                     \
-        }                                                                                          \
+        for (size_t r = 0; r < rows; r++)                                                          \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                R e;                                                                               \
+                T v;                                                                               \
+                memcpy(&e, xb + (ptrdiff_t)r * rs + (ptrdiff_t)i * sx, sizeof e);                  \
+                RP_READ_ONE(kind, T, NAN, e, v, k);                                                \
+                acc[i] += v;                                                                       \
+                if (NAN)                                                                           \
+                    nans[i] += (uint32_t)(e != e);                                                 \
+            }                                                                                      \
         (void)k;                                                                                   \
     }
 
@@ -283,20 +296,22 @@
         }                                                                                          \
         memcpy(result, &s, sizeof s);                                                              \
     }                                                                                              \
-    RP_TARGET static void iaccumulate_##RS(const char *x, ptrdiff_t sx, void *accv, size_t n,      \
-                                           uint32_t *nans)                                         \
+    RP_TARGET static void iaccumulate_##RS(const char *x, ptrdiff_t sx, ptrdiff_t rs,             \
+                                           size_t rows, void *accv, size_t n, uint32_t *nans)      \
     {                                                                                              \
         uint64_t *acc = (uint64_t *)accv;                                                          \
         (void)nans;                                                                                \
-        if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                         \
-            const R *p = (const R *)(const void *)x;                                               \
-            for (size_t i = 0; i < n; i++)                                                         \
-                acc[i] += RP_WIDEN_##kind(p[i]);                                                   \
-            return;                                                                                \
-        }                                                                                          \
-        for (size_t i = 0; i < n; i++) {                                                           \
-            R v;                                                                                   \
-            memcpy(&v, x + (ptrdiff_t)i * sx, sizeof v);                                           \
-            acc[i] += RP_WIDEN_##kind(v);                                                          \
+        for (size_t r = 0; r < rows; r++, x += rs) {                                               \
+            if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)x % sizeof(R) == 0) {                     \
+                const R *p = (const R *)(const void *)x;                                           \
+                for (size_t i = 0; i < n; i++)                                                     \
+                    acc[i] += RP_WIDEN_##kind(p[i]);                                               \
+                continue;                                                                          \
+            }                                                                                      \
+            for (size_t i = 0; i < n; i++) {                                                       \
+                R v;                                                                               \
+                memcpy(&v, x + (ptrdiff_t)i * sx, sizeof v);                                       \
+                acc[i] += RP_WIDEN_##kind(v);                                                      \
+            }                                                                                      \
         }                                                                                          \
     }
