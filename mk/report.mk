@@ -2,7 +2,9 @@
 # raptors/_measure.py (the measurement core tune, the asv suite and the regression gate share).
 #   make report         reports/report-<date>.md (+ .json, PNGs): the 36-case matrix, every
 #                       element-wise operation over sizes and modes, the 16-element call path,
-#                       findings and limits per operation; ~5 minutes
+#                       findings and limits per operation, the Dask cluster cases with their
+#                       read bounds (tools/report/dask_bounds.py; not with --quick or
+#                       REPORT_ARGS=--no-dask); ~5 minutes
 #   make report-quick   the same, fewer shapes and sizes, for a smoke check
 #   REPORT_ARGS=...     e.g. --budget 300, --out DIR, --rerender reports/report-<date>.json
 

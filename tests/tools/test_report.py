@@ -16,6 +16,11 @@ sys.path.insert(0, os.path.join(REPO, "tools", "report"))
 
 import report  # noqa: E402
 
+try:
+    import dask_bounds  # the dask extra: `make test` has it
+except ImportError:
+    dask_bounds = None
+
 TINY_MATRIX = {"512x512": (16, 12), "1024x1024": (24, 20), "2048x2048": (32, 28)}
 TINY_SIZES = {"16": (16,), "64K": (64,), "1024²": (8, 8), "4096²": (12, 12)}
 
@@ -27,6 +32,9 @@ def tiny(monkeypatch, tmp_path):
     monkeypatch.setattr(report, "SIZES", TINY_SIZES)
     monkeypatch.setattr(report, "WIDE_SHAPES", {"2048²": (20, 16), "8192²": (24, 20)})
     monkeypatch.setattr(report, "LOCK_PATH", str(tmp_path / "lock"))
+    if dask_bounds is not None:  # the Dask section's cluster computes 64² in 16² chunks
+        monkeypatch.setattr(dask_bounds.bench_dask, "SHAPE", (64, 64))
+        monkeypatch.setattr(dask_bounds.bench_dask, "CHUNKS", (16, 16))
 
 
 def test_one_progress_step_per_case_between_measurements(tiny, monkeypatch):
@@ -84,6 +92,14 @@ def test_the_report_has_every_case_plot_and_finding_and_rerenders(tiny, tmp_path
     for label, *_rest, goal in report.WIDE:
         assert f"| {label} |" in wide and f"≥ {goal:g}" in wide, label
     data = json.loads(md_path.with_suffix(".json").read_text())
+    if dask_bounds is not None:
+        on_dask = md.split("## On Dask")[1].split("## Plots")[0]
+        for case, goal in dask_bounds.GOALS.items():
+            (row,) = [ln for ln in on_dask.splitlines() if ln.startswith(f"| {case} |")]
+            cells = row.split(" | ")
+            assert len(cells) == 8 and f"≥ {goal:g}" in cells[-1], row
+            assert (cells[3] == "-") == case.startswith("add"), row  # a bound per reduction
+        assert [r["case"] for r in data["dask"]["rows"]] == list(dask_bounds.GOALS)
     assert data["machine"]["cpu"] in md and " family " in data["machine"]["processor"]
     assert len([r for r in data["rows"] if r["section"] == "matrix"]) == 36
     assert all(r["rounds"] >= 9 for r in data["rows"])

@@ -224,6 +224,21 @@ def sixteen(seconds: float) -> dict[str, dict[str, float]]:
     return out
 
 
+def on_dask(seconds: float) -> dict[str, Any]:
+    """The Dask cases on a 2-worker LocalCluster (tools/report/dask_bounds.py), `seconds` in
+    all; {"rows": [...]} or {"skipped": why} without the dask extra."""
+    try:
+        import dask_bounds
+    except ImportError as e:  # the extra is missing: say so in the report
+        return {"skipped": f"needs the dask extra: {e}"}
+    cases = dask_bounds.bench_dask.CASES
+    with measure.lock(LOCK_PATH):
+        rows = dask_bounds.measure_cases(
+            cases, seconds / len(cases), say=lambda m: print(m, file=sys.stderr)
+        )
+    return {"rows": rows}
+
+
 def run(specs: list[Spec], budget: float, bar: Any) -> list[dict[str, Any]]:
     """Every case, each under the shared lock, a progress step between cases."""
     per_case = max(0.05, budget / len(specs))
@@ -561,6 +576,26 @@ def render(doc: dict[str, Any]) -> str:
             ],
         )
         lines.append("")
+    dask = doc.get("dask")
+    if dask:
+        lines += [
+            "## On Dask",
+            "",
+            "`raptors.dask` against dask.array on NumPy on a LocalCluster of 2 worker processes "
+            "× 1 thread, an 8192² array persisted in 2048² chunks, each computation timed from "
+            "the client (graph, scheduling, result), interleaved "
+            "(`tools/report/dask_bounds.py`). The read bound is the same graph whose chunk task "
+            "only reads its chunk: NumPy / bound is the most any kernel can give on this cluster, "
+            "bound / Raptors how much of it Raptors gives.",
+            "",
+        ]
+        if "rows" in dask:
+            import dask_bounds
+
+            lines += dask_bounds.table(dask["rows"])
+        else:
+            lines.append(f"Skipped: {dask['skipped']}.")
+        lines.append("")
     lines += ["## Plots", ""]
     for group, name in doc["plots"].items():
         lines += [f"![{group}]({name})" if name.endswith(".png") else name, ""]
@@ -609,6 +644,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     ap.add_argument(
+        "--no-dask", action="store_true", help="leave out the Dask cluster cases (--quick does)"
+    )
+    ap.add_argument(
         "--rerender", metavar="JSON", help="write the report again from a report-<date>.json"
     )
     args = ap.parse_args(argv)
@@ -628,6 +666,7 @@ def main(argv: list[str] | None = None) -> int:
         small = sixteen(min(0.3 if args.quick else 1.0, budget / 20))
     bar.update()
     bar.close()
+    dask = None if args.quick or args.no_dask else on_dask(budget / 3)
     date = dt.date.today().isoformat()
     doc = {
         "date": date,
@@ -637,6 +676,7 @@ def main(argv: list[str] | None = None) -> int:
         "build_info": raptors.build_info(),
         "rows": rows,
         "sixteen": small,
+        "dask": dask,
     }
     path = write(doc, args.out, f"report-{date}")
     print(f"\nwrote {path} (and .json, " + ", ".join(doc["plots"].values()) + ")")
