@@ -91,7 +91,9 @@ typedef void (*rp_pairwise_fn)(const char *x, ptrdiff_t sx, size_t n, void *resu
  * steps of a sequential reduction along a strided axis, each column's in order. acc
  * is contiguous and aligned (T, or uint64 for the integer kind); with skip_nan,
  * nans[i] counts the NaNs -- 32-bit counters, a vector's lanes of float32, which the
- * caller empties before 2^32 steps. */
+ * caller empties before 2^32 steps. A kernel reads x line after line, except that a
+ * skip_nan kernel adds RP_LINES_PER_PASS lines in each pass over acc and nans. */
+#define RP_LINES_PER_PASS 4
 typedef void (*rp_accumulate_fn)(const char *x, ptrdiff_t sx, ptrdiff_t rs, size_t rows,
                                  void *acc, size_t n, uint32_t *nans);
 

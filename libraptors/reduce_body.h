@@ -181,31 +181,36 @@
         uint64_t k = 0;                                                                            \
         if (sx == (ptrdiff_t)sizeof(R) && (uintptr_t)xb % sizeof(R) == 0 &&                        \
             rs % (ptrdiff_t)sizeof(R) == 0) {                                                      \
-            /* Eight columns a step, each line's eight read as the trees read (RP_READ8) and */   \
-            /* added in turn; the step's NaNs added to the columns' 32-bit counters. Several */   \
-            /* lines a pass save the loads and stores of acc and nans (reduce.c, columns). */     \
-            size_t i = 0;                                                                          \
-            for (; i + 8 <= n; i += 8) {                                                           \
-                rp_a8_##S v, a = RP_A8_LOAD(S, acc + i);                                           \
-                RP_C8_TYPE(RS, S) c;                                                               \
-                memset(&c, 0, sizeof c);                                                           \
-                for (size_t r = 0; r < rows; r++) {                                                \
-                    const R *p = (const R *)(const void *)(xb + (ptrdiff_t)r * rs);                \
-                    RP_READ8(RS, kind, S, NAN, v, p + i, c);                                       \
-                    RP_A8_PLUS(S, a, v);                                                           \
-                }                                                                                  \
-                memcpy(acc + i, &a, sizeof a);                                                     \
-                if (NAN)                                                                           \
-                    RP_C8_ADD_TO(nans + i, c);                                                     \
-            }                                                                                      \
-            for (size_t r = 0; r < rows; r++) {                                                    \
-                const R *p = (const R *)(const void *)(xb + (ptrdiff_t)r * rs);                    \
-                for (size_t q = i; q < n; q++) {                                                   \
-                    T v;                                                                           \
-                    RP_READ_ONE(kind, T, NAN, p[q], v, k);                                         \
-                    acc[q] += v;                                                                   \
+            /* Eight columns a step, each line's eight read as the trees read (RP_READ8) and */    \
+            /* added in turn, the step's NaNs to the columns' 32-bit counters. With NAN, */        \
+            /* RP_LINES_PER_PASS lines a pass: the loads and stores of acc and nans bound it. */   \
+            const size_t per_pass = (NAN) ? RP_LINES_PER_PASS : 1;                                 \
+            for (size_t r0 = 0; r0 < rows; r0 += per_pass) {                                       \
+                const size_t lines = rows - r0 < per_pass ? rows - r0 : per_pass;                  \
+                const char *xg = xb + (ptrdiff_t)r0 * rs;                                          \
+                size_t i = 0;                                                                      \
+                for (; i + 8 <= n; i += 8) {                                                       \
+                    rp_a8_##S v, a = RP_A8_LOAD(S, acc + i);                                       \
+                    RP_C8_TYPE(RS, S) c;                                                           \
+                    memset(&c, 0, sizeof c);                                                       \
+                    for (size_t r = 0; r < lines; r++) {                                           \
+                        const R *p = (const R *)(const void *)(xg + (ptrdiff_t)r * rs);            \
+                        RP_READ8(RS, kind, S, NAN, v, p + i, c);                                   \
+                        RP_A8_PLUS(S, a, v);                                                       \
+                    }                                                                              \
+                    memcpy(acc + i, &a, sizeof a);                                                 \
                     if (NAN)                                                                       \
-                        nans[q] += (uint32_t)(p[q] != p[q]);                                       \
+                        RP_C8_ADD_TO(nans + i, c);                                                 \
+                }                                                                                  \
+                for (size_t r = 0; r < lines; r++) {                                               \
+                    const R *p = (const R *)(const void *)(xg + (ptrdiff_t)r * rs);                \
+                    for (size_t q = i; q < n; q++) {                                               \
+                        T v;                                                                       \
+                        RP_READ_ONE(kind, T, NAN, p[q], v, k);                                     \
+                        acc[q] += v;                                                               \
+                        if (NAN)                                                                   \
+                            nans[q] += (uint32_t)(p[q] != p[q]);                                   \
+                    }                                                                              \
                 }                                                                                  \
             }                                                                                      \
             return;                                                                                \
