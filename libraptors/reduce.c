@@ -613,8 +613,8 @@ static size_t column_block_bytes(void)
  * must detect again, at each page: the block of the line PREFETCH_LINES ahead of
  * each line a pass adds is prefetched (a line of a block is read in 80-160 ns at
  * 25 GB/s, L3's and DRAM's latency is 100-300 ns), when x is larger than L2 (else
- * it stays there between calls). Axis-0 mean from L3, 2 threads: 2048^2 float32 1.8 -> 2.1-2.3x NumPy,
- * 1024^2 1.33 -> 1.4-1.5x. */
+ * it stays there between calls). Axis-0 mean from L3, 2 threads: 2048^2 float32
+ * 1.8 -> 2.1-2.3x NumPy, 1024^2 1.33 -> 1.4-1.5x. */
 #define PREFETCH_LINES 2
 
 

@@ -122,29 +122,32 @@
 /* accumulate_<S>: the sequential accumulation along a strided axis, T into T: `rows`
  * lines of n elements, line r at xb + r * rs, added into acc one after another. */
 #define RP_REDUCE_KERNELS(T, S)                                                                    \
-    RP_TARGET static void accumulate_##S(const char *xb, ptrdiff_t sx, ptrdiff_t rs, size_t rows, \
+    RP_TARGET static inline void accumulate_line_##S(const char *xb, ptrdiff_t sx, T *acc,         \
+                                                     size_t n)                                     \
+    {                                                                                              \
+        size_t i = 0;                                                                              \
+        if (sx == (ptrdiff_t)sizeof(T) && (uintptr_t)xb % sizeof(T) == 0) {                        \
+            const T *x = (const T *)(const void *)xb;                                              \
+            const size_t w = sizeof(rp_v_##S) / sizeof(T);                                         \
+            for (; i + 4 * w <= n; i += 4 * w)                                                     \
+                for (size_t q = 0; q < 4 * w; q += w)                                              \
+                    rp_store_##S(acc + i + q,                                                      \
+                                 rp_add_##S(rp_load_##S(acc + i + q), rp_load_##S(x + i + q)));    \
+            for (; i < n; i++)                                                                     \
+                acc[i] += x[i];                                                                    \
+            return;                                                                                \
+        }                                                                                          \
+        for (; i < n; i++) {                                                                       \
+            T v;                                                                                   \
+            memcpy(&v, xb + (ptrdiff_t)i * sx, sizeof v);                                          \
+            acc[i] += v;                                                                           \
+        }                                                                                          \
+    }                                                                                              \
+    RP_TARGET static void accumulate_##S(const char *xb, ptrdiff_t sx, ptrdiff_t rs, size_t rows,  \
                                          void *accv, size_t n)                                     \
     {                                                                                              \
-        T *acc = (T *)accv;                                                                        \
-        for (size_t r = 0; r < rows; r++, xb += rs) {                                              \
-            size_t i = 0;                                                                          \
-            if (sx == (ptrdiff_t)sizeof(T) && (uintptr_t)xb % sizeof(T) == 0) {                    \
-                const T *x = (const T *)(const void *)xb;                                          \
-                const size_t w = sizeof(rp_v_##S) / sizeof(T);                                     \
-                for (; i + 4 * w <= n; i += 4 * w)                                                 \
-                    for (size_t q = 0; q < 4 * w; q += w)                                          \
-                        rp_store_##S(acc + i + q,                                                  \
-                                     rp_add_##S(rp_load_##S(acc + i + q), rp_load_##S(x + i + q)));\
-                for (; i < n; i++)                                                                 \
-                    acc[i] += x[i];                                                                \
-                continue;                                                                          \
-            }                                                                                      \
-            for (; i < n; i++) {                                                                   \
-                T v;                                                                               \
-                memcpy(&v, xb + (ptrdiff_t)i * sx, sizeof v);                                      \
-                acc[i] += v;                                                                       \
-            }                                                                                      \
-        }                                                                                          \
+        for (size_t r = 0; r < rows; r++)                                                          \
+            accumulate_line_##S(xb + (ptrdiff_t)r * rs, sx, (T *)accv, n);                         \
     }
 
 /* ---- Reading any dtype into a sum: RP_READ_KERNELS(R, RS, kind, T, S, NAN) ----
