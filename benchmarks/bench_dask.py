@@ -12,8 +12,8 @@ included -- what a user waits for:
 A case is "<function>-<dtype>[-<variant>]": nanmean-float32 (2 % NaN), nanmean-float32-axis0,
 nansum-float64, sum-int32, mean-int16, and add-scalar-float32 (x + 1.5, persisted in the
 workers and waited for). The cluster is started once per process and shared by the cases.
-An environment without the dask extra (asv's own, which installs NumPy and the wheel only)
-skips, as does a commit without raptors.dask.
+asv's environment gets the dask extra from asv.conf.json's install_command; an environment
+without it skips, as does a commit without raptors.dask.
 """
 
 import atexit
