@@ -671,3 +671,25 @@ def test_merging_the_same_results_again_changes_no_file(tmp_path):
     merged = bench_run.merge_results(str(theirs), str(ours), {}, keep_benchmark_list=True)
     assert merged == [os.path.join("here-2cpu", "d-e.json")]
     assert {p: p.read_bytes() for p in before} == before
+
+
+def test_each_dask_add_call_persists_a_graph_of_its_own(small_sizes, monkeypatch):
+    """The same graph persisted again while its last result is still held is not computed
+    again: each call of the add case adds its own scalar, so no call times a cache hit."""
+    pytest.importorskip("distributed")
+    import benchmarks.bench_dask as dask_bench
+
+    client = dask_bench._cluster()
+    x = dask_bench._data("float32", client)
+    names = []
+    persist = client.persist
+
+    def watched(graph, **kw):
+        names.append(graph.name)
+        return persist(graph, **kw)
+
+    monkeypatch.setattr(client, "persist", watched)
+    numpy_fn, raptors_fn = dask_bench._calls("add-scalar-float32", x, client)
+    for call in (numpy_fn, numpy_fn, raptors_fn, raptors_fn):
+        call()
+    assert len(names) == 4 and len(set(names)) == 4, names
