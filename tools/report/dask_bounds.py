@@ -78,13 +78,11 @@ def measure_cases(cases: list[str], seconds: float, say: Any = print) -> list[di
     client = bench_dask._cluster()
     rows = []
     for case in cases:
-        (dtype,) = [p for p in case.split("-") if p in ("float32", "float64", "int16", "int32")]
-        x = bench_dask._data(dtype, client)
-        numpy_fn, raptors_fn = bench_dask._calls(case, x, client)
-        raptors_fn(), numpy_fn()  # the workers import raptors.dask: not timed
-        fns = {"numpy": numpy_fn, "raptors": raptors_fn}
+        bench = bench_dask.DaskClusterSpeedup()
+        bench.setup(case)  # the asv case's data and calls, each called once
+        fns = {"numpy": bench.numpy_fn, "raptors": bench.raptors_fn}
         if not case.startswith("add"):
-            graph = bound_graph(x, (0,) if case.endswith("axis0") else (0, 1))
+            graph = bound_graph(bench.x, (0,) if case.endswith("axis0") else (0, 1))
             fns["bound"] = lambda g=graph: client.compute(g, sync=True)
         t = measure.interleaved(fns, seconds=seconds, min_rounds=7, target=0.0)
         row: dict[str, Any] = {"case": case, "goal": GOALS.get(case), "rounds": len(t["numpy"])}
@@ -95,7 +93,8 @@ def measure_cases(cases: list[str], seconds: float, say: Any = print) -> list[di
             row["share_of_bound"] = measure.ratio_median(t["bound"], t["raptors"])
         rows.append(row)
         say(f"dask {case}: speedup {row['speedup']:.2f}")
-        del x, fns
+        bench.teardown()
+        del fns
     return rows
 
 
