@@ -65,21 +65,24 @@ static int64_t operand_word(const int64_t *a, int w)
     return word + a[RAPTORS_CALL_NDIM];
 }
 
-/* RAPTORS_CALL_ARRAYS: x, y and out of one shape and one dtype object (the caller
- * took the CODE word's dtype from x's), C-contiguous and aligned, out writeable; *n
- * their element count. */
+/* RAPTORS_CALL_ARRAYS: x, y and out (x and out, with a scalar y) of one shape and one
+ * dtype object (the caller took the CODE word's dtype from x's), C-contiguous and
+ * aligned, out writeable; *n their element count. */
 static int simple_arrays(const int64_t *a, size_t es, size_t *n)
 {
-    const numpy_array_fields *v[3] = {(const void *)(intptr_t)operand_word(a, RAPTORS_CALL_X),
-                                      (const void *)(intptr_t)operand_word(a, RAPTORS_CALL_Y),
-                                      (const void *)(intptr_t)operand_word(a, RAPTORS_CALL_OUT)};
-    if (v[0] == NULL || v[1] == NULL || v[2] == NULL)
-        return RAPTORS_EINVAL;
+    static const int words[3] = {RAPTORS_CALL_X, RAPTORS_CALL_OUT, RAPTORS_CALL_Y};
+    const int count = (a[RAPTORS_CALL_CODE] & RAPTORS_CALL_SCALAR_Y) ? 2 : 3;
+    const numpy_array_fields *v[3];
+    for (int i = 0; i < count; i++) {
+        v[i] = (const void *)(intptr_t)operand_word(a, words[i]);
+        if (v[i] == NULL)
+            return RAPTORS_EINVAL;
+    }
     const int nd = v[0]->nd, simple = NPY_C_CONTIGUOUS | NPY_ALIGNED;
-    if (nd < 0 || nd > RAPTORS_MAX_DIMS || (v[2]->flags & NPY_WRITEABLE) == 0)
+    if (nd < 0 || nd > RAPTORS_MAX_DIMS || (v[1]->flags & NPY_WRITEABLE) == 0)
         return RAPTORS_ELAYOUT;
     int64_t shape[RAPTORS_MAX_DIMS];
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < count; i++) {
         if (v[i]->nd != nd || (v[i]->flags & simple) != simple || v[i]->descr != v[0]->descr)
             return RAPTORS_ELAYOUT;
         for (int d = 0; d < nd; d++) {
@@ -109,13 +112,15 @@ static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *
     if (code & RAPTORS_CALL_ARRAYS) {
         size_t n_arrays;
         if (!(code & RAPTORS_CALL_REFS) || !(code & RAPTORS_CALL_CONTIG) ||
-            (code & RAPTORS_CALL_SCALAR_Y))
-            return RAPTORS_EINVAL;
+            ((code & RAPTORS_CALL_SCALAR_Y) && !(code & RAPTORS_CALL_Y_VALUE)))
+            return RAPTORS_EINVAL; /* (a scalar y is no array: its value is the word) */
         const int rc = simple_arrays(a, (size_t)es, &n_arrays);
         if (rc != RAPTORS_OK)
             return rc;
         count = (int64_t)n_arrays;
         shape = &count;
+        if (code & RAPTORS_CALL_SCALAR_Y)
+            ys = &zero;
     } else if (code & RAPTORS_CALL_CONTIG) {
         if (code & RAPTORS_CALL_SCALAR_Y)
             ys = &zero;
@@ -225,8 +230,12 @@ static int dispatch_call(const int64_t *a)
     const int64_t field = a[RAPTORS_CALL_NDIM];
     if ((code & RAPTORS_CALL_ARRAYS) && (field < 0 || field > ARRAYS_MAX_FIELD_OFFSET))
         return RAPTORS_EINVAL; /* checked before operand_word adds it to an address */
+    const int64_t value = RAPTORS_CALL_CONTIG | RAPTORS_CALL_SCALAR_Y | RAPTORS_CALL_Y_VALUE;
+    if ((code & RAPTORS_CALL_Y_VALUE) && (code & value) != value)
+        return RAPTORS_EINVAL; /* a value is one element: never n of them read from the block */
     char *x = address(code, operand_word(a, RAPTORS_CALL_X));
-    char *y = address(code, operand_word(a, RAPTORS_CALL_Y));
+    char *y = (code & RAPTORS_CALL_Y_VALUE) ? (char *)(uintptr_t)&a[RAPTORS_CALL_Y]
+                                            : address(code, operand_word(a, RAPTORS_CALL_Y));
     char *out = address(code, operand_word(a, RAPTORS_CALL_OUT));
     if (op_info[op].family == REDUCE)
         return call_reduce((int)op, (int)dtype, a, x, out, y);

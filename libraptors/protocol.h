@@ -29,16 +29,21 @@
  * With RAPTORS_CALL_CONTIG, X, Y and OUT are n contiguous elements
  * (Y may be 0-d: one element, for scale).
  *
- * RAPTORS_CALL_ARRAYS (with REFS and CONTIG, element-wise, two inputs): X, Y and
- * OUT are NumPy arrays -- each word plus NDIM the address of an ndarray's data field,
- * after which NumPy's C ABI keeps its dimension count, shape and flags
- * (PyArrayObject_fields) -- and the library checks what a caller would otherwise
- * check one attribute at a time: one shape and one dtype object (NumPy's descr; the
- * CODE word's dtype is x's) for the three, each C-contiguous and aligned, out
- * writeable; n is the shape's product. So NDIM is the field's offset in
- * an array object (0 to 64: words that name the fields take 0), which spares the
- * caller three additions (id(x) + 16) per call. Not so: RAPTORS_ELAYOUT, nothing
- * written. The Python binding checks the layout at import before it uses this.
+ * RAPTORS_CALL_Y_VALUE (with CONTIG and SCALAR_Y): the Y word is y itself, not an
+ * address -- its dtype's bits in the word's first bytes, as the caller packed them
+ * (Python's struct rounds a float to float32 as ctypes does). A caller with a scalar
+ * then needs no cell of its own for it: the block is all it passes.
+ *
+ * RAPTORS_CALL_ARRAYS (with REFS and CONTIG, element-wise): X, Y and OUT are NumPy
+ * arrays (X and OUT only, with SCALAR_Y and Y_VALUE) -- each word plus NDIM the address
+ * of an ndarray's data field, after which NumPy's C ABI keeps its dimension count,
+ * shape and flags (PyArrayObject_fields) -- and the library checks what a caller would
+ * otherwise check one attribute at a time: one shape and one dtype object (NumPy's
+ * descr; the CODE word's dtype is x's) for the arrays, each C-contiguous and aligned,
+ * out writeable; n is the shape's product. So NDIM is the field's offset in an array
+ * object (0 to 64: words that name the fields take 0), which spares the caller three
+ * additions (id(x) + 16) per call. Not so: RAPTORS_ELAYOUT, nothing written. The
+ * Python binding checks the layout at import before it uses this.
  */
 #ifndef RAPTORS_PROTOCOL_H
 #define RAPTORS_PROTOCOL_H
@@ -55,7 +60,8 @@ enum { RAPTORS_CALL_WORDS(RAPTORS_CALL_WORD_) };
     X(SCALAR_Y, 0x40000) /* with CONTIG: y is one element (0-d) */                                 \
     X(BUFFERED, 0x80000) /* reductions: x is a copy NumPy would have cast (byte-swapped) */   \
     X(OUT_VOTES, 0x100000) /* reductions: out was given; its strides vote in the order */       \
-    X(ARRAYS, 0x200000) /* with REFS and CONTIG: NumPy arrays, shapes and flags read there */
+    X(ARRAYS, 0x200000) /* with REFS and CONTIG: NumPy arrays, shapes and flags read there */ \
+    X(Y_VALUE, 0x400000) /* with CONTIG and SCALAR_Y: the Y word is y's value */
 #define RAPTORS_CALL_FLAG_(name, bit) RAPTORS_CALL_##name = bit,
 enum { RAPTORS_CALL_FLAGS(RAPTORS_CALL_FLAG_) };
 #define RAPTORS_CALL_DTYPE_SHIFT 8

@@ -23,7 +23,7 @@ extern "C" {
 /* Bumped whenever a signature, the call protocol (protocol.h) or a list of
  * ops.h changes; the Python binding refuses a library whose number differs
  * from the one it was written for. */
-#define RAPTORS_ABI_VERSION 9
+#define RAPTORS_ABI_VERSION 10
 #define RAPTORS_VERSION "0.1.0"
 
 /* Largest number of dimensions an operand may have (NumPy's NPY_MAXDIMS). */

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: The ABI this package was written against; must equal raptors_abi_version().
-ABI_VERSION = 9
+ABI_VERSION = 10
 #: The library's highest dimension count (RAPTORS_MAX_DIMS) and thread count.
 MAX_DIMS = 64
 MAX_THREADS = 256
@@ -185,6 +185,7 @@ _FLAGS: dict[str, int] = PROTOCOL["flags"]
 CALL_REFS, CALL_CONTIG, CALL_SCALAR_Y, CALL_BUFFERED, CALL_OUT_VOTES, _CALL_ARRAYS = (
     _FLAGS[k] for k in ("REFS", "CONTIG", "SCALAR_Y", "BUFFERED", "OUT_VOTES", "ARRAYS")
 )
+CALL_Y_VALUE: int = _FLAGS["Y_VALUE"]
 #: Operation ids by name (add, subtract, multiply, scale, sum, mean, nansum, nanmean).
 OPS: dict[str, int] = PROTOCOL["operations"]
 _DTYPE_SHIFT: int = PROTOCOL["dtype_shift"]
@@ -308,11 +309,19 @@ if [_WORDS[k] for k in _ORDER] != list(range(len(_ORDER))):
 #: The words of a contiguous call (CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE), which the
 #: reduction fast path writes as one slice.
 FAST_WORDS = slice(0, _ORDER.index("BUFSIZE") + 1)
-#: The element-wise fast paths write only CODE..OUT (the family reads no more of them).
+#: The element-wise fast paths pass only CODE..OUT (the family reads no more of them).
 FAST_EW_WORDS = slice(0, _ORDER.index("OUT") + 1)
 #: Those words packed for call_packed: a contiguous element-wise call (CODE..OUT) and a
 #: contiguous reduction (CODE..BUFSIZE).
 pack_elementwise = struct.Struct(f"={FAST_EW_WORDS.stop}q").pack
+#: A contiguous element-wise call with a scalar y whose value is the Y word itself
+#: (CALL_Y_VALUE), by the computation's dtype: CODE, NDIM, X, y, OUT. struct's "f" rounds
+#: a Python float to float32 once, as ctypes' c_float (and NumPy's cast) does, and
+#: raises OverflowError where that gives an infinity from a finite float.
+pack_scalar_y = {
+    "float32": struct.Struct("=3qf4xq").pack,
+    "float64": struct.Struct("=3qdq").pack,
+}
 pack_reduction = struct.Struct(f"={FAST_WORDS.stop}q").pack
 
 

@@ -32,23 +32,27 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
 _SUPPORTED = (_F32, _F64, _I32, _I64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
-from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
-from ._ffi import FAST_EW_WORDS as _WORDS  # noqa: E402
+from ._ffi import CALL_ARRAYS as _ARRAYS  # noqa: E402
+from ._ffi import HOLD_GIL_MAX_BYTES as _HOLD_GIL_MAX_BYTES  # noqa: E402
 from ._ffi import call as _call  # noqa: E402
+from ._ffi import call_packed as _call_packed  # noqa: E402
+from ._ffi import call_packed_held as _call_held  # noqa: E402
 from ._ffi import empty as _pooled  # noqa: E402
 from ._ffi import thread_state as _TLS  # noqa: E402
 
-_OFF: int = _ffi.DATA_OFFSET or 0  # used only where _REFS is set
+_OFF: int = _ffi.DATA_OFFSET or 0  # used only where _ARRAYS is set
 _SCALE = _ffi.OPS["scale"]
 _F32_OVERFLOW = _fpe.F32_OVERFLOW
 _DTYPE_CODE = {dt: _ffi.DTYPE_CODES[dt.name] for dt in _SUPPORTED}  # (dtype.name is slow)
-# The fast path per dtype of x: its call code, and the factor types it takes -- float() of
-# each is exact, ctypes then rounds that double to x's dtype once, as x.dtype.type(factor)
-# does, and none promotes x (np.float64 does promote float32: NEP 50, the general path).
+# The fast path per dtype of x: its call code, the factor types it takes -- float() of
+# each is exact, struct then rounds that double to x's dtype once, as x.dtype.type(factor)
+# does, and none promotes x (np.float64 does promote float32: NEP 50, the general path) --
+# and the packer of its block.
 _FAST = {
     dt: (
-        _REFS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | code,
+        _ARRAYS | _SCALE | _ffi.CALL_CONTIG | _ffi.CALL_SCALAR_Y | _ffi.CALL_Y_VALUE | code,
         (float, np.float32) if dt == _F32 else (float, np.float32, np.float64),
+        _ffi.pack_scalar_y[dt.name],
     )
     for dt, code in _DTYPE_CODE.items()
     if dt.kind == "f"
@@ -156,52 +160,38 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
         ``out`` if given, else a new array with the result's dtype and
         ``x``'s shape and memory order (a 0-d array for 0-d input).
     """
-    # Fast path, checks cheapest first: an exact, C-contiguous, native float32 or
-    # float64 ndarray and a float factor -- a Python float, or a NumPy float scalar
-    # that does not promote x. Anything else, or an out= that is not the same
-    # simple case, takes the general path below.
-    if type(x) is _ndarray and _REFS:
+    # Fast path: an exact ndarray of native float32 or float64 and a float factor -- a
+    # Python float (within float32's range for a float32 x: else the general path warns as
+    # NumPy does), or a NumPy float scalar that does not promote x -- packed into the block
+    # as its value; libraptors takes the call if x and out (a new one, x itself, or another
+    # of x's shape and dtype object) are C-contiguous and aligned, out writeable (ELAYOUT:
+    # not, nothing written). Anything else takes the general path below.
+    if type(x) is _ndarray and _ARRAYS:
         dt = x.dtype
         fast = _FAST.get(dt)
-        if fast is not None and type(factor) in fast[1] and x.flags.c_contiguous:
-            code = fast[0]
-            y: np.ndarray | None
+        if (
+            fast is not None
+            and type(factor) in fast[1]
+            and (dt is _F64 or type(factor) is not float or -_F32_OVERFLOW < factor < _F32_OVERFLOW)
+        ):
+            y: Any = None
+            nbytes = x.nbytes
             if out is None:
-                nbytes = x.nbytes
                 y = _pooled(x.shape, dt, "C") if nbytes >= POOL_MIN_BYTES else _empty(x.shape, dt)
-            elif out is x:  # in place
-                y = x if x.flags.writeable else None
-            elif (
-                type(out) is _ndarray
-                and out.dtype is dt
-                and out.flags.carray
-                and out.shape == x.shape
-            ):  # carray: C-contiguous, aligned, writeable
+            elif type(out) is _ndarray:
                 y = out
-            else:
-                y = None
             if y is not None:
-                blk = _TLS.block
-                # The factor to this thread's cell: ctypes takes its double (exact for a
-                # NumPy float scalar too) and rounds it to the cell's type once.
-                if dt is _F64:
-                    blk.f64[0] = factor
-                    ref = blk.f64_ref
-                else:
-                    if type(factor) is float and not -_F32_OVERFLOW < factor < _F32_OVERFLOW:
-                        _fpe.cast_overflow(factor)
-                    blk.f32[0] = factor
-                    ref = blk.f32_ref
-                blk.args[_WORDS] = [code, x.size, _id(x) + _OFF, ref, _id(y) + _OFF]
-                rc = _call(blk.addr)
+                call = _call_held if nbytes <= _HOLD_GIL_MAX_BYTES else _call_packed
+                rc = call(fast[2](fast[0], _OFF, _id(x), factor, _id(y)))
                 if not rc:
                     return y
                 if rc > 0:
                     _fpe.report(rc, "multiply")
                     return y
-                if rc != _ffi.EOVERLAP:
+                if rc != _ffi.EOVERLAP and rc != _ffi.ELAYOUT:
                     _ffi.check(rc, "scale")
-                # A partial overlap with out (nothing written): the general path copies.
+                # Not the simple case, or a partial overlap with out (nothing written):
+                # the general path checks, copies and raises as NumPy would.
 
     if type(x) is not np.ndarray:
         refuse_overrides(x, "scale", "input")

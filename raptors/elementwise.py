@@ -24,14 +24,12 @@ __all__ = ["add", "multiply", "subtract"]
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
 _ndarray, _empty, _asarray, _id = np.ndarray, np.empty, np.asarray, id
-# The call protocol's names the fast paths use (see raptors/_ffi.py). _REFS: array
-# addresses are where each data pointer lives (CPython), else the pointer itself.
-from ._ffi import CALL_ADDRESSING as _REFS  # noqa: E402
+# The call protocol's names the fast paths use (see raptors/_ffi.py). _ARRAYS: the
+# library reads the ndarrays themselves (CPython and NumPy's C ABI), else 0.
 from ._ffi import CALL_ARRAYS as _ARRAYS  # noqa: E402
 from ._ffi import DTYPE_CODES as _DTYPE_CODES  # noqa: E402
 from ._ffi import ELAYOUT as _ELAYOUT  # noqa: E402
 from ._ffi import EOVERLAP as _EOVERLAP  # noqa: E402
-from ._ffi import FAST_EW_WORDS as _FAST  # noqa: E402
 from ._ffi import HOLD_GIL_MAX_BYTES as _HOLD_GIL_MAX_BYTES  # noqa: E402
 from ._ffi import address as _address  # noqa: E402
 from ._ffi import call as _raptors_call  # noqa: E402
@@ -127,10 +125,11 @@ def _new(shape: tuple[int, ...], dtype: np.dtype, fortran: bool) -> np.ndarray:
 
 def _make(fname: str) -> Any:
     op = _ffi.OPS[fname]
-    general = _REFS | op
-    contig = general | _ffi.CALL_CONTIG
-    scalar_y = contig | _ffi.CALL_SCALAR_Y
     codes = {d: c | op for d, c in _CONTIG_CODE.items()}
+    value_y = {  # by x's dtype: the CODE word with a Y word that is y's value, its packer
+        dt: (codes[dt] | _ffi.CALL_SCALAR_Y | _ffi.CALL_Y_VALUE, _ffi.pack_scalar_y[dt.name])
+        for dt in (_F32, _F64)
+    }
 
     def binary(x: Any, y: Any, out: Any = None) -> Any:
         if type(x) is _ndarray and type(y) is _ndarray and _ARRAYS:
@@ -161,25 +160,30 @@ def _make(fname: str) -> Any:
                     _ffi.check(rc, fname)
                 # Not the simple case, or a partial overlap with out (nothing written):
                 # the general path checks, broadcasts and copies as NumPy would.
-        elif type(y) is float and type(x) is _ndarray and out is None and _REFS:
-            # Fast path: a C-contiguous native float32/float64 array and a Python float.
+        elif type(y) is float and type(x) is _ndarray and _ARRAYS:
+            # Fast path: a native float32/float64 ndarray and a Python float, packed into the
+            # block as its value (struct rounds it to float32 once, as NumPy's cast does);
+            # libraptors takes the call on the terms above. A float beyond float32's range
+            # takes the general path, which warns as NumPy does.
             dt = x.dtype
-            if (dt is _F32 or dt is _F64) and x.flags.c_contiguous:
-                o = _new(x.shape, dt, False)
-                blk = _TLS.block
-                if dt is _F64:  # y to this thread's cell of the dtype (ctypes rounds it once)
-                    blk.f64[0] = y
-                    code, ref = scalar_y | _CODE64, blk.f64_ref
+            fast = value_y.get(dt)
+            if fast is not None and (dt is _F64 or -_F32_OVERFLOW < y < _F32_OVERFLOW):
+                nbytes = x.nbytes
+                if out is None:
+                    o = _new(x.shape, dt, False)
+                elif type(out) is _ndarray:
+                    o = out
                 else:
-                    if not -_F32_OVERFLOW < y < _F32_OVERFLOW:  # (or NaN)
-                        _fpe.cast_overflow(y)
-                    blk.f32[0] = y
-                    code, ref = scalar_y | _CODE32, blk.f32_ref
-                blk.args[_FAST] = [code, x.size, _id(x) + _OFF, ref, _id(o) + _OFF]
-                rc = _raptors_call(blk.addr)
-                if rc:
-                    _fpe.done(rc, fname, fname)
-                return o if o.ndim else o[()]
+                    return _general(op, fname, x, y, out)
+                rc = (_call_held if nbytes <= _HOLD_GIL_MAX_BYTES else _call_packed)(
+                    fast[1](fast[0], _OFF, _id(x), y, _id(o))
+                )
+                if not rc or rc > 0:
+                    if rc:
+                        _fpe.report(rc, fname)
+                    return o if out is not None or o.ndim else o[()]
+                if rc != _EOVERLAP and rc != _ELAYOUT:
+                    _ffi.check(rc, fname)
         return _general(op, fname, x, y, out)
 
     binary.__name__ = binary.__qualname__ = fname

@@ -27,7 +27,7 @@ def test_build_info_fields():
     ]:
         assert key in info, key
     assert info["version"] == raptors.__version__
-    assert info["abi_version"] == raptors._ffi.ABI_VERSION == 9
+    assert info["abi_version"] == raptors._ffi.ABI_VERSION == 10
     assert info["simd"] in info["simd_available"] and "scalar" in info["simd_available"]
     assert info["num_threads"] == raptors.get_num_threads() >= 1
     assert info["spin_us"] == raptors.get_spin_us()

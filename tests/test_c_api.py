@@ -103,7 +103,7 @@ def test_bad_arguments_get_einval_and_write_nothing():
 # word the encoder put at the wrong offset cannot agree with both.
 CODE, NDIM, X, Y, OUT, AXIS, BUFSIZE, X_NDIM, Y_NDIM, SHAPE = range(10)
 REFS, CONTIG, SCALAR_Y, BUFFERED, OUT_VOTES = 0x10000, 0x20000, 0x40000, 0x80000, 0x100000
-ARRAYS = 0x200000
+ARRAYS, Y_VALUE = 0x200000, 0x400000
 OPS = {
     "add": 0,
     "subtract": 1,
@@ -135,6 +135,7 @@ def test_the_protocol_description_is_the_layout_of_protocol_h():
         "BUFFERED": BUFFERED,
         "OUT_VOTES": OUT_VOTES,
         "ARRAYS": ARRAYS,
+        "Y_VALUE": Y_VALUE,
     }
     assert p["flags"] == flags
     assert p["operations"] == OPS
@@ -185,6 +186,36 @@ def test_a_contiguous_block_with_a_scalar_y_is_scale(dtype):
     assert_bitwise_equal(out, x * dtype(0.3))
 
 
+def value_word(value, dtype, rest=0.0):
+    """A Y word holding value's bits first, as a caller packs it (a float32 and, after it,
+    4 bytes of anything: rest's bits)."""
+    cells = [value] if np.dtype(dtype).itemsize == 8 else [value, rest]
+    return int(np.array(cells, dtype).view(np.int64)[0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_scalar_y_can_be_the_value_in_its_word(dtype):
+    """RAPTORS_CALL_Y_VALUE: the Y word is y's value (its dtype's bits first, a float32's
+    other half ignored), read only with CONTIG and SCALAR_Y: one element of the block, never
+    n of them, and never as an address."""
+    x = np.random.default_rng(6).standard_normal(1001).astype(dtype)
+    out = np.full_like(x, 7)
+    code = OPS["scale"] | DTYPE_BITS[dtype] | CONTIG | SCALAR_Y | Y_VALUE
+    assert call([code, x.size, addr(x), value_word(0.3, dtype, np.nan), addr(out)]) == 0
+    assert_bitwise_equal(out, x * dtype(0.3))
+    assert call([code | REFS, 0, 0, value_word(0.3, dtype), 0]) == 0  # nothing: n = 0
+    y = np.array([2.5, 0.0], dtype)
+    add = OPS["add"] | DTYPE_BITS[dtype] | CONTIG | SCALAR_Y | Y_VALUE
+    assert call([add, x.size, addr(x), value_word(-2.5, dtype), addr(out)]) == 0
+    assert_bitwise_equal(out, x + dtype(-2.5))
+    out[...] = 7
+    for refused in (code & ~SCALAR_Y, code & ~CONTIG, (code | SCALAR_Y) & ~CONTIG):
+        assert call([refused, x.size, addr(x), addr(y), addr(out)]) == EINVAL, hex(refused)
+    mean = OPS["mean"] | DTYPE_BITS[dtype] | CONTIG | SCALAR_Y | Y_VALUE
+    assert call([mean, x.size, addr(x), value_word(1.0, dtype), addr(out), -1, 8192]) == EINVAL
+    assert (out == 7).all()
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_a_reduction_block_with_references(dtype):
     x = np.random.default_rng(7).standard_normal((40, 30)).astype(dtype)
@@ -207,7 +238,7 @@ def test_calls_check_their_block_and_write_nothing():
     assert call([11 << 8, 2, *words[2:]]) == EINVAL  # no such dtype
     assert call([7 << 8, 2, *words[2:]]) == EINVAL  # an element-wise add of uint16
     assert call([8, 2, *words[2:]]) == EINVAL  # no such operation
-    assert call([OPS["add"] | 0x200000, 2, *words[2:]]) == EINVAL  # no such flag
+    assert call([OPS["add"] | 0x800000, 2, *words[2:]]) == EINVAL  # no such flag
     assert call([OPS["add"] | 1 << 24, 2, *words[2:]]) == EINVAL  # a sum dtype, element-wise
     assert call([OPS["add"], 65, *words[2:]]) == EINVAL  # more axes than RAPTORS_MAX_DIMS
     sum_words = [OPS["sum"], 2, addr(x), 0, addr(out), 0, 0, 2, 0, 3, 4, 3, 5, 16, 4, 0, 4]
@@ -281,3 +312,46 @@ def test_an_arrays_call_takes_only_one_c_contiguous_shape():
     out[...] = 7
     assert call([OPS["sum"] | REFS | CONTIG | ARRAYS, off, id(x), 0, id(out), -1, 1]) == EINVAL
     assert (out == 7).all()  # a reduction takes no ARRAYS call
+
+
+@pytest.mark.skipif(not _ffi.CALL_ARRAYS, reason="NumPy's array layout not checked here")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_an_arrays_call_with_a_scalar_y_checks_x_and_out(dtype):
+    """RAPTORS_CALL_ARRAYS with SCALAR_Y and Y_VALUE (the scale and x + 1.5 fast paths): x
+    and out are the arrays checked (one shape and dtype object, C-contiguous, aligned, out
+    writeable), y the Y word's value; a scalar y given by address is refused."""
+    off = _ffi.DATA_OFFSET
+    code = OPS["scale"] | DTYPE_BITS[dtype] | REFS | CONTIG | ARRAYS | SCALAR_Y | Y_VALUE
+    factor = value_word(-1.25, dtype, 3.0)
+
+    def run(x, out):
+        return call([code, off, id(x), factor, id(out)])
+
+    x = np.arange(12, dtype=dtype).reshape(3, 4)
+    out = np.zeros((3, 4), dtype)
+    assert run(x, out) == 0 and np.array_equal(out, x * dtype(-1.25))
+    assert run(x, x) == 0 and np.array_equal(x, out)  # in place
+    x = np.arange(12, dtype=dtype).reshape(3, 4)
+    other = np.float64 if dtype == np.float32 else np.float32
+    raw = np.zeros(12 * x.itemsize + 1, np.uint8)
+    readonly = np.zeros((3, 4), dtype)
+    readonly.flags.writeable = False
+    cases = {
+        "x F order": (np.asfortranarray(x), np.zeros((3, 4), dtype)),
+        "x strided": (np.ones((3, 8), dtype)[:, ::2], np.zeros((3, 4), dtype)),
+        "out of another shape": (x, np.zeros((4, 3), dtype)),
+        "out of another ndim": (x, np.zeros(12, dtype)),
+        "out of another dtype": (x, np.zeros((3, 4), other)),
+        "out byte-swapped": (x, np.zeros((3, 4), np.dtype(dtype).newbyteorder())),
+        "out F order": (x, np.zeros((3, 4), dtype, order="F")),
+        "out read-only": (x, readonly),
+        "out misaligned": (x, raw[1:].view(dtype).reshape(3, 4)),
+    }
+    for what, (a, o) in cases.items():
+        before = o.copy()
+        assert run(a, o) == _ffi.ELAYOUT, what
+        assert np.array_equal(o, before) and (raw == 0).all(), what
+    out[...] = 7
+    cell = np.array(2.0, dtype)
+    assert call([code & ~Y_VALUE, off, id(x), addr(cell), id(out)]) == EINVAL
+    assert (out == 7).all()
