@@ -56,7 +56,9 @@ class Machine:
 
     def regime_points(self, regime: str) -> list[int]:
         if regime == "cache":
-            return [self.l2 // 2]
+            # A call that one thread takes (a quarter of L2 moved) and one two threads may
+            # share: a variant faster at one is not always faster at the other.
+            return [self.l2 // 8, self.l2 // 2]
         if regime == "llc":
             return [max(self.l2 * 2, self.l3 // 4), self.l3]
         return [self.dram_point()]
