@@ -174,7 +174,7 @@ def scale(x: Any, factor: Any, out: np.ndarray | None = None) -> np.ndarray:
             and type(factor) in fast[1]
             and (dt is _F64 or type(factor) is not float or -_F32_OVERFLOW < factor < _F32_OVERFLOW)
         ):
-            y: Any = None
+            y: np.ndarray | None = None
             nbytes = x.nbytes
             if out is None:
                 y = _pooled(x.shape, dt, "C") if nbytes >= POOL_MIN_BYTES else _empty(x.shape, dt)
