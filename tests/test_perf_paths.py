@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -52,8 +53,51 @@ def test_fast_path_matches_general_path(monkeypatch, dtype, n):
         assert raptors.scale(x, factor, out=out) is out
         assert_bitwise_equal(fast, reference(x, factor))
         assert_bitwise_equal(out, reference(x, factor))
-    monkeypatch.setattr(api, "_REFS", 0)
+    monkeypatch.setattr(api, "_ARRAYS", 0)
     assert_bitwise_equal(raptors.scale(x, 0.1), reference(x, 0.1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fname", ["add", "subtract", "multiply"])
+def test_an_array_and_a_python_float_on_the_fast_path_and_off_it(fname, dtype):
+    """x op float: the fast path (the float packed into the block as its value, the layout
+    checked by the library) for a new result, out= and in place; the general path for the
+    layouts it refuses; NumPy's bits, result types, warnings and errors either way."""
+    f, npf = getattr(raptors, fname), getattr(np, fname)
+    x = (np.random.default_rng(3).standard_normal(1003) * 1e3).astype(dtype)
+    for y in [1.5, -0.0, 1e-310, 3.4e38, float("inf"), float("nan"), 0.1]:
+        want = npf(x, y)
+        assert_bitwise_equal(f(x, y), want)
+        out = np.empty_like(x)
+        assert f(x, y, out=out) is out
+        assert_bitwise_equal(out, want)
+        xi = x.copy()
+        assert f(xi, y, out=xi) is xi
+        assert_bitwise_equal(xi, want)
+        m = x[:1000].reshape(40, 25)
+        for view in (np.asfortranarray(m), m[:, ::2], m[::-1]):
+            assert_bitwise_equal(f(view, y), npf(view, y))
+            o = np.zeros(view.shape, dtype, order="F")
+            assert f(view, y, out=o) is o
+            assert_bitwise_equal(o, npf(view, y))
+    zero_d = f(np.array(2.0, dtype), 1.5)
+    assert type(zero_d) is type(npf(np.array(2.0, dtype), 1.5)) and zero_d == npf(dtype(2), 1.5)
+    ro = np.zeros_like(x)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError):
+        f(x, 1.5, out=ro)
+    with pytest.raises(ValueError):
+        f(x, 1.5, out=np.empty(x.size - 1, dtype))
+    assert not ro.any()
+    if dtype == np.float32:  # beyond float32: NumPy's one cast warning, then x op inf
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            r = f(x[:16], 1e39)
+        with warnings.catch_warnings(record=True) as numpys:
+            warnings.simplefilter("always")
+            w = npf(x[:16], 1e39)
+        assert [str(m.message) for m in got] == [str(m.message) for m in numpys]
+        assert_bitwise_equal(r, w)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
