@@ -115,11 +115,15 @@ class Tuner:
             ev["note"] = "one thread: nothing to decide"
             return ev
         for key in dict.fromkeys(k for k, _ in cases):
-            meds = [cases[(key, nb)].best_lr("1", "2") for nb in ladder]
+            # The quiet rounds' median, not each side's best time: two threads' best is a call
+            # whose worker was already spinning, and small calls rarely find it so (64K
+            # float32 scaled in place on the Intel VM: 2 threads' best 1.16x faster than one
+            # thread's, their median 1.3x slower).
+            meds = [cases[(key, nb)].lr("1", "2").median() for nb in ladder]
             ev["series"][key] = meds
             if log:
                 self.log(
-                    f"  {key:10} best 1-thread time / best 2-thread time "
+                    f"  {key:10} 1-thread time / 2-thread time (quiet rounds' median) "
                     + " ".join(f"{mib(nb)}:{math.exp(v):.2f}" for nb, v in zip(ladder, meds))
                 )
         # Two threads speed an 8 MiB call up by far more than SECOND_CORE on two free cores; a
