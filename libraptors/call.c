@@ -111,9 +111,8 @@ static int call_elementwise(int op, int dtype, const int64_t *a, char *x, char *
     int64_t xb[RAPTORS_MAX_DIMS], yb[RAPTORS_MAX_DIMS], count;
     if (code & RAPTORS_CALL_ARRAYS) {
         size_t n_arrays;
-        if (!(code & RAPTORS_CALL_REFS) || !(code & RAPTORS_CALL_CONTIG) ||
-            ((code & RAPTORS_CALL_SCALAR_Y) && !(code & RAPTORS_CALL_Y_VALUE)))
-            return RAPTORS_EINVAL; /* (a scalar y is no array: its value is the word) */
+        if (!(code & RAPTORS_CALL_REFS) || !(code & RAPTORS_CALL_CONTIG))
+            return RAPTORS_EINVAL; /* (a scalar y came as its value: dispatch_call checked) */
         const int rc = simple_arrays(a, (size_t)es, &n_arrays);
         if (rc != RAPTORS_OK)
             return rc;
@@ -233,6 +232,9 @@ static int dispatch_call(const int64_t *a)
     const int64_t value = RAPTORS_CALL_CONTIG | RAPTORS_CALL_SCALAR_Y | RAPTORS_CALL_Y_VALUE;
     if ((code & RAPTORS_CALL_Y_VALUE) && (code & value) != value)
         return RAPTORS_EINVAL; /* a value is one element: never n of them read from the block */
+    if ((code & RAPTORS_CALL_ARRAYS) && (code & RAPTORS_CALL_SCALAR_Y) &&
+        !(code & RAPTORS_CALL_Y_VALUE))
+        return RAPTORS_EINVAL; /* a scalar by address is no array: refused before it is read */
     char *x = address(code, operand_word(a, RAPTORS_CALL_X));
     char *y = (code & RAPTORS_CALL_Y_VALUE) ? (char *)(uintptr_t)&a[RAPTORS_CALL_Y]
                                             : address(code, operand_word(a, RAPTORS_CALL_Y));
